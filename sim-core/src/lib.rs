@@ -1,0 +1,6 @@
+//! kubesim's engine.
+#![warn(missing_docs)]
+
+pub mod objects;
+pub mod selector;
+pub mod time;

@@ -1,0 +1,145 @@
+//! Virtual time: integer milliseconds, never floats.
+//!
+//! `SimTime` is an instant on the simulated clock (milliseconds since the scenario started);
+//! `SimDuration` is a span. Arithmetic saturates instead of wrapping so that an absurd
+//! duration from user input cannot overflow into the past.
+
+use std::fmt;
+
+/// An instant on the virtual clock, in milliseconds since the start of the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+/// A span of virtual time, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    /// The start of every simulation.
+    pub const ZERO: SimTime = SimTime(0);
+    /// The largest representable instant; used as "never".
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    /// Milliseconds since the start.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Whole seconds since the start (rounded down).
+    pub fn as_secs(self) -> u64 {
+        self.0 / 1000
+    }
+
+    /// This instant plus `d`, saturating at [`SimTime::MAX`].
+    pub fn saturating_add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+
+    /// The span from `earlier` to `self`, zero if `earlier` is later.
+    pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl SimDuration {
+    /// No time at all.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// A span of `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> SimDuration {
+        SimDuration(ms)
+    }
+
+    /// A span of `s` seconds.
+    pub const fn from_secs(s: u64) -> SimDuration {
+        SimDuration(s.saturating_mul(1000))
+    }
+
+    /// Milliseconds in this span.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Whole seconds in this span (rounded down).
+    pub fn as_secs(self) -> u64 {
+        self.0 / 1000
+    }
+
+    /// `self * k`, saturating.
+    pub fn saturating_mul(self, k: u64) -> SimDuration {
+        SimDuration(self.0.saturating_mul(k))
+    }
+}
+
+impl std::ops::Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        self.saturating_add(d)
+    }
+}
+
+impl std::ops::Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+/// Formats like Go's `time.Duration.String()` restricted to whole milliseconds:
+/// `0s`, `1.5s`, `2m0s`, `1h30m0s`.
+pub fn format_go_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let hours = ms / 3_600_000;
+    let minutes = (ms / 60_000) % 60;
+    let millis_in_minute = ms % 60_000;
+    let secs = millis_in_minute / 1000;
+    let frac = millis_in_minute % 1000;
+    let mut out = String::new();
+    if hours > 0 {
+        out.push_str(&format!("{hours}h"));
+    }
+    if hours > 0 || minutes > 0 {
+        out.push_str(&format!("{minutes}m"));
+    }
+    if frac == 0 {
+        out.push_str(&format!("{secs}s"));
+    } else {
+        let frac_text = format!("{frac:03}");
+        out.push_str(&format!("{secs}.{}s", frac_text.trim_end_matches('0')));
+    }
+    out
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_go_duration(self.0))
+    }
+}
+
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_go_duration(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_like_go() {
+        assert_eq!(format_go_duration(0), "0s");
+        assert_eq!(format_go_duration(1500), "1.5s");
+        assert_eq!(format_go_duration(120_000), "2m0s");
+        assert_eq!(format_go_duration(5_400_000), "1h30m0s");
+        assert_eq!(format_go_duration(61_010), "1m1.01s");
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(SimTime::MAX + SimDuration::from_secs(1), SimTime::MAX);
+        assert_eq!(SimTime(5).saturating_since(SimTime(9)), SimDuration::ZERO);
+    }
+}
