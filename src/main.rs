@@ -1,1 +1,286 @@
-fn main() {}
+//! The `kubesim` command line: a thin shell over sim-scenarios and sim-core.
+//!
+//! Exit codes: 0 success; 1 an expectation failed (a one-line reproduce command is printed);
+//! 2 bad input (a located message) or a run that could not complete.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sim_core::duration::parse_go_duration;
+use sim_core::time::SimTime;
+use sim_scenarios::render::{render_jsonl, render_table, TableOptions};
+use sim_scenarios::run::{run, RunOptions};
+use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
+use sim_scenarios::source::InputErrors;
+
+#[derive(Parser)]
+#[command(
+    name = "kubesim",
+    version,
+    about = "A deterministic discrete-event simulator of a Kubernetes cluster",
+    long_about = "kubesim reads real Kubernetes manifests and a scenario (cluster shape, how each app behaves, what happens when, what to expect), simulates the control plane and the kubelets on a virtual clock, and prints the timeline of every state transition with its reason and cause."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the input comes from: a scenario file, or plain manifests on the default cluster.
+#[derive(clap::Args)]
+struct Input {
+    /// The scenario file.
+    #[arg(required_unless_present = "files", conflicts_with = "files")]
+    scenario: Option<PathBuf>,
+    /// Manifest files or folders to simulate as `kubectl apply -f` would, on the default
+    /// cluster (3 nodes of 4 CPU / 16Gi / 110 pods) for 10 minutes. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "FILE_OR_DIR")]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// A readable timeline.
+    Table,
+    /// One JSON record per transition or event.
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario and print its timeline.
+    Run {
+        #[command(flatten)]
+        input: Input,
+        /// Root seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time (Go duration, e.g. 5m) instead of the scenario's end.
+        #[arg(long)]
+        until: Option<String>,
+        /// Timeline format.
+        #[arg(long, value_enum, default_value = "table")]
+        output: OutputFormat,
+        /// Write the timeline to this file (whole or not at all) instead of stdout.
+        #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+        output_file: Option<PathBuf>,
+        /// Show record ids and causes in the table.
+        #[arg(long)]
+        ids: bool,
+        /// Run the invariant checkers (no overcommitted node, no pod bound twice, time
+        /// monotone) on every change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check a scenario (and its manifests) without running it.
+    Validate {
+        #[command(flatten)]
+        input: Input,
+    },
+}
+
+fn load(input: &Input) -> Result<Scenario, InputErrors> {
+    match &input.scenario {
+        Some(path) => load_scenario(path),
+        None => scenario_from_manifests(&input.files),
+    }
+}
+
+fn report_input_errors(errors: &InputErrors) -> ExitCode {
+    for e in &errors.0 {
+        eprintln!("error: {e}");
+    }
+    ExitCode::from(2)
+}
+
+fn warn(scenario: &Scenario) {
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Writes `contents` to `path` whole or not at all: a temporary file beside it, then rename.
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "timeline".to_string());
+    let tmp = dir.join(format!(".{name}.kubesim-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes to stdout; a closed pipe (`kubesim run ... | head`) ends the output quietly.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the output: {e}");
+        }
+    }
+}
+
+fn reproduce_command(input: &Input, seed: u64) -> String {
+    match &input.scenario {
+        Some(path) => format!("kubesim run {} --seed {seed}", path.display()),
+        None => {
+            let files: Vec<String> = input
+                .files
+                .iter()
+                .map(|f| format!("-f {}", f.display()))
+                .collect();
+            format!("kubesim run {} --seed {seed}", files.join(" "))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_command(
+    input: &Input,
+    seed: Option<u64>,
+    until: Option<&str>,
+    output: OutputFormat,
+    output_file: Option<&Path>,
+    ids: bool,
+    check: bool,
+) -> ExitCode {
+    let scenario = match load(input) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    warn(&scenario);
+    let until = match until.map(parse_go_duration).transpose() {
+        Ok(d) => d.map(|d| SimTime::ZERO + d),
+        Err(e) => {
+            eprintln!("error: --until: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = RunOptions {
+        seed,
+        until,
+        check_invariants: check,
+    };
+    let report = match run(&scenario, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: the simulation stopped: {e}");
+            eprintln!(
+                "reproduce: {}{}",
+                reproduce_command(input, seed.unwrap_or(scenario.seed)),
+                if check { " --check" } else { "" }
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut text = String::new();
+    match output {
+        OutputFormat::Table => render_table(
+            report.simulation.timeline(),
+            &TableOptions { show_ids: ids },
+            &mut text,
+        ),
+        OutputFormat::Jsonl => render_jsonl(report.simulation.timeline(), &mut text),
+    }
+    // The summary goes where it cannot corrupt machine-readable output.
+    let mut summary = String::new();
+    let stats = report.simulation.stats();
+    summary.push_str(&format!(
+        "# {} (seed {}): simulated {} in {} events, {} timeline records\n",
+        scenario.name, report.seed, report.end, stats.events, stats.records
+    ));
+    if !report.outcomes.is_empty() {
+        for o in &report.outcomes {
+            let mark = if o.passed { "ok  " } else { "FAIL" };
+            summary.push_str(&format!("{mark} {}\n", o.detail));
+        }
+        let failed = report.outcomes.iter().filter(|o| !o.passed).count();
+        summary.push_str(&format!(
+            "expectations: {} passed, {failed} failed\n",
+            report.outcomes.len() - failed
+        ));
+    }
+    match output_file {
+        Some(path) => {
+            if let Err(e) = write_atomically(path, &text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            out(&summary);
+        }
+        None => match output {
+            OutputFormat::Table => out(&format!("{text}\n{summary}")),
+            OutputFormat::Jsonl => {
+                out(&text);
+                eprint!("{summary}");
+            }
+        },
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("reproduce: {}", reproduce_command(input, report.seed));
+        ExitCode::from(1)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Run {
+            input,
+            seed,
+            until,
+            output,
+            output_file,
+            ids,
+            check,
+        } => run_command(
+            &input,
+            seed,
+            until.as_deref(),
+            output,
+            output_file.as_deref(),
+            ids,
+            check,
+        ),
+        Command::Validate { input } => match load(&input) {
+            Ok(s) => {
+                warn(&s);
+                out(&format!(
+                    "{}: valid ({} nodes, {} objects, {} events, {} expectations)\n",
+                    s.source,
+                    s.nodes.len(),
+                    s.initial.len(),
+                    s.actions.len(),
+                    s.expectations.len()
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(e) => report_input_errors(&e),
+        },
+    }
+}

@@ -1,6 +1,19 @@
 //! kubesim's engine.
 #![warn(missing_docs)]
 
+pub mod behaviour;
+pub mod controllers;
+pub mod duration;
+pub mod invariants;
+pub mod kubelet;
 pub mod objects;
+pub mod probe;
+pub mod queue;
+pub mod rng;
+pub mod scheduler;
+pub mod scheduling;
 pub mod selector;
+pub mod sim;
+pub mod store;
 pub mod time;
+pub mod timeline;

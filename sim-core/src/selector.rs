@@ -129,9 +129,7 @@ impl LabelSelector {
             } else if let Some((key, value)) = term.split_once('=') {
                 let value = value.strip_prefix('=').unwrap_or(value);
                 let key = check_key(key.trim()).map_err(&fail)?;
-                selector
-                    .match_labels
-                    .insert(key, value.trim().to_string());
+                selector.match_labels.insert(key, value.trim().to_string());
             } else if let Some((key, op, values)) = split_set_term(term) {
                 let key = check_key(key).map_err(&fail)?;
                 let values = parse_value_set(values).map_err(&fail)?;
@@ -276,7 +274,10 @@ mod tests {
         assert!(!sel("env in (dev)").matches(&l));
         assert!(sel("env notin (dev,qa)").matches(&l));
         assert!(!sel("env notin (prod)").matches(&l));
-        assert!(sel("other notin (x)").matches(&l), "NotIn matches absent keys");
+        assert!(
+            sel("other notin (x)").matches(&l),
+            "NotIn matches absent keys"
+        );
         assert!(sel("env").matches(&l));
         assert!(!sel("!env").matches(&l));
         assert!(sel("!canary").matches(&l));

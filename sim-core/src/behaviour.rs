@@ -1,0 +1,349 @@
+//! How a simulated container behaves: how its image pull goes, when its probes pass or fail,
+//! when it exits and with which code, how it reacts to TERM.
+//!
+//! Behaviour comes from scenario rules (label selector + optional container name) and from
+//! pod annotations (`kubesim.io/<key>` for every container, `kubesim.io/<key>.<container>`
+//! for one), the annotation being the more specific. A container with no behaviour at all
+//! is a well-behaved server: pulled and started at once, healthy forever, exits promptly on
+//! TERM.
+
+use std::collections::BTreeMap;
+
+use crate::duration::parse_go_duration;
+use crate::selector::LabelSelector;
+use crate::time::SimDuration;
+
+/// Prefix of behaviour annotations.
+pub const ANNOTATION_PREFIX: &str = "kubesim.io/";
+
+/// How the image pull goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImagePull {
+    /// The pull succeeds.
+    #[default]
+    Ok,
+    /// Every pull fails (e.g. the tag does not exist).
+    Fail,
+}
+
+/// A container's behaviour with every default filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerBehaviour {
+    /// Outcome of image pulls.
+    pub image_pull: ImagePull,
+    /// How long a pull takes.
+    pub pull_duration: SimDuration,
+    /// App start-up time: every probe fails until this long after the process started.
+    pub start_after: SimDuration,
+    /// The process exits on its own this long after it started.
+    pub exit_after: Option<SimDuration>,
+    /// Exit code of that exit.
+    pub exit_code: i32,
+    /// The process ignores TERM (it is killed at the end of the grace period).
+    pub ignore_term: bool,
+    /// How long the process takes to exit after TERM (when it does not ignore it).
+    pub term_exit_after: SimDuration,
+    /// Readiness passes from this long after start (default: `start_after`).
+    pub ready_after: Option<SimDuration>,
+    /// Readiness fails from this long after start.
+    pub readiness_fails_after: Option<SimDuration>,
+    /// Liveness fails from this long after start.
+    pub liveness_fails_after: Option<SimDuration>,
+    /// The startup probe passes from this long after start (default: `start_after`).
+    pub startup_succeeds_after: Option<SimDuration>,
+}
+
+/// A partial behaviour: the fields a rule or an annotation sets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BehaviourPatch {
+    /// See [`ContainerBehaviour::image_pull`].
+    pub image_pull: Option<ImagePull>,
+    /// See [`ContainerBehaviour::pull_duration`].
+    pub pull_duration: Option<SimDuration>,
+    /// See [`ContainerBehaviour::start_after`].
+    pub start_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::exit_after`].
+    pub exit_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::exit_code`].
+    pub exit_code: Option<i32>,
+    /// See [`ContainerBehaviour::ignore_term`].
+    pub ignore_term: Option<bool>,
+    /// See [`ContainerBehaviour::term_exit_after`].
+    pub term_exit_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::ready_after`].
+    pub ready_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::readiness_fails_after`].
+    pub readiness_fails_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::liveness_fails_after`].
+    pub liveness_fails_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::startup_succeeds_after`].
+    pub startup_succeeds_after: Option<SimDuration>,
+}
+
+impl BehaviourPatch {
+    /// Overlays `other` on `self`: every field `other` sets wins.
+    pub fn overlay(&mut self, other: &BehaviourPatch) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
+        }
+        take!(
+            image_pull,
+            pull_duration,
+            start_after,
+            exit_after,
+            exit_code,
+            ignore_term,
+            term_exit_after,
+            ready_after,
+            readiness_fails_after,
+            liveness_fails_after,
+            startup_succeeds_after
+        );
+    }
+
+    /// The complete behaviour. An exit code without an exit time means "exits at once".
+    pub fn resolve(&self) -> ContainerBehaviour {
+        let exit_after = self
+            .exit_after
+            .or(self.exit_code.map(|_| SimDuration::ZERO));
+        ContainerBehaviour {
+            image_pull: self.image_pull.unwrap_or_default(),
+            pull_duration: self.pull_duration.unwrap_or_default(),
+            start_after: self.start_after.unwrap_or_default(),
+            exit_after,
+            exit_code: self.exit_code.unwrap_or(0),
+            ignore_term: self.ignore_term.unwrap_or(false),
+            term_exit_after: self.term_exit_after.unwrap_or_default(),
+            ready_after: self.ready_after,
+            readiness_fails_after: self.readiness_fails_after,
+            liveness_fails_after: self.liveness_fails_after,
+            startup_succeeds_after: self.startup_succeeds_after,
+        }
+    }
+}
+
+/// The behaviour keys, as written in annotations (and, camel-cased, in scenario files).
+pub const BEHAVIOUR_KEYS: &[&str] = &[
+    "image-pull",
+    "pull-after",
+    "start-after",
+    "exit-after",
+    "exit-code",
+    "ignore-term",
+    "term-exit-after",
+    "ready-after",
+    "readiness-fails-after",
+    "liveness-fails-after",
+    "startup-succeeds-after",
+];
+
+/// A behaviour annotation that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("annotation {annotation:?}: {reason}")]
+pub struct BehaviourError {
+    /// The annotation key.
+    pub annotation: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Sets the field named by annotation key `key` (e.g. `exit-after`) from `value`.
+pub fn set_field(patch: &mut BehaviourPatch, key: &str, value: &str) -> Result<(), String> {
+    let duration = || parse_go_duration(value).map_err(|e| e.to_string());
+    match key {
+        "image-pull" => {
+            patch.image_pull = Some(match value {
+                "ok" => ImagePull::Ok,
+                "fail" => ImagePull::Fail,
+                _ => return Err(format!("expected `ok` or `fail`, found {value:?}")),
+            })
+        }
+        "pull-after" => patch.pull_duration = Some(duration()?),
+        "start-after" => patch.start_after = Some(duration()?),
+        "exit-after" => patch.exit_after = Some(duration()?),
+        "exit-code" => {
+            let code: i32 = value
+                .parse()
+                .map_err(|_| format!("expected an integer exit code, found {value:?}"))?;
+            if !(0..=255).contains(&code) {
+                return Err(format!("exit codes are 0 to 255, found {code}"));
+            }
+            patch.exit_code = Some(code);
+        }
+        "ignore-term" => {
+            patch.ignore_term = Some(match value {
+                "true" => true,
+                "false" => false,
+                _ => return Err(format!("expected `true` or `false`, found {value:?}")),
+            })
+        }
+        "term-exit-after" => patch.term_exit_after = Some(duration()?),
+        "ready-after" => patch.ready_after = Some(duration()?),
+        "readiness-fails-after" => patch.readiness_fails_after = Some(duration()?),
+        "liveness-fails-after" => patch.liveness_fails_after = Some(duration()?),
+        "startup-succeeds-after" => patch.startup_succeeds_after = Some(duration()?),
+        _ => {
+            return Err(format!(
+                "unknown behaviour key {key:?}; known keys: {}",
+                BEHAVIOUR_KEYS.join(", ")
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Reads the behaviour annotations of a pod for `container`: `kubesim.io/<key>` first, then
+/// `kubesim.io/<key>.<container>` on top. Annotations of other prefixes are ignored.
+pub fn patch_from_annotations(
+    annotations: &BTreeMap<String, String>,
+    container: &str,
+) -> Result<BehaviourPatch, BehaviourError> {
+    let mut general = BehaviourPatch::default();
+    let mut specific = BehaviourPatch::default();
+    for (name, value) in annotations {
+        let Some(rest) = name.strip_prefix(ANNOTATION_PREFIX) else {
+            continue;
+        };
+        if rest.starts_with("internal-") {
+            continue;
+        }
+        let (key, target) = match rest.split_once('.') {
+            Some((key, target)) => (key, Some(target)),
+            None => (rest, None),
+        };
+        let fail = |reason: String| BehaviourError {
+            annotation: name.clone(),
+            reason,
+        };
+        match target {
+            None => set_field(&mut general, key, value).map_err(fail)?,
+            Some(t) if t == container => set_field(&mut specific, key, value).map_err(fail)?,
+            // Validate keys meant for other containers too, so a typo is never silent.
+            Some(_) => set_field(&mut BehaviourPatch::default(), key, value).map_err(fail)?,
+        }
+    }
+    general.overlay(&specific);
+    Ok(general)
+}
+
+/// A scenario rule: applies `patch` to matching containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BehaviourRule {
+    /// Only pods in this namespace (any if `None`).
+    pub namespace: Option<String>,
+    /// Pods whose labels match.
+    pub selector: LabelSelector,
+    /// Only the container with this name (every container if `None`).
+    pub container: Option<String>,
+    /// What to set.
+    pub patch: BehaviourPatch,
+}
+
+/// All rules of a scenario, applied in order (later rules win), then annotations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BehaviourBook {
+    /// The rules.
+    pub rules: Vec<BehaviourRule>,
+}
+
+impl BehaviourBook {
+    /// The behaviour of `container` in a pod with these namespace, labels and annotations.
+    /// Annotations were validated when the manifest was loaded; one that still fails to
+    /// read here is reported as an error by the caller.
+    pub fn resolve(
+        &self,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        annotations: &BTreeMap<String, String>,
+        container: &str,
+    ) -> Result<ContainerBehaviour, BehaviourError> {
+        let mut patch = BehaviourPatch::default();
+        for rule in &self.rules {
+            let ns_ok = rule.namespace.as_deref().is_none_or(|ns| ns == namespace);
+            let container_ok = rule.container.as_deref().is_none_or(|c| c == container);
+            if ns_ok && container_ok && rule.selector.matches(labels) {
+                patch.overlay(&rule.patch);
+            }
+        }
+        patch.overlay(&patch_from_annotations(annotations, container)?);
+        Ok(patch.resolve())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn annotations(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn exit_code_alone_means_crash_at_once() {
+        let a = annotations(&[("kubesim.io/exit-code", "1")]);
+        let b = patch_from_annotations(&a, "app").expect("valid").resolve();
+        assert_eq!(b.exit_after, Some(SimDuration::ZERO));
+        assert_eq!(b.exit_code, 1);
+    }
+
+    #[test]
+    fn container_specific_annotation_wins() {
+        let a = annotations(&[
+            ("kubesim.io/start-after", "10s"),
+            ("kubesim.io/start-after.sidecar", "2s"),
+        ]);
+        let app = patch_from_annotations(&a, "app").expect("valid").resolve();
+        let sidecar = patch_from_annotations(&a, "sidecar")
+            .expect("valid")
+            .resolve();
+        assert_eq!(app.start_after, SimDuration::from_secs(10));
+        assert_eq!(sidecar.start_after, SimDuration::from_secs(2));
+    }
+
+    #[test]
+    fn typos_are_errors_not_silence() {
+        let a = annotations(&[("kubesim.io/exit-afterr", "3s")]);
+        let err = patch_from_annotations(&a, "app").expect_err("unknown key");
+        assert!(err.reason.contains("unknown behaviour key"), "{err}");
+        let a = annotations(&[("kubesim.io/exit-after.other", "soon")]);
+        assert!(patch_from_annotations(&a, "app").is_err());
+        let a = annotations(&[("kubesim.io/exit-code", "300")]);
+        assert!(patch_from_annotations(&a, "app").is_err());
+    }
+
+    #[test]
+    fn rules_then_annotations() {
+        let rule_patch = BehaviourPatch {
+            start_after: Some(SimDuration::from_secs(5)),
+            exit_code: Some(2),
+            ..BehaviourPatch::default()
+        };
+        let book = BehaviourBook {
+            rules: vec![BehaviourRule {
+                namespace: None,
+                selector: LabelSelector::parse("app=web").expect("valid"),
+                container: None,
+                patch: rule_patch,
+            }],
+        };
+        let labels = annotations(&[("app", "web")]);
+        let notes = annotations(&[("kubesim.io/exit-code", "3")]);
+        let b = book
+            .resolve("default", &labels, &notes, "c")
+            .expect("valid");
+        assert_eq!(b.start_after, SimDuration::from_secs(5));
+        assert_eq!(b.exit_code, 3);
+        let other = book
+            .resolve(
+                "default",
+                &annotations(&[("app", "db")]),
+                &BTreeMap::new(),
+                "c",
+            )
+            .expect("valid");
+        assert_eq!(other, ContainerBehaviour::default());
+    }
+}

@@ -1,0 +1,635 @@
+//! The Deployment controller: owns ReplicaSets named `<deployment>-<pod-template-hash>`,
+//! scales them, rolls out template changes (RollingUpdate with maxSurge/maxUnavailable, or
+//! Recreate), keeps revisions, status and the Available/Progressing conditions
+//! (k8s-semantics §4.1–4.7). Proportional scaling during a rollout (§4.8) is not modelled:
+//! a scale in the middle of a rollout converges through the rolling steps instead.
+
+use std::collections::BTreeMap;
+
+use crate::objects::{
+    ConditionStatus, Deployment, DeploymentCondition, DeploymentStatus, DeploymentStrategy,
+    IntOrPercent, Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference, PodTemplate, ReplicaSet,
+    ReplicaSetStatus,
+};
+use crate::store::{Change, Store};
+use crate::time::{SimDuration, SimTime};
+use crate::timeline::EventType;
+
+use super::replicaset::owned_pods;
+use super::{Action, Context, Controller, ReconcileError};
+
+/// Label carrying the template hash on ReplicaSets and their pods.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+/// Revision annotation on Deployments and ReplicaSets.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+
+const SOURCE: &str = "deployment-controller";
+
+/// The controller. Stateless: everything it needs is in the store.
+#[derive(Debug, Default)]
+pub struct DeploymentController;
+
+/// Resolves (maxSurge, maxUnavailable) against `replicas`: surge rounds up, unavailable
+/// rounds down, and if both are 0 unavailable becomes 1 (`ResolveFenceposts`, §4.2).
+pub fn resolve_fenceposts(
+    max_surge: IntOrPercent,
+    max_unavailable: IntOrPercent,
+    replicas: u32,
+) -> (u32, u32) {
+    let surge = max_surge.resolve(replicas, true);
+    let unavailable = max_unavailable.resolve(replicas, false);
+    if surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
+}
+
+/// FNV-1a, 32 bit: the hash Kubernetes uses for `pod-template-hash`.
+fn fnv32a(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in bytes {
+        hash ^= u32::from(*b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+/// The `pod-template-hash` of a template: FNV-32a of a canonical rendering, encoded with
+/// Kubernetes' `SafeEncodeString`. The rendering is kubesim's own (not Go's spew dump), so
+/// the value differs from a real cluster's but is stable for the same template.
+pub fn pod_template_hash(template: &PodTemplate) -> String {
+    let rendering = format!("{template:?}");
+    crate::store::safe_encode(&fnv32a(rendering.as_bytes()).to_string())
+}
+
+fn without_hash(template: &PodTemplate) -> PodTemplate {
+    let mut t = template.clone();
+    t.labels.remove(POD_TEMPLATE_HASH);
+    t
+}
+
+fn revision_of(meta: &ObjectMeta) -> u64 {
+    meta.annotations
+        .get(REVISION)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Controller for DeploymentController {
+    fn name(&self) -> &'static str {
+        SOURCE
+    }
+
+    fn watches(&self, change: &Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
+        match change.kind {
+            Kind::Deployment => wake.push(ObjectRef::new(Kind::Deployment, change.key.clone())),
+            Kind::ReplicaSet => {
+                if let Some((Kind::Deployment, owner)) = &change.controller_owner {
+                    wake.push(ObjectRef::new(
+                        Kind::Deployment,
+                        ObjectKey::new(change.key.namespace.clone(), owner.clone()),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reconcile(
+        &mut self,
+        key: &ObjectRef,
+        ctx: &mut Context<'_>,
+    ) -> Result<Action, ReconcileError> {
+        let Some(d) = ctx.store.get::<Deployment>(&key.key) else {
+            return Ok(Action::AwaitChange);
+        };
+        if d.meta.deletion_timestamp.is_some() {
+            return Ok(Action::AwaitChange);
+        }
+        let d = d.clone();
+        let d_ref = ObjectRef::new(Kind::Deployment, key.key.clone());
+        let mut sets = owned_replicasets(ctx.store, &d.meta);
+        let wanted = without_hash(&d.template);
+        let new_index = sets
+            .iter()
+            .position(|rs| without_hash(&rs.template) == wanted);
+
+        if d.paused {
+            return sync_status(ctx, &d, &sets, new_index, false);
+        }
+
+        let mut created_new = false;
+        let new_index = match new_index {
+            Some(i) => i,
+            None => {
+                let replicas = match d.strategy {
+                    DeploymentStrategy::Recreate => {
+                        if sets.iter().all(|rs| rs.replicas == 0)
+                            && !old_pods_exist(ctx.store, &sets)
+                        {
+                            d.replicas
+                        } else {
+                            0
+                        }
+                    }
+                    DeploymentStrategy::RollingUpdate { .. } => new_rs_replicas(&d, &sets, None),
+                };
+                let rs = create_replicaset(ctx, &d, &sets, replicas)?;
+                created_new = true;
+                if replicas > 0 {
+                    scaling_event(ctx, &d_ref, &rs.meta.name, 0, replicas);
+                }
+                sets.push(rs);
+                sets.len() - 1
+            }
+        };
+
+        let scaled = match d.strategy {
+            DeploymentStrategy::RollingUpdate { .. } => {
+                rolling_step(ctx, &d, &mut sets, new_index)?
+            }
+            DeploymentStrategy::Recreate => recreate_step(ctx, &d, &mut sets, new_index)?,
+        };
+        let action = sync_status(ctx, &d, &sets, Some(new_index), created_new || scaled)?;
+        if !scaled {
+            cleanup_history(ctx, &d, &sets, new_index)?;
+        }
+        Ok(action)
+    }
+}
+
+fn owned_replicasets(store: &Store, owner: &ObjectMeta) -> Vec<ReplicaSet> {
+    let mut sets: Vec<ReplicaSet> = store
+        .list_namespace::<ReplicaSet>(&owner.namespace)
+        .filter(|rs| rs.meta.controller_ref().is_some_and(|r| r.uid == owner.uid))
+        .cloned()
+        .collect();
+    // Oldest first, as the controller drains old ReplicaSets.
+    sets.sort_by(|a, b| {
+        (a.meta.creation_timestamp, &a.meta.name).cmp(&(b.meta.creation_timestamp, &b.meta.name))
+    });
+    sets
+}
+
+fn old_pods_exist(store: &Store, sets: &[ReplicaSet]) -> bool {
+    sets.iter()
+        .any(|rs| owned_pods(store, &rs.meta).any(|p| !p.status.phase.is_terminal()))
+}
+
+fn fenceposts(d: &Deployment) -> (u32, u32) {
+    match d.strategy {
+        DeploymentStrategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => resolve_fenceposts(max_surge, max_unavailable, d.replicas),
+        DeploymentStrategy::Recreate => (0, 0),
+    }
+}
+
+/// `NewRSNewReplicas` for RollingUpdate: how big the new ReplicaSet may be now.
+fn new_rs_replicas(d: &Deployment, sets: &[ReplicaSet], new_index: Option<usize>) -> u32 {
+    let (surge, _) = fenceposts(d);
+    let new_spec = new_index.map_or(0, |i| sets[i].replicas);
+    let current: u32 = sets.iter().map(|rs| rs.replicas).sum();
+    let max_total = d.replicas + surge;
+    if current >= max_total {
+        return new_spec;
+    }
+    let scale_up = (max_total - current).min(d.replicas.saturating_sub(new_spec));
+    new_spec + scale_up
+}
+
+fn create_replicaset(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &[ReplicaSet],
+    replicas: u32,
+) -> Result<ReplicaSet, ReconcileError> {
+    let hash = pod_template_hash(&without_hash(&d.template));
+    let mut template = d.template.clone();
+    template
+        .labels
+        .insert(POD_TEMPLATE_HASH.to_string(), hash.clone());
+    let mut selector = d.selector.clone();
+    selector
+        .match_labels
+        .insert(POD_TEMPLATE_HASH.to_string(), hash.clone());
+    let revision = sets
+        .iter()
+        .map(|rs| revision_of(&rs.meta))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut annotations = BTreeMap::new();
+    annotations.insert(REVISION.to_string(), revision.to_string());
+    let mut labels = d.template.labels.clone();
+    labels.insert(POD_TEMPLATE_HASH.to_string(), hash.clone());
+    let rs = ReplicaSet {
+        meta: ObjectMeta {
+            name: format!("{}-{hash}", d.meta.name),
+            namespace: d.meta.namespace.clone(),
+            labels,
+            annotations,
+            owner_references: vec![OwnerReference {
+                kind: Kind::Deployment,
+                name: d.meta.name.clone(),
+                uid: d.meta.uid,
+                controller: true,
+                block_owner_deletion: true,
+            }],
+            ..ObjectMeta::default()
+        },
+        replicas,
+        selector,
+        template,
+        min_ready_seconds: d.min_ready_seconds,
+        status: ReplicaSetStatus::default(),
+    };
+    let key = ctx.store.create(rs)?;
+    ctx.store
+        .modify::<Deployment, _>(&d.meta.key(), false, |dep| {
+            dep.meta
+                .annotations
+                .insert(REVISION.to_string(), revision.to_string());
+        })?;
+    ctx.store.get::<ReplicaSet>(&key).cloned().ok_or_else(|| {
+        ReconcileError::Api(crate::store::ApiError::NotFound {
+            kind: Kind::ReplicaSet,
+            key: key.to_string(),
+        })
+    })
+}
+
+fn scaling_event(ctx: &mut Context<'_>, d_ref: &ObjectRef, rs_name: &str, from: u32, to: u32) {
+    let direction = if to > from { "up" } else { "down" };
+    ctx.store.event(
+        d_ref.clone(),
+        EventType::Normal,
+        "ScalingReplicaSet",
+        format!("Scaled {direction} replica set {rs_name} from {from} to {to}"),
+        SOURCE,
+    );
+}
+
+fn scale(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    index: usize,
+    to: u32,
+) -> Result<bool, ReconcileError> {
+    let from = sets[index].replicas;
+    if from == to {
+        return Ok(false);
+    }
+    let key = sets[index].meta.key();
+    ctx.store
+        .modify::<ReplicaSet, _>(&key, true, |rs| rs.replicas = to)?;
+    sets[index].replicas = to;
+    let d_ref = ObjectRef::new(Kind::Deployment, d.meta.key());
+    scaling_event(ctx, &d_ref, &sets[index].meta.name, from, to);
+    Ok(true)
+}
+
+/// One `rolloutRolling` pass (§4.3). Returns whether anything was scaled.
+fn rolling_step(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    new_index: usize,
+) -> Result<bool, ReconcileError> {
+    // reconcileNewReplicaSet
+    let new_spec = sets[new_index].replicas;
+    if new_spec != d.replicas {
+        let target = if new_spec > d.replicas {
+            d.replicas
+        } else {
+            new_rs_replicas(d, sets, Some(new_index))
+        };
+        if scale(ctx, d, sets, new_index, target)? {
+            return Ok(true);
+        }
+    }
+    // reconcileOldReplicaSets
+    let old_total: u32 = sets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != new_index)
+        .map(|(_, rs)| rs.replicas)
+        .sum();
+    if old_total == 0 {
+        return Ok(false);
+    }
+    let (_, max_unavailable) = fenceposts(d);
+    let min_available = d.replicas.saturating_sub(max_unavailable);
+    let mut all_total: u32 = sets.iter().map(|rs| rs.replicas).sum();
+    let new_unavailable = sets[new_index]
+        .replicas
+        .saturating_sub(sets[new_index].status.available_replicas);
+    let max_scaled_down =
+        i64::from(all_total) - i64::from(min_available) - i64::from(new_unavailable);
+    if max_scaled_down <= 0 {
+        return Ok(false);
+    }
+    let mut scaled = false;
+    // cleanupUnhealthyReplicas: old pods that are not available go first.
+    let mut cleaned: u32 = 0;
+    for i in 0..sets.len() {
+        if i == new_index || i64::from(cleaned) >= max_scaled_down {
+            continue;
+        }
+        let rs = &sets[i];
+        if rs.replicas == rs.status.available_replicas {
+            continue;
+        }
+        let budget = u32::try_from(max_scaled_down).unwrap_or(u32::MAX) - cleaned;
+        let count = budget.min(rs.replicas.saturating_sub(rs.status.available_replicas));
+        let to = rs.replicas - count;
+        cleaned += count;
+        scaled |= scale(ctx, d, sets, i, to)?;
+    }
+    all_total -= cleaned;
+    // scaleDownOldReplicaSetsForRollingUpdate: then healthy ones, keeping min available.
+    let available: u32 = sets.iter().map(|rs| rs.status.available_replicas).sum();
+    if available > min_available {
+        let mut remaining = available - min_available;
+        for i in 0..sets.len() {
+            if i == new_index || remaining == 0 || sets[i].replicas == 0 {
+                continue;
+            }
+            let count = sets[i].replicas.min(remaining);
+            remaining -= count;
+            let to = sets[i].replicas - count;
+            scaled |= scale(ctx, d, sets, i, to)?;
+        }
+    }
+    let _ = all_total;
+    Ok(scaled)
+}
+
+/// One `rolloutRecreate` pass (§4.7): old ReplicaSets to zero; the new one scaled up only
+/// once no old pod exists any more.
+fn recreate_step(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    new_index: usize,
+) -> Result<bool, ReconcileError> {
+    let mut scaled = false;
+    for i in 0..sets.len() {
+        if i != new_index && sets[i].replicas > 0 {
+            scaled |= scale(ctx, d, sets, i, 0)?;
+        }
+    }
+    if scaled {
+        return Ok(true);
+    }
+    let old: Vec<ReplicaSet> = sets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != new_index)
+        .map(|(_, rs)| rs.clone())
+        .collect();
+    if old_pods_exist(ctx.store, &old) {
+        return Ok(false);
+    }
+    scale(ctx, d, sets, new_index, d.replicas)
+}
+
+fn set_condition(
+    conditions: &mut Vec<DeploymentCondition>,
+    type_: &str,
+    status: ConditionStatus,
+    reason: &str,
+    message: String,
+    now: SimTime,
+) {
+    if let Some(c) = conditions.iter_mut().find(|c| c.type_ == type_) {
+        if c.status != status {
+            c.last_transition_time = now;
+        }
+        if c.status != status || c.reason != reason {
+            c.last_update_time = now;
+        }
+        c.status = status;
+        c.reason = reason.to_string();
+        c.message = message;
+        return;
+    }
+    conditions.push(DeploymentCondition {
+        type_: type_.to_string(),
+        status,
+        reason: reason.to_string(),
+        message,
+        last_transition_time: now,
+        last_update_time: now,
+    });
+}
+
+fn sync_status(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &[ReplicaSet],
+    new_index: Option<usize>,
+    progressed_by_write: bool,
+) -> Result<Action, ReconcileError> {
+    let now = ctx.now;
+    // Re-read the ReplicaSets' status: scaling above changes only their spec.
+    let fresh: Vec<ReplicaSetStatus> = sets
+        .iter()
+        .map(|rs| {
+            ctx.store
+                .get::<ReplicaSet>(&rs.meta.key())
+                .map(|r| r.status.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut status = DeploymentStatus {
+        observed_generation: d.meta.generation,
+        replicas: fresh.iter().map(|s| s.replicas).sum(),
+        updated_replicas: new_index.map_or(0, |i| fresh[i].replicas),
+        ready_replicas: fresh.iter().map(|s| s.ready_replicas).sum(),
+        available_replicas: fresh.iter().map(|s| s.available_replicas).sum(),
+        unavailable_replicas: 0,
+        conditions: d.status.conditions.clone(),
+    };
+    let total_spec: u32 = sets.iter().map(|rs| rs.replicas).sum();
+    status.unavailable_replicas = d.replicas.saturating_sub(status.available_replicas);
+    let (_, max_unavailable) = fenceposts(d);
+    if status.available_replicas >= d.replicas.saturating_sub(max_unavailable) {
+        set_condition(
+            &mut status.conditions,
+            "Available",
+            ConditionStatus::True,
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.".to_string(),
+            now,
+        );
+    } else {
+        set_condition(
+            &mut status.conditions,
+            "Available",
+            ConditionStatus::False,
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.".to_string(),
+            now,
+        );
+    }
+    let mut action = Action::AwaitChange;
+    if let Some(i) = new_index.filter(|_| !d.paused) {
+        let rs_name = &sets[i].meta.name;
+        let complete = status.updated_replicas == d.replicas
+            && status.replicas == d.replicas
+            && status.available_replicas == d.replicas
+            && total_spec == d.replicas;
+        let old = &d.status;
+        let progressed = progressed_by_write
+            || status.updated_replicas > old.updated_replicas
+            || status.ready_replicas > old.ready_replicas
+            || status.available_replicas > old.available_replicas
+            || status.replicas < old.replicas;
+        let progressing = status.conditions.iter().find(|c| c.type_ == "Progressing");
+        let deadline = SimDuration::from_secs(u64::from(d.progress_deadline_seconds));
+        if complete {
+            set_condition(
+                &mut status.conditions,
+                "Progressing",
+                ConditionStatus::True,
+                "NewReplicaSetAvailable",
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                now,
+            );
+        } else if progressed || progressing.is_none() {
+            let reason = if progressing.is_none() {
+                "NewReplicaSetCreated"
+            } else {
+                "ReplicaSetUpdated"
+            };
+            let message = if progressing.is_none() {
+                format!("Created new replica set \"{rs_name}\"")
+            } else {
+                format!("ReplicaSet \"{rs_name}\" is progressing.")
+            };
+            set_condition(
+                &mut status.conditions,
+                "Progressing",
+                ConditionStatus::True,
+                reason,
+                message,
+                now,
+            );
+            if let Some(c) = status
+                .conditions
+                .iter_mut()
+                .find(|c| c.type_ == "Progressing")
+            {
+                c.last_update_time = now;
+            }
+            action = Action::RequeueAfter(deadline);
+        } else if let Some(c) = progressing {
+            let timed_out = c.reason != "ProgressDeadlineExceeded"
+                && c.reason != "NewReplicaSetAvailable"
+                && c.last_update_time + deadline <= now;
+            if timed_out {
+                set_condition(
+                    &mut status.conditions,
+                    "Progressing",
+                    ConditionStatus::False,
+                    "ProgressDeadlineExceeded",
+                    format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+                    now,
+                );
+            } else if c.status == ConditionStatus::True && c.reason != "NewReplicaSetAvailable" {
+                action =
+                    Action::RequeueAfter((c.last_update_time + deadline).saturating_since(now));
+            }
+        }
+    }
+    if status != d.status {
+        ctx.store
+            .modify::<Deployment, _>(&d.meta.key(), false, |dep| dep.status = status)?;
+    }
+    Ok(action)
+}
+
+/// Deletes old ReplicaSets scaled to zero beyond `revisionHistoryLimit`, oldest first.
+fn cleanup_history(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &[ReplicaSet],
+    new_index: usize,
+) -> Result<(), ReconcileError> {
+    let mut idle: Vec<&ReplicaSet> = sets
+        .iter()
+        .enumerate()
+        .filter(|(i, rs)| {
+            *i != new_index
+                && rs.replicas == 0
+                && rs.status.replicas == 0
+                && rs.meta.deletion_timestamp.is_none()
+        })
+        .map(|(_, rs)| rs)
+        .collect();
+    let limit = d.revision_history_limit as usize;
+    if idle.len() <= limit {
+        return Ok(());
+    }
+    idle.sort_by_key(|rs| (revision_of(&rs.meta), rs.meta.creation_timestamp));
+    let excess = idle.len() - limit;
+    for rs in idle.into_iter().take(excess) {
+        ctx.store.delete::<ReplicaSet>(&rs.meta.key())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// G13: default 25%/25% fenceposts and a 0/10% case.
+    #[test]
+    fn g13_surge_unavailable_rounding() {
+        let p = IntOrPercent::Percent(25);
+        let cases = [
+            (1, (1, 0)),
+            (3, (1, 0)),
+            (4, (1, 1)),
+            (5, (2, 1)),
+            (10, (3, 2)),
+        ];
+        for (replicas, expected) in cases {
+            assert_eq!(
+                resolve_fenceposts(p, p, replicas),
+                expected,
+                "replicas {replicas}"
+            );
+        }
+        assert_eq!(
+            resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(10), 5),
+            (0, 1)
+        );
+    }
+
+    #[test]
+    fn template_hash_is_stable_and_safe() {
+        let t = PodTemplate {
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            spec: crate::objects::PodSpec {
+                node_name: None,
+                scheduler_name: "default-scheduler".into(),
+                node_selector: BTreeMap::new(),
+                tolerations: vec![],
+                init_containers: vec![],
+                containers: vec![],
+                restart_policy: crate::objects::RestartPolicy::Always,
+                termination_grace_period_seconds: 30,
+                priority: 0,
+            },
+        };
+        let h = pod_template_hash(&t);
+        assert_eq!(h, pod_template_hash(&t.clone()));
+        assert!(h.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+    }
+}

@@ -1,0 +1,90 @@
+//! Controllers: level-triggered, idempotent reconcilers shaped like kube-rs's `Controller`.
+//!
+//! A controller says which object keys a store change wakes ([`Controller::watches`]); the
+//! simulation deduplicates the wake-ups per (controller, key), waits the configured
+//! reaction latency and calls [`Controller::reconcile`], which reads the store, writes what
+//! is needed and answers with an [`Action`]. The controller is never told why it was woken.
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::objects::ObjectRef;
+use crate::store::{ApiError, Change, Store};
+use crate::time::{SimDuration, SimTime};
+
+pub mod deployment;
+pub mod garbage_collector;
+pub mod node_lifecycle;
+pub mod pod_gc;
+pub mod replicaset;
+
+pub use deployment::DeploymentController;
+pub use garbage_collector::GarbageCollector;
+pub use node_lifecycle::NodeLifecycleController;
+pub use pod_gc::PodGarbageCollector;
+pub use replicaset::ReplicaSetController;
+
+/// What the controller wants after a reconcile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing until a watched change wakes the key again.
+    AwaitChange,
+    /// Reconcile the key again after this long even if nothing changes (e.g. to notice that
+    /// a pod became available after `minReadySeconds`).
+    RequeueAfter(SimDuration),
+}
+
+/// A reconcile that could not finish; the simulation retries it with back-off.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReconcileError {
+    /// The API server refused a write.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// What a reconcile can use: the API server, the clock and the controllers' random stream.
+pub struct Context<'a> {
+    /// The API server.
+    pub store: &'a mut Store,
+    /// The current virtual time.
+    pub now: SimTime,
+    /// The controllers' seeded random stream.
+    pub rng: &'a mut ChaCha8Rng,
+}
+
+/// A reconciler. Built-in controllers implement it exactly as a user's would.
+///
+/// ```
+/// use sim_core::controllers::{Action, Context, Controller, ReconcileError};
+/// use sim_core::objects::{Kind, ObjectRef};
+/// use sim_core::store::{Change, Store};
+///
+/// /// Counts how often pods are reconciled; a real controller would write to the store.
+/// struct PodCounter { seen: u64 }
+///
+/// impl Controller for PodCounter {
+///     fn name(&self) -> &'static str { "pod-counter" }
+///     fn watches(&self, change: &Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
+///         if change.kind == Kind::Pod {
+///             wake.push(ObjectRef::new(Kind::Pod, change.key.clone()));
+///         }
+///     }
+///     fn reconcile(&mut self, _key: &ObjectRef, _ctx: &mut Context<'_>) -> Result<Action, ReconcileError> {
+///         self.seen += 1;
+///         Ok(Action::AwaitChange)
+///     }
+/// }
+/// ```
+pub trait Controller {
+    /// A stable name, used in errors and the timeline.
+    fn name(&self) -> &'static str;
+
+    /// Pushes onto `wake` the keys that `change` should wake. Called for every change.
+    fn watches(&self, change: &Change, store: &Store, wake: &mut Vec<ObjectRef>);
+
+    /// Brings the world closer to the desired state of `key`. Must be idempotent.
+    fn reconcile(
+        &mut self,
+        key: &ObjectRef,
+        ctx: &mut Context<'_>,
+    ) -> Result<Action, ReconcileError>;
+}

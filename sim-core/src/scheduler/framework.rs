@@ -1,0 +1,375 @@
+//! The scheduling framework: extension-point traits, the per-cycle state and plugin statuses.
+//!
+//! Shaped like kube-scheduler's `framework/interface.go`: a [`FilterPlugin`] decides whether a
+//! pod may run on a node, a [`ScorePlugin`] ranks the nodes that passed every filter. Plugins
+//! get the pod, a read-only [`NodeInfo`] and a [`CycleState`] computed once per scheduling
+//! cycle; they never mutate the cluster.
+
+use std::borrow::Cow;
+
+use crate::objects::{Pod, PodSpec, Resources, RestartPolicy, Taint, TaintEffect};
+
+use super::node_info::NodeInfo;
+
+/// The highest score a [`ScorePlugin`] may give a node after normalisation (`MaxNodeScore`).
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// The lowest score a [`ScorePlugin`] may give a node after normalisation (`MinNodeScore`).
+pub const MIN_NODE_SCORE: i64 = 0;
+
+/// CPU a container that requests none counts as when scoring (`DefaultMilliCPURequest`).
+pub const DEFAULT_MILLI_CPU_REQUEST: u64 = 100;
+
+/// Memory a container that requests none counts as when scoring (`DefaultMemoryRequest`,
+/// 200 MiB).
+pub const DEFAULT_MEMORY_REQUEST_BYTES: u64 = 200 * 1024 * 1024;
+
+/// The taint key of cordoned nodes (`v1.TaintNodeUnschedulable`).
+pub const TAINT_NODE_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+/// One reason a node was rejected, as kube-scheduler words it.
+///
+/// Fixed reasons are `&'static str`, so rejecting a node allocates no string unless the
+/// reason names something node-specific (a taint, an extended resource).
+pub type Reason = Cow<'static, str>;
+
+/// The outcome of a plugin at one extension point (kube-scheduler's `*Status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The node passes.
+    Success,
+    /// The pod cannot run on this node, for the given reasons (at least one). Each reason is
+    /// counted separately in the `FailedScheduling` message, as kube-scheduler does.
+    Unschedulable {
+        /// Reason texts, e.g. `Insufficient cpu`, `node(s) were unschedulable`.
+        reasons: Vec<Reason>,
+    },
+    /// Something went wrong that is not the pod's fault; the scheduling cycle is aborted.
+    Error(String),
+}
+
+impl Status {
+    /// An [`Status::Unschedulable`] with a single reason.
+    pub fn unschedulable(reason: impl Into<Reason>) -> Status {
+        Status::Unschedulable {
+            reasons: vec![reason.into()],
+        }
+    }
+
+    /// Whether this is [`Status::Success`].
+    pub fn is_success(&self) -> bool {
+        matches!(self, Status::Success)
+    }
+}
+
+/// CPU and memory requests with kube-scheduler's scoring defaults applied: a container that
+/// requests no CPU counts as [`DEFAULT_MILLI_CPU_REQUEST`], one that requests no memory as
+/// [`DEFAULT_MEMORY_REQUEST_BYTES`]. Used for scoring only; filters use the real requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NonZeroRequests {
+    /// CPU in millicores.
+    pub cpu_millis: u64,
+    /// Memory in bytes.
+    pub memory_bytes: u64,
+}
+
+impl NonZeroRequests {
+    /// The non-zero requests of a pod, aggregated like `resourcehelper.PodRequests` with
+    /// `NonMissingContainerRequests`: Σ app containers and sidecars, or the largest regular
+    /// init container plus the sidecars started before it, whichever is larger.
+    ///
+    /// The slim types cannot tell a missing request from an explicit `0`; both count as
+    /// missing here.
+    pub fn of(spec: &PodSpec) -> NonZeroRequests {
+        fn non_zero(requests: &Resources) -> (u64, u64) {
+            let cpu = match requests.cpu_millis {
+                0 => DEFAULT_MILLI_CPU_REQUEST,
+                v => v,
+            };
+            let memory = match requests.memory_bytes {
+                0 => DEFAULT_MEMORY_REQUEST_BYTES,
+                v => v,
+            };
+            (cpu, memory)
+        }
+        let (mut cpu, mut memory) = (0u64, 0u64);
+        for c in &spec.containers {
+            let (c_cpu, c_memory) = non_zero(&c.requests);
+            cpu = cpu.saturating_add(c_cpu);
+            memory = memory.saturating_add(c_memory);
+        }
+        let (mut sidecar_cpu, mut sidecar_memory) = (0u64, 0u64);
+        let (mut init_cpu, mut init_memory) = (0u64, 0u64);
+        for c in &spec.init_containers {
+            let (c_cpu, c_memory) = non_zero(&c.requests);
+            if c.restart_policy == Some(RestartPolicy::Always) {
+                sidecar_cpu = sidecar_cpu.saturating_add(c_cpu);
+                sidecar_memory = sidecar_memory.saturating_add(c_memory);
+                cpu = cpu.saturating_add(c_cpu);
+                memory = memory.saturating_add(c_memory);
+            } else {
+                init_cpu = init_cpu.max(c_cpu.saturating_add(sidecar_cpu));
+                init_memory = init_memory.max(c_memory.saturating_add(sidecar_memory));
+            }
+        }
+        NonZeroRequests {
+            cpu_millis: cpu.max(init_cpu),
+            memory_bytes: memory.max(init_memory),
+        }
+    }
+}
+
+/// What the built-in plugins need to know about the pod, computed once per scheduling cycle
+/// (kube-scheduler's PreFilter/PreScore state, but typed instead of a string-keyed bag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleState {
+    /// The pod's effective requests ([`PodSpec::effective_requests`]); `pods` is 1.
+    pub requests: Resources,
+    /// The pod's requests with the scoring defaults for containers that request nothing.
+    pub non_zero: NonZeroRequests,
+    /// Whether the pod tolerates `node.kubernetes.io/unschedulable:NoSchedule`, which lets it
+    /// onto cordoned nodes.
+    pub tolerates_unschedulable: bool,
+}
+
+impl CycleState {
+    /// Precomputes the state for scheduling `pod`.
+    pub fn new(pod: &Pod) -> CycleState {
+        let unschedulable_taint = Taint {
+            key: TAINT_NODE_UNSCHEDULABLE.to_string(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        };
+        CycleState {
+            requests: pod.spec.effective_requests(),
+            non_zero: NonZeroRequests::of(&pod.spec),
+            tolerates_unschedulable: crate::objects::tolerated(
+                &pod.spec.tolerations,
+                &unschedulable_taint,
+            ),
+        }
+    }
+}
+
+/// A Filter extension point plugin: may the pod run on this node?
+///
+/// Filters run in profile order and a node is rejected by the first one that does not
+/// return [`Status::Success`]. Filters must not allocate on success: they run for hundreds
+/// of nodes per pod.
+///
+/// # Example
+///
+/// A filter that keeps pods off nodes labelled `maintenance=true`:
+///
+/// ```
+/// use sim_core::objects::Pod;
+/// use sim_core::scheduler::framework::{CycleState, FilterPlugin, Status};
+/// use sim_core::scheduler::node_info::NodeInfo;
+///
+/// struct AvoidMaintenance;
+///
+/// impl FilterPlugin for AvoidMaintenance {
+///     fn name(&self) -> &'static str {
+///         "AvoidMaintenance"
+///     }
+///
+///     fn filter(&self, _state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Status {
+///         match node.node.meta.labels.get("maintenance").map(String::as_str) {
+///             Some("true") => Status::unschedulable("node(s) were in maintenance"),
+///             _ => Status::Success,
+///         }
+///     }
+/// }
+///
+/// assert_eq!(AvoidMaintenance.name(), "AvoidMaintenance");
+/// ```
+pub trait FilterPlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// Whether this filter passes every node for `pod`, so the cycle need not call it
+    /// (kube-scheduler's PreFilter `Skip`). The default never skips.
+    fn skip(&self, _state: &CycleState, _pod: &Pod) -> bool {
+        false
+    }
+
+    /// Whether `pod` may run on `node`.
+    fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status;
+}
+
+/// A Score extension point plugin: how good is this feasible node for the pod?
+///
+/// `score` is called for every feasible node, then `normalize` once with all the scores of
+/// this plugin (in feasible-node order). After normalisation every score must lie in
+/// [`MIN_NODE_SCORE`]`..=`[`MAX_NODE_SCORE`]; the scheduler then adds `weight × score` over all
+/// score plugins and picks the node with the highest total.
+///
+/// # Example
+///
+/// A scorer preferring nodes with fewer pods, normalised so the emptiest node gets 100:
+///
+/// ```
+/// use sim_core::objects::Pod;
+/// use sim_core::scheduler::framework::{
+///     default_normalize_score, CycleState, ScorePlugin, MAX_NODE_SCORE,
+/// };
+/// use sim_core::scheduler::node_info::NodeInfo;
+///
+/// struct FewerPods;
+///
+/// impl ScorePlugin for FewerPods {
+///     fn name(&self) -> &'static str {
+///         "FewerPods"
+///     }
+///
+///     fn score(&self, _state: &CycleState, _pod: &Pod, node: &NodeInfo) -> i64 {
+///         // A raw count; `normalize` maps it onto 0..=100.
+///         i64::try_from(node.pod_count).unwrap_or(i64::MAX)
+///     }
+///
+///     fn normalize(&self, _state: &CycleState, _pod: &Pod, scores: &mut [i64]) {
+///         default_normalize_score(MAX_NODE_SCORE, true, scores);
+///     }
+/// }
+///
+/// let mut scores = [0, 5, 10];
+/// FewerPods.normalize(&dummy_state(), &dummy_pod(), &mut scores);
+/// assert_eq!(scores, [100, 50, 0]);
+/// # fn dummy_pod() -> Pod {
+/// #     use sim_core::objects::*;
+/// #     Pod {
+/// #         meta: ObjectMeta::default(),
+/// #         spec: PodSpec {
+/// #             node_name: None,
+/// #             scheduler_name: "default-scheduler".into(),
+/// #             node_selector: Default::default(),
+/// #             tolerations: vec![],
+/// #             init_containers: vec![],
+/// #             containers: vec![],
+/// #             restart_policy: RestartPolicy::Always,
+/// #             termination_grace_period_seconds: 30,
+/// #             priority: 0,
+/// #         },
+/// #         status: PodStatus::default(),
+/// #     }
+/// # }
+/// # fn dummy_state() -> CycleState { CycleState::new(&dummy_pod()) }
+/// ```
+pub trait ScorePlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// Whether this plugin has nothing to say about `pod` (kube-scheduler's PreScore `Skip`);
+    /// a skipped plugin adds 0 to every node. The default never skips.
+    fn skip(&self, _state: &CycleState, _pod: &Pod) -> bool {
+        false
+    }
+
+    /// The score of `node` for `pod`: 0..=100 unless `normalize` rescales it.
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> i64;
+
+    /// Rescales this plugin's scores of all feasible nodes in place. The default keeps them.
+    fn normalize(&self, _state: &CycleState, _pod: &Pod, _scores: &mut [i64]) {}
+}
+
+/// kube-scheduler's `helper.DefaultNormalizeScore`: scales scores so the highest becomes
+/// `max_priority` (integer division), and with `reverse` flips them (`max_priority − s`).
+/// When every score is 0 they stay 0, or all become `max_priority` with `reverse`.
+pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i64]) {
+    let max_count = scores.iter().copied().fold(0, i64::max);
+    if max_count == 0 {
+        if reverse {
+            scores.fill(max_priority);
+        }
+        return;
+    }
+    for score in scores.iter_mut() {
+        let scaled = max_priority.saturating_mul(*score) / max_count;
+        *score = if reverse {
+            max_priority - scaled
+        } else {
+            scaled
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{Container, ImagePullPolicy};
+
+    fn container(cpu_millis: u64, memory_bytes: u64) -> Container {
+        Container {
+            name: "c".into(),
+            image: "app".into(),
+            image_pull_policy: ImagePullPolicy::IfNotPresent,
+            requests: Resources {
+                cpu_millis,
+                memory_bytes,
+                ..Resources::default()
+            },
+            limits: Resources::default(),
+            readiness_probe: None,
+            liveness_probe: None,
+            startup_probe: None,
+            restart_policy: None,
+        }
+    }
+
+    fn spec(containers: Vec<Container>, init_containers: Vec<Container>) -> PodSpec {
+        PodSpec {
+            node_name: None,
+            scheduler_name: "default-scheduler".into(),
+            node_selector: Default::default(),
+            tolerations: vec![],
+            init_containers,
+            containers,
+            restart_policy: RestartPolicy::Always,
+            termination_grace_period_seconds: 30,
+            priority: 0,
+        }
+    }
+
+    #[test]
+    fn non_zero_requests_default_each_missing_container_request() {
+        // k8s-semantics 9.3: 100m / 200 MiB per container that requests nothing.
+        let s = spec(vec![container(0, 0), container(250, 0)], vec![]);
+        assert_eq!(
+            NonZeroRequests::of(&s),
+            NonZeroRequests {
+                cpu_millis: 350,
+                memory_bytes: 2 * DEFAULT_MEMORY_REQUEST_BYTES,
+            }
+        );
+    }
+
+    #[test]
+    fn non_zero_requests_take_the_larger_init_container() {
+        let mut sidecar = container(50, 0);
+        sidecar.restart_policy = Some(RestartPolicy::Always);
+        let s = spec(
+            vec![container(100, 1 << 20)],
+            vec![sidecar, container(2000, 1 << 20)],
+        );
+        let nz = NonZeroRequests::of(&s);
+        // max(100 + 50, 2000 + 50) cpu; memory: max(1Mi + 200Mi, 1Mi + 200Mi).
+        assert_eq!(nz.cpu_millis, 2050);
+        assert_eq!(nz.memory_bytes, (1 << 20) + DEFAULT_MEMORY_REQUEST_BYTES);
+    }
+
+    #[test]
+    fn default_normalize_score_matches_kube_scheduler() {
+        let mut scores = [0, 1, 2];
+        default_normalize_score(MAX_NODE_SCORE, true, &mut scores);
+        assert_eq!(scores, [100, 50, 0]);
+        let mut scores = [0, 1, 3];
+        default_normalize_score(MAX_NODE_SCORE, false, &mut scores);
+        assert_eq!(scores, [0, 33, 100]);
+        let mut zeros = [0, 0];
+        default_normalize_score(MAX_NODE_SCORE, true, &mut zeros);
+        assert_eq!(zeros, [100, 100]);
+        let mut zeros = [0, 0];
+        default_normalize_score(MAX_NODE_SCORE, false, &mut zeros);
+        assert_eq!(zeros, [0, 0]);
+    }
+}

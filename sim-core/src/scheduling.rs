@@ -1,0 +1,429 @@
+//! The scheduler as a component of the simulation: the scheduling queue (active pods by
+//! priority then arrival, unschedulable pods with back-off), the cache of node usage, one
+//! scheduling cycle per event, binding, and the `FailedScheduling` reporting.
+//!
+//! Queue rules (k8s-semantics §9.7): a pod that fails waits in the unschedulable set; a
+//! cluster change that may free room (node added or changed, pod removed or finished)
+//! moves it back once its back-off (1 s doubling to 10 s per attempt) has expired, and it is
+//! retried anyway 5 minutes after its last attempt.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::objects::{
+    ConditionStatus, Kind, Node, ObjectKey, ObjectRef, Pod, PodConditionType, Uid,
+};
+use crate::scheduler::{schedule_one, Profile, SchedulerCache};
+use crate::store::{ApiError, Change, ChangeType, Store};
+use crate::time::{SimDuration, SimTime};
+use crate::timeline::EventType;
+
+/// Initial back-off of an unschedulable pod.
+pub const POD_INITIAL_BACKOFF: SimDuration = SimDuration::from_secs(1);
+/// Maximum back-off of an unschedulable pod.
+pub const POD_MAX_BACKOFF: SimDuration = SimDuration::from_secs(10);
+/// An unschedulable pod is retried at the latest this long after its last attempt.
+pub const POD_MAX_IN_UNSCHEDULABLE: SimDuration = SimDuration::from_secs(300);
+
+/// What the queue asks the simulation to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchedulerWakeup {
+    /// Run a scheduling cycle now.
+    Cycle,
+    /// Re-check a waiting pod at this time.
+    Retry {
+        /// When.
+        at: SimTime,
+        /// The pod.
+        pod: Uid,
+        /// The attempt count it was planned for (stale if the pod was retried since).
+        attempt: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Waiting {
+    key: ObjectKey,
+    attempts: u32,
+    last_attempt: SimTime,
+}
+
+/// What the queue remembers of a pod's failed attempts until it is bound or gone.
+#[derive(Debug, Clone)]
+struct Attempts {
+    count: u32,
+    last_message: String,
+    /// The pod's generation at the last attempt: only a change of the pod's own spec or
+    /// labels (a new generation) makes the pod retry for its own sake; the scheduler's and
+    /// kubelet's status writes do not.
+    generation: u64,
+}
+
+/// Active-queue ordering: higher priority first, then earlier arrival, then uid.
+type ActiveKey = (Reverse<i32>, SimTime, Uid);
+
+/// The scheduler component.
+pub struct SchedulingQueue {
+    profile: Profile,
+    cache: SchedulerCache,
+    rng: ChaCha8Rng,
+    next_start_index: usize,
+    active: BTreeSet<ActiveKey>,
+    active_keys: BTreeMap<Uid, (ActiveKey, ObjectKey)>,
+    waiting: BTreeMap<Uid, Waiting>,
+    attempts: BTreeMap<Uid, Attempts>,
+    /// Bound, non-terminal pods counted in the cache, with their node.
+    bound: BTreeMap<Uid, String>,
+    cycle_pending: bool,
+    attempts_total: u64,
+    bindings_total: u64,
+}
+
+fn backoff(attempts: u32) -> SimDuration {
+    let shift = attempts.saturating_sub(1).min(16);
+    POD_INITIAL_BACKOFF
+        .saturating_mul(1u64 << shift)
+        .min(POD_MAX_BACKOFF)
+}
+
+impl SchedulingQueue {
+    /// A queue scheduling with `profile`, breaking ties with `rng`.
+    pub fn new(profile: Profile, rng: ChaCha8Rng) -> SchedulingQueue {
+        SchedulingQueue {
+            profile,
+            cache: SchedulerCache::new(),
+            rng,
+            next_start_index: 0,
+            active: BTreeSet::new(),
+            active_keys: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            attempts: BTreeMap::new(),
+            bound: BTreeMap::new(),
+            cycle_pending: false,
+            attempts_total: 0,
+            bindings_total: 0,
+        }
+    }
+
+    /// The scheduler's view of node usage.
+    pub fn cache(&self) -> &SchedulerCache {
+        &self.cache
+    }
+
+    /// Scheduling attempts and successful bindings so far.
+    pub fn counters(&self) -> (u64, u64) {
+        (self.attempts_total, self.bindings_total)
+    }
+
+    /// Number of pods waiting (active or unschedulable).
+    pub fn pending_count(&self) -> usize {
+        self.active.len() + self.waiting.len()
+    }
+
+    fn responsible_for(&self, pod: &Pod) -> bool {
+        pod.spec.scheduler_name == self.profile.scheduler_name
+    }
+
+    fn enqueue(&mut self, pod: &Pod) {
+        let uid = pod.meta.uid;
+        if self.active_keys.contains_key(&uid) {
+            return;
+        }
+        self.waiting.remove(&uid);
+        let key = (Reverse(pod.spec.priority), pod.meta.creation_timestamp, uid);
+        self.active.insert(key);
+        self.active_keys.insert(uid, (key, pod.meta.key()));
+    }
+
+    fn dequeue(&mut self, uid: Uid) {
+        if let Some((key, _)) = self.active_keys.remove(&uid) {
+            self.active.remove(&key);
+        }
+        self.waiting.remove(&uid);
+        self.attempts.remove(&uid);
+    }
+
+    /// Moves waiting pods whose back-off has expired to the active queue, and asks for a
+    /// retry of the others when their back-off expires.
+    fn move_all_to_active_or_backoff(
+        &mut self,
+        store: &Store,
+        now: SimTime,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) {
+        let uids: Vec<Uid> = self.waiting.keys().copied().collect();
+        for uid in uids {
+            let Some(w) = self.waiting.get(&uid) else {
+                continue;
+            };
+            let ready_at = w.last_attempt + backoff(w.attempts);
+            if ready_at <= now {
+                if let Some(pod) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == uid) {
+                    let pod = pod.clone();
+                    self.enqueue(&pod);
+                } else {
+                    self.waiting.remove(&uid);
+                }
+            } else {
+                wakeups.push(SchedulerWakeup::Retry {
+                    at: ready_at,
+                    pod: uid,
+                    attempt: w.attempts,
+                });
+            }
+        }
+    }
+
+    fn account_pod(&mut self, pod: &Pod) -> bool {
+        let uid = pod.meta.uid;
+        let counted_node = pod
+            .spec
+            .node_name
+            .as_ref()
+            .filter(|_| !pod.status.phase.is_terminal());
+        match (self.bound.get(&uid).cloned(), counted_node) {
+            (Some(old), Some(new)) if &old == new => false,
+            (old, new) => {
+                if let Some(old) = &old {
+                    self.cache.remove_pod(old, pod);
+                    self.bound.remove(&uid);
+                }
+                if let Some(new) = new {
+                    self.cache.add_pod(new, pod);
+                    self.bound.insert(uid, new.clone());
+                }
+                // Room was freed if the pod left a node.
+                old.is_some()
+            }
+        }
+    }
+
+    /// Reacts to a store change.
+    pub fn on_change(
+        &mut self,
+        change: &Change,
+        store: &Store,
+        now: SimTime,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) {
+        let mut cluster_changed = false;
+        match (change.kind, change.change_type) {
+            (Kind::Node, ChangeType::Deleted) => {
+                self.cache.remove_node(&change.key.name);
+            }
+            (Kind::Node, _) => {
+                if let Some(node) = store.get::<Node>(&change.key) {
+                    if self.cache.get(&node.meta.name).is_some() {
+                        self.cache.update_node(node.clone());
+                    } else {
+                        self.cache.add_node(node.clone());
+                    }
+                    cluster_changed = true;
+                }
+            }
+            (Kind::Pod, ChangeType::Deleted) => {
+                self.dequeue(change.uid);
+                if let Some(node) = self.bound.remove(&change.uid) {
+                    self.cache.remove_pod_uid(&node, change.uid);
+                    cluster_changed = true;
+                }
+            }
+            (Kind::Pod, _) => {
+                if let Some(pod) = store
+                    .get::<Pod>(&change.key)
+                    .filter(|p| p.meta.uid == change.uid)
+                {
+                    let pod = pod.clone();
+                    cluster_changed |= self.account_pod(&pod);
+                    let wants_scheduling = pod.spec.node_name.is_none()
+                        && pod.meta.deletion_timestamp.is_none()
+                        && !pod.status.phase.is_terminal()
+                        && self.responsible_for(&pod);
+                    if wants_scheduling {
+                        if change.change_type == ChangeType::Added {
+                            self.enqueue(&pod);
+                        } else if let Some(w) = self.waiting.get(&pod.meta.uid).filter(|_| {
+                            self.attempts
+                                .get(&pod.meta.uid)
+                                .is_some_and(|a| a.generation != pod.meta.generation)
+                        }) {
+                            // The pod itself changed (say, a toleration was added): retry
+                            // after its back-off.
+                            let ready_at = w.last_attempt + backoff(w.attempts);
+                            if ready_at <= now {
+                                self.enqueue(&pod);
+                            } else {
+                                wakeups.push(SchedulerWakeup::Retry {
+                                    at: ready_at,
+                                    pod: pod.meta.uid,
+                                    attempt: w.attempts,
+                                });
+                            }
+                        }
+                    } else {
+                        self.dequeue(pod.meta.uid);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if cluster_changed && !self.waiting.is_empty() {
+            self.move_all_to_active_or_backoff(store, now, wakeups);
+        }
+        self.request_cycle(wakeups);
+    }
+
+    fn request_cycle(&mut self, wakeups: &mut Vec<SchedulerWakeup>) {
+        if !self.active.is_empty() && !self.cycle_pending {
+            self.cycle_pending = true;
+            wakeups.push(SchedulerWakeup::Cycle);
+        }
+    }
+
+    /// A planned retry of a waiting pod fires.
+    pub fn on_retry(
+        &mut self,
+        pod: Uid,
+        attempt: u32,
+        store: &Store,
+        now: SimTime,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) {
+        let Some(w) = self.waiting.get(&pod) else {
+            return;
+        };
+        if w.attempts != attempt {
+            return;
+        }
+        let due_backoff = w.last_attempt + backoff(w.attempts) <= now;
+        if !due_backoff {
+            return;
+        }
+        if let Some(p) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == pod) {
+            let p = p.clone();
+            self.enqueue(&p);
+        } else {
+            self.waiting.remove(&pod);
+        }
+        self.request_cycle(wakeups);
+    }
+
+    /// Runs one scheduling cycle for the first pod of the active queue.
+    pub fn run_cycle(
+        &mut self,
+        store: &mut Store,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        self.cycle_pending = false;
+        let now = store.now();
+        let Some(first) = self.active.pop_first() else {
+            return Ok(());
+        };
+        let uid = first.2;
+        let Some((_, key)) = self.active_keys.remove(&uid) else {
+            return Ok(());
+        };
+        let Some(pod) = store.get::<Pod>(&key).filter(|p| p.meta.uid == uid) else {
+            self.request_cycle(wakeups);
+            return Ok(());
+        };
+        if pod.spec.node_name.is_some() || pod.meta.deletion_timestamp.is_some() {
+            self.request_cycle(wakeups);
+            return Ok(());
+        }
+        self.attempts_total += 1;
+        let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
+        match schedule_one(
+            &self.profile,
+            pod,
+            &self.cache,
+            &mut self.rng,
+            &mut self.next_start_index,
+        ) {
+            Ok(decision) => {
+                let node = decision.node_name;
+                self.waiting.remove(&uid);
+                self.attempts.remove(&uid);
+                store.modify::<Pod, _>(&key, false, |p| {
+                    p.spec.node_name = Some(node.clone());
+                    p.status.set_condition(
+                        PodConditionType::PodScheduled,
+                        ConditionStatus::True,
+                        "",
+                        "",
+                        now,
+                    );
+                })?;
+                store.event(
+                    pod_ref,
+                    EventType::Normal,
+                    "Scheduled",
+                    format!(
+                        "Successfully assigned {}/{} to {node}",
+                        key.namespace, key.name
+                    ),
+                    &self.profile.scheduler_name,
+                );
+                if let Some(bound) = store.get::<Pod>(&key) {
+                    let bound = bound.clone();
+                    self.account_pod(&bound);
+                }
+                self.bindings_total += 1;
+            }
+            Err(error) => {
+                let message = error.to_string();
+                let reason = error.pod_condition_reason();
+                let previous = self.attempts.get(&uid);
+                let attempts = previous.map_or(0, |a| a.count) + 1;
+                let repeated = previous.is_some_and(|a| a.last_message == message);
+                let generation = pod.meta.generation;
+                store.modify::<Pod, _>(&key, false, |p| {
+                    p.status.set_condition(
+                        PodConditionType::PodScheduled,
+                        ConditionStatus::False,
+                        reason,
+                        &message,
+                        now,
+                    );
+                })?;
+                // Kubernetes aggregates identical FailedScheduling events into one with a
+                // count; the timeline records the first and every change of message.
+                if !repeated {
+                    let source = self.profile.scheduler_name.clone();
+                    store.event(
+                        pod_ref,
+                        EventType::Warning,
+                        "FailedScheduling",
+                        message.clone(),
+                        &source,
+                    );
+                }
+                self.attempts.insert(
+                    uid,
+                    Attempts {
+                        count: attempts,
+                        last_message: message,
+                        generation,
+                    },
+                );
+                self.waiting.insert(
+                    uid,
+                    Waiting {
+                        key,
+                        attempts,
+                        last_attempt: now,
+                    },
+                );
+                wakeups.push(SchedulerWakeup::Retry {
+                    at: now + POD_MAX_IN_UNSCHEDULABLE,
+                    pod: uid,
+                    attempt: attempts,
+                });
+            }
+        }
+        self.request_cycle(wakeups);
+        Ok(())
+    }
+}

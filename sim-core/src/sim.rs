@@ -1,0 +1,782 @@
+//! The simulation: one event queue driving the API server (store), the controllers, the
+//! scheduler and the kubelets, with scenario actions injected at their times.
+//!
+//! Each step pops the next event in `(time, seq)` order, runs it with the store's clock and
+//! cause set, then dispatches the store changes it produced to every watcher until none are
+//! left. Watchers answer with timers (scheduled events), never by calling each other, so
+//! the order of everything is the order of the queue. Every run is bounded: by an event
+//! budget, and by a cap on events at one instant (a loop that never advances time).
+
+use std::collections::BTreeMap;
+
+use crate::behaviour::BehaviourBook;
+use crate::controllers::{
+    Action, Context, Controller, DeploymentController, GarbageCollector, NodeLifecycleController,
+    PodGarbageCollector, ReplicaSetController,
+};
+use crate::invariants::{InvariantChecker, Violation};
+use crate::kubelet::{KubeletError, KubeletEvent, Kubelets};
+use crate::objects::{Deployment, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet};
+use crate::queue::{EventId, EventQueue, QueueError};
+use crate::rng::{RngStreams, Stream};
+use crate::scheduler::Profile;
+use crate::scheduling::{SchedulerWakeup, SchedulingQueue};
+use crate::store::{ApiError, Change, DeleteOptions, Object, Store};
+use crate::time::{SimDuration, SimTime};
+use crate::timeline::{EventType, RecordId, Timeline};
+use rand_chacha::ChaCha8Rng;
+
+/// Any object kubesim simulates, for scenario actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyObject {
+    /// A Node.
+    Node(Box<Node>),
+    /// A Pod.
+    Pod(Box<Pod>),
+    /// A ReplicaSet.
+    ReplicaSet(Box<ReplicaSet>),
+    /// A Deployment.
+    Deployment(Box<Deployment>),
+}
+
+impl AnyObject {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            AnyObject::Node(_) => Kind::Node,
+            AnyObject::Pod(_) => Kind::Pod,
+            AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
+            AnyObject::Deployment(_) => Kind::Deployment,
+        }
+    }
+
+    /// The object's reference (namespace defaulted to `default` for namespaced kinds).
+    pub fn object_ref(&self) -> ObjectRef {
+        let meta = match self {
+            AnyObject::Node(o) => &o.meta,
+            AnyObject::Pod(o) => &o.meta,
+            AnyObject::ReplicaSet(o) => &o.meta,
+            AnyObject::Deployment(o) => &o.meta,
+        };
+        let namespace = if !self.kind().namespaced() {
+            String::new()
+        } else if meta.namespace.is_empty() {
+            "default".to_string()
+        } else {
+            meta.namespace.clone()
+        };
+        ObjectRef::new(self.kind(), ObjectKey::new(namespace, meta.name.clone()))
+    }
+}
+
+/// Something that happens to the cluster at a scenario time (a what-if).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioAction {
+    /// `kubectl apply`: create the object, or update the spec of the existing one.
+    Apply(AnyObject),
+    /// `kubectl delete` (pods gracefully, with an optional grace period override).
+    Delete {
+        /// What to delete.
+        target: ObjectRef,
+        /// `--grace-period`.
+        grace_period_seconds: Option<u64>,
+    },
+    /// Delete `count` pods matching a selector (those first in name order).
+    DeletePods {
+        /// Namespace.
+        namespace: String,
+        /// Label selector.
+        selector: crate::selector::LabelSelector,
+        /// Only pods bound to this node (`--field-selector spec.nodeName=...`).
+        node: Option<String>,
+        /// How many (all if `None`).
+        count: Option<usize>,
+        /// `--grace-period`.
+        grace_period_seconds: Option<u64>,
+    },
+    /// `kubectl scale`.
+    Scale {
+        /// A Deployment or ReplicaSet.
+        target: ObjectRef,
+        /// New `spec.replicas`.
+        replicas: u32,
+    },
+    /// `kubectl cordon` (true) / `uncordon` (false).
+    SetUnschedulable {
+        /// Node name.
+        node: String,
+        /// Cordoned or not.
+        unschedulable: bool,
+    },
+}
+
+impl ScenarioAction {
+    /// The timeline reason naming the action.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ScenarioAction::Apply(_) => "Apply",
+            ScenarioAction::Delete { .. } | ScenarioAction::DeletePods { .. } => "Delete",
+            ScenarioAction::Scale { .. } => "Scale",
+            ScenarioAction::SetUnschedulable {
+                unschedulable: true,
+                ..
+            } => "Cordon",
+            ScenarioAction::SetUnschedulable { .. } => "Uncordon",
+        }
+    }
+}
+
+/// Settings of a simulation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Root seed of every random stream.
+    pub seed: u64,
+    /// Stop with an error after this many events.
+    pub event_budget: u64,
+    /// Stop with an error after this many events at one instant.
+    pub per_instant_cap: u64,
+    /// Delay between a change and the reconcile it triggers.
+    pub controller_latency: SimDuration,
+    /// Run the invariant checkers on every change.
+    pub check_invariants: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            seed: 1,
+            event_budget: 50_000_000,
+            per_instant_cap: 5_000_000,
+            controller_latency: SimDuration::ZERO,
+            check_invariants: false,
+        }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The event budget ran out.
+    #[error("event budget of {budget} events exhausted at {at} (last event: {last})")]
+    BudgetExhausted {
+        /// The budget.
+        budget: u64,
+        /// When.
+        at: SimTime,
+        /// The last event run.
+        last: String,
+    },
+    /// Too many events at one instant: something loops without advancing time.
+    #[error("more than {cap} events at {at}: time does not advance (last event: {last})")]
+    InstantCapExceeded {
+        /// The cap.
+        cap: u64,
+        /// The instant.
+        at: SimTime,
+        /// The last event run.
+        last: String,
+    },
+    /// An invariant checker found a violation.
+    #[error("invariant violated at {at}: {violation}")]
+    Invariant {
+        /// When.
+        at: SimTime,
+        /// What.
+        violation: Violation,
+    },
+    /// A scenario action was refused by the API server.
+    #[error("scenario action at {at} failed: {error}")]
+    Action {
+        /// When.
+        at: SimTime,
+        /// Why.
+        error: ApiError,
+    },
+    /// The kubelet model failed.
+    #[error("kubelet at {at}: {error}")]
+    Kubelet {
+        /// When.
+        at: SimTime,
+        /// Why.
+        error: KubeletError,
+    },
+    /// The scheduler's write was refused.
+    #[error("scheduler at {at}: {error}")]
+    Scheduler {
+        /// When.
+        at: SimTime,
+        /// Why.
+        error: ApiError,
+    },
+    /// An event could not be queued.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SimEvent {
+    Action(Box<ScenarioAction>),
+    Reconcile {
+        controller: usize,
+        key: ObjectRef,
+    },
+    ScheduleCycle,
+    SchedulerRetry {
+        pod: crate::objects::Uid,
+        attempt: u32,
+    },
+    Kubelet(KubeletEvent),
+}
+
+impl SimEvent {
+    fn describe(&self) -> String {
+        match self {
+            SimEvent::Action(a) => format!("scenario action {}", a.reason()),
+            SimEvent::Reconcile { controller, key } => {
+                format!("reconcile #{controller} of {key}")
+            }
+            SimEvent::ScheduleCycle => "scheduling cycle".to_string(),
+            SimEvent::SchedulerRetry { .. } => "scheduler retry".to_string(),
+            SimEvent::Kubelet(k) => format!("kubelet {k:?}"),
+        }
+    }
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Events processed.
+    pub events: u64,
+    /// Timeline records.
+    pub records: u64,
+    /// Scheduling attempts.
+    pub scheduling_attempts: u64,
+    /// Successful bindings.
+    pub bindings: u64,
+}
+
+/// A simulated cluster.
+pub struct Simulation {
+    config: SimConfig,
+    queue: EventQueue<(SimEvent, Option<RecordId>)>,
+    store: Store,
+    controllers: Vec<Box<dyn Controller>>,
+    controller_rng: ChaCha8Rng,
+    pending_reconciles: BTreeMap<(usize, ObjectRef), ()>,
+    requeues: BTreeMap<(usize, ObjectRef), EventId>,
+    scheduler: SchedulingQueue,
+    kubelets: Kubelets,
+    checker: Option<InvariantChecker>,
+    events_run: u64,
+    instant: SimTime,
+    events_at_instant: u64,
+    changes: Vec<Change>,
+}
+
+impl Simulation {
+    /// A simulation with the built-in controllers, the given scheduler profile and
+    /// behaviours.
+    pub fn new(config: SimConfig, profile: Profile, behaviours: BehaviourBook) -> Simulation {
+        let streams = RngStreams::new(config.seed);
+        let controllers: Vec<Box<dyn Controller>> = vec![
+            Box::new(DeploymentController),
+            Box::new(ReplicaSetController),
+            Box::new(GarbageCollector),
+            Box::new(NodeLifecycleController),
+            Box::new(PodGarbageCollector::default()),
+        ];
+        Simulation {
+            checker: config.check_invariants.then(InvariantChecker::new),
+            queue: EventQueue::new(),
+            store: Store::new(streams.stream(Stream::ObjectNames)),
+            controllers,
+            controller_rng: streams.stream(Stream::Controllers),
+            pending_reconciles: BTreeMap::new(),
+            requeues: BTreeMap::new(),
+            scheduler: SchedulingQueue::new(profile, streams.stream(Stream::SchedulerTieBreak)),
+            kubelets: Kubelets::new(behaviours),
+            events_run: 0,
+            instant: SimTime::ZERO,
+            events_at_instant: 0,
+            changes: Vec::new(),
+            config,
+        }
+    }
+
+    /// Adds a controller (a user's own, say); it runs after the built-in ones.
+    pub fn add_controller(&mut self, controller: Box<dyn Controller>) {
+        self.controllers.push(controller);
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// The API server.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The timeline so far.
+    pub fn timeline(&self) -> &Timeline {
+        self.store.timeline()
+    }
+
+    /// The scheduler component.
+    pub fn scheduler(&self) -> &SchedulingQueue {
+        &self.scheduler
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> RunStats {
+        let (attempts, bindings) = self.scheduler.counters();
+        RunStats {
+            events: self.events_run,
+            records: self.store.timeline().len() as u64,
+            scheduling_attempts: attempts,
+            bindings,
+        }
+    }
+
+    /// Time of the next pending event.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// Queues a scenario action at `at`.
+    pub fn schedule_action(&mut self, at: SimTime, action: ScenarioAction) -> Result<(), SimError> {
+        self.queue
+            .schedule(at, (SimEvent::Action(Box::new(action)), None))?;
+        Ok(())
+    }
+
+    /// Runs the next event. Returns `false` if there was none.
+    pub fn step(&mut self) -> Result<bool, SimError> {
+        let Some((at, _, (event, cause))) = self.queue.pop() else {
+            return Ok(false);
+        };
+        self.events_run += 1;
+        if at != self.instant {
+            self.instant = at;
+            self.events_at_instant = 0;
+        }
+        self.events_at_instant += 1;
+        if self.events_run > self.config.event_budget {
+            return Err(SimError::BudgetExhausted {
+                budget: self.config.event_budget,
+                at,
+                last: event.describe(),
+            });
+        }
+        if self.events_at_instant > self.config.per_instant_cap {
+            return Err(SimError::InstantCapExceeded {
+                cap: self.config.per_instant_cap,
+                at,
+                last: event.describe(),
+            });
+        }
+        self.store.set_context(at, cause);
+        self.run_event(event, at)?;
+        self.dispatch_changes(at)?;
+        Ok(true)
+    }
+
+    /// Runs every event before or at `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime) -> Result<RunStats, SimError> {
+        while self.queue.peek_time().is_some_and(|t| t <= until) {
+            self.step()?;
+        }
+        Ok(self.stats())
+    }
+
+    /// Runs until no event is left (bounded by the event budget).
+    pub fn run(&mut self) -> Result<RunStats, SimError> {
+        while self.step()? {}
+        Ok(self.stats())
+    }
+
+    fn run_event(&mut self, event: SimEvent, at: SimTime) -> Result<(), SimError> {
+        match event {
+            SimEvent::Action(action) => self.run_action(*action, at),
+            SimEvent::Reconcile { controller, key } => {
+                self.pending_reconciles.remove(&(controller, key.clone()));
+                let mut ctx = Context {
+                    store: &mut self.store,
+                    now: at,
+                    rng: &mut self.controller_rng,
+                };
+                let result = self.controllers[controller].reconcile(&key, &mut ctx);
+                let requeue_after = match result {
+                    Ok(Action::AwaitChange) => None,
+                    Ok(Action::RequeueAfter(d)) => Some(d.max(SimDuration::from_millis(1))),
+                    // A refused write is retried, as a work queue would, after a second.
+                    Err(_) => Some(SimDuration::from_secs(1)),
+                };
+                let slot = (controller, key.clone());
+                if let Some(old) = self.requeues.remove(&slot) {
+                    self.queue.cancel(old);
+                }
+                if let Some(d) = requeue_after {
+                    let id = self.queue.schedule(
+                        at + d,
+                        (SimEvent::Reconcile { controller, key }, self.store.cause()),
+                    )?;
+                    self.requeues.insert(slot, id);
+                }
+                Ok(())
+            }
+            SimEvent::ScheduleCycle => {
+                let mut wakeups = Vec::new();
+                self.scheduler
+                    .run_cycle(&mut self.store, &mut wakeups)
+                    .map_err(|error| SimError::Scheduler { at, error })?;
+                self.apply_wakeups(wakeups, at)
+            }
+            SimEvent::SchedulerRetry { pod, attempt } => {
+                let mut wakeups = Vec::new();
+                self.scheduler
+                    .on_retry(pod, attempt, &self.store, at, &mut wakeups);
+                self.apply_wakeups(wakeups, at)
+            }
+            SimEvent::Kubelet(k) => {
+                let mut timers = Vec::new();
+                self.kubelets
+                    .handle(k, &mut self.store, &mut timers)
+                    .map_err(|error| SimError::Kubelet { at, error })?;
+                self.apply_timers(timers)
+            }
+        }
+    }
+
+    fn apply_wakeups(
+        &mut self,
+        wakeups: Vec<SchedulerWakeup>,
+        at: SimTime,
+    ) -> Result<(), SimError> {
+        let cause = self.store.cause();
+        for w in wakeups {
+            match w {
+                SchedulerWakeup::Cycle => {
+                    self.queue.schedule(at, (SimEvent::ScheduleCycle, cause))?;
+                }
+                SchedulerWakeup::Retry { at, pod, attempt } => {
+                    self.queue
+                        .schedule(at, (SimEvent::SchedulerRetry { pod, attempt }, cause))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_timers(&mut self, timers: Vec<crate::kubelet::Timer>) -> Result<(), SimError> {
+        let cause = self.store.cause();
+        let last = self.store.timeline().records().last().map(|r| r.id);
+        for (at, event) in timers {
+            // A kubelet timer is caused by the latest record its handler wrote.
+            self.queue
+                .schedule(at, (SimEvent::Kubelet(event), last.or(cause)))?;
+        }
+        Ok(())
+    }
+
+    fn run_action(&mut self, action: ScenarioAction, at: SimTime) -> Result<(), SimError> {
+        if let ScenarioAction::DeletePods { .. } = &action {
+            return self.delete_pods(action, at);
+        }
+        let target = match &action {
+            ScenarioAction::Apply(o) => o.object_ref(),
+            ScenarioAction::Delete { target, .. } | ScenarioAction::Scale { target, .. } => {
+                target.clone()
+            }
+            ScenarioAction::DeletePods { .. } => unreachable!("handled by delete_pods"),
+            ScenarioAction::SetUnschedulable { node, .. } => {
+                ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone()))
+            }
+        };
+        let record = self.store.event(
+            target.clone(),
+            EventType::Normal,
+            action.reason(),
+            describe_action(&action),
+            "scenario",
+        );
+        self.store.set_cause(Some(record));
+        let fail = |error: ApiError| SimError::Action { at, error };
+        match action {
+            ScenarioAction::Apply(object) => apply(&mut self.store, object).map_err(fail),
+            ScenarioAction::Delete {
+                target,
+                grace_period_seconds,
+            } => {
+                let key = &target.key;
+                match target.kind {
+                    Kind::Pod => self
+                        .store
+                        .delete_pod(
+                            key,
+                            DeleteOptions {
+                                grace_period_seconds,
+                            },
+                        )
+                        .map(|_| ()),
+                    Kind::Node => self.store.delete::<Node>(key).map(|_| ()),
+                    Kind::ReplicaSet => self.store.delete::<ReplicaSet>(key).map(|_| ()),
+                    Kind::Deployment => self.store.delete::<Deployment>(key).map(|_| ()),
+                }
+                .map_err(fail)
+            }
+            ScenarioAction::DeletePods { .. } => Ok(()),
+            ScenarioAction::Scale { target, replicas } => match target.kind {
+                Kind::Deployment => self
+                    .store
+                    .modify::<Deployment, _>(&target.key, true, |d| d.replicas = replicas)
+                    .map_err(fail),
+                Kind::ReplicaSet => self
+                    .store
+                    .modify::<ReplicaSet, _>(&target.key, true, |r| r.replicas = replicas)
+                    .map_err(fail),
+                kind => Err(fail(ApiError::Invalid {
+                    kind,
+                    key: target.key.to_string(),
+                    message: "only Deployments and ReplicaSets can be scaled".to_string(),
+                })),
+            },
+            ScenarioAction::SetUnschedulable {
+                node,
+                unschedulable,
+            } => self
+                .store
+                .modify::<Node, _>(&ObjectKey::cluster(node), true, |n| {
+                    n.unschedulable = unschedulable
+                })
+                .map_err(fail),
+        }
+    }
+
+    /// `kubectl delete pods -l ...`: each victim gets the action as its own root record.
+    fn delete_pods(&mut self, action: ScenarioAction, at: SimTime) -> Result<(), SimError> {
+        let ScenarioAction::DeletePods {
+            namespace,
+            selector,
+            node,
+            count,
+            grace_period_seconds,
+        } = &action
+        else {
+            return Ok(());
+        };
+        let victims: Vec<ObjectKey> = self
+            .store
+            .list_namespace::<Pod>(namespace)
+            .filter(|p| {
+                selector.matches(&p.meta.labels)
+                    && p.meta.deletion_timestamp.is_none()
+                    && node
+                        .as_ref()
+                        .is_none_or(|n| p.spec.node_name.as_ref() == Some(n))
+            })
+            .map(|p| p.meta.key())
+            .take(count.unwrap_or(usize::MAX))
+            .collect();
+        let message = describe_action(&action);
+        if victims.is_empty() {
+            let nobody = ObjectRef::new(Kind::Pod, ObjectKey::new(namespace.clone(), "-"));
+            self.store.set_cause(None);
+            self.store.event(
+                nobody,
+                EventType::Warning,
+                action.reason(),
+                format!("{message}: no pods matched"),
+                "scenario",
+            );
+            return Ok(());
+        }
+        for key in victims {
+            self.store.set_cause(None);
+            let record = self.store.event(
+                ObjectRef::new(Kind::Pod, key.clone()),
+                EventType::Normal,
+                action.reason(),
+                message.clone(),
+                "scenario",
+            );
+            self.store.set_cause(Some(record));
+            self.store
+                .delete_pod(
+                    &key,
+                    DeleteOptions {
+                        grace_period_seconds: *grace_period_seconds,
+                    },
+                )
+                .map_err(|error| SimError::Action { at, error })?;
+        }
+        Ok(())
+    }
+
+    /// Dispatches store changes to watchers until none are left.
+    fn dispatch_changes(&mut self, at: SimTime) -> Result<(), SimError> {
+        let mut wake = Vec::new();
+        let mut wakeups = Vec::new();
+        let mut timers = Vec::new();
+        // Each round drains the log; watchers may write (the kubelet admitting a pod), which
+        // adds to it. The bound only guards against a watcher that writes on every change.
+        for _round in 0..10_000 {
+            if !self.store.has_changes() {
+                return Ok(());
+            }
+            let mut changes = std::mem::take(&mut self.changes);
+            self.store.drain_changes(&mut changes);
+            for change in &changes {
+                if let Some(checker) = self.checker.as_mut() {
+                    checker
+                        .observe(change, &self.store, at)
+                        .map_err(|violation| SimError::Invariant { at, violation })?;
+                }
+                for (index, controller) in self.controllers.iter().enumerate() {
+                    wake.clear();
+                    controller.watches(change, &self.store, &mut wake);
+                    for key in wake.drain(..) {
+                        let slot = (index, key);
+                        if self.pending_reconciles.contains_key(&slot) {
+                            continue;
+                        }
+                        let (controller, key) = slot;
+                        self.queue.schedule(
+                            at + self.config.controller_latency,
+                            (
+                                SimEvent::Reconcile {
+                                    controller,
+                                    key: key.clone(),
+                                },
+                                change.cause,
+                            ),
+                        )?;
+                        self.pending_reconciles.insert((controller, key), ());
+                    }
+                }
+                self.store.set_cause(change.cause);
+                self.scheduler
+                    .on_change(change, &self.store, at, &mut wakeups);
+                self.apply_wakeups(std::mem::take(&mut wakeups), at)?;
+                self.kubelets
+                    .on_change(change, &mut self.store, &mut timers)
+                    .map_err(|error| SimError::Kubelet { at, error })?;
+                self.apply_timers(std::mem::take(&mut timers))?;
+            }
+            changes.clear();
+            self.changes = changes;
+        }
+        Ok(())
+    }
+}
+
+fn describe_action(action: &ScenarioAction) -> String {
+    match action {
+        ScenarioAction::Apply(o) => {
+            let r = o.object_ref();
+            format!("kubectl apply {}", r)
+        }
+        ScenarioAction::Delete {
+            target,
+            grace_period_seconds,
+        } => match grace_period_seconds {
+            Some(g) => format!("kubectl delete {target} --grace-period={g}"),
+            None => format!("kubectl delete {target}"),
+        },
+        ScenarioAction::DeletePods {
+            selector,
+            node,
+            count,
+            ..
+        } => {
+            let mut text = match count {
+                Some(n) => format!("kubectl delete {n} pod(s)"),
+                None => "kubectl delete pods".to_string(),
+            };
+            if !selector.is_empty() {
+                text.push_str(&format!(" -l {selector}"));
+            }
+            if let Some(n) = node {
+                text.push_str(&format!(" --field-selector spec.nodeName={n}"));
+            }
+            text
+        }
+        ScenarioAction::Scale { target, replicas } => {
+            format!("kubectl scale {target} --replicas={replicas}")
+        }
+        ScenarioAction::SetUnschedulable {
+            node,
+            unschedulable: true,
+        } => format!("kubectl cordon {node}"),
+        ScenarioAction::SetUnschedulable { node, .. } => format!("kubectl uncordon {node}"),
+    }
+}
+
+fn apply_object<T: Object>(
+    store: &mut Store,
+    object: T,
+    update: impl FnOnce(&mut T, T),
+) -> Result<(), ApiError> {
+    let mut key = object.meta().key();
+    if T::KIND.namespaced() && key.namespace.is_empty() {
+        key.namespace = "default".to_string();
+    }
+    if store.get::<T>(&key).is_some() {
+        store.modify::<T, _>(&key, true, |existing| update(existing, object))
+    } else {
+        store.create(object).map(|_| ())
+    }
+}
+
+/// `kubectl apply` of one object: create it, or replace the spec (and labels/annotations)
+/// of the existing one, keeping its status.
+fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
+    match object {
+        AnyObject::Node(n) => apply_object(store, *n, |e, n| {
+            e.meta.labels = n.meta.labels;
+            e.unschedulable = n.unschedulable;
+            e.taints = n.taints;
+            e.capacity = n.capacity;
+            e.allocatable = n.allocatable;
+        }),
+        AnyObject::Pod(p) => apply_object(store, *p, |e, p| {
+            // Pod specs are immutable apart from a few fields; apply updates metadata.
+            e.meta.labels = p.meta.labels;
+            e.meta.annotations = p.meta.annotations;
+        }),
+        AnyObject::ReplicaSet(r) => apply_object(store, *r, |e, r| {
+            e.meta.labels = r.meta.labels;
+            e.meta.annotations = r.meta.annotations;
+            e.replicas = r.replicas;
+            e.template = r.template;
+            e.min_ready_seconds = r.min_ready_seconds;
+        }),
+        AnyObject::Deployment(d) => apply_object(store, *d, |e, d| {
+            e.meta.labels = d.meta.labels;
+            let revision = e
+                .meta
+                .annotations
+                .get(crate::controllers::deployment::REVISION)
+                .cloned();
+            e.meta.annotations = d.meta.annotations;
+            if let Some(rev) = revision {
+                e.meta
+                    .annotations
+                    .insert(crate::controllers::deployment::REVISION.to_string(), rev);
+            }
+            e.replicas = d.replicas;
+            e.template = d.template;
+            e.strategy = d.strategy;
+            e.min_ready_seconds = d.min_ready_seconds;
+            e.revision_history_limit = d.revision_history_limit;
+            e.progress_deadline_seconds = d.progress_deadline_seconds;
+            e.paused = d.paused;
+        }),
+    }
+}

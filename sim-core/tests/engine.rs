@@ -1,0 +1,222 @@
+//! End-to-end checks of the engine through its public API (no YAML): a Deployment on a
+//! small cluster, scale, pod deletion, crash loops.
+
+use std::collections::BTreeMap;
+
+use sim_core::behaviour::{BehaviourBook, BehaviourPatch, BehaviourRule};
+use sim_core::objects::*;
+use sim_core::scheduler::{Profile, Registry};
+use sim_core::selector::LabelSelector;
+use sim_core::sim::{AnyObject, ScenarioAction, SimConfig, Simulation};
+use sim_core::time::SimTime;
+
+fn node(name: &str, cpu_millis: u64, memory_gib: u64) -> Node {
+    let capacity = Resources {
+        cpu_millis,
+        memory_bytes: memory_gib << 30,
+        pods: 110,
+        ..Resources::default()
+    };
+    Node {
+        meta: ObjectMeta {
+            name: name.to_string(),
+            ..ObjectMeta::default()
+        },
+        unschedulable: false,
+        taints: vec![],
+        allocatable: capacity.clone(),
+        capacity,
+        ready: ConditionStatus::True,
+    }
+}
+
+fn container(name: &str, cpu_millis: u64) -> Container {
+    Container {
+        name: name.to_string(),
+        image: "nginx:1.27".to_string(),
+        image_pull_policy: ImagePullPolicy::IfNotPresent,
+        requests: Resources {
+            cpu_millis,
+            memory_bytes: 64 << 20,
+            ..Resources::default()
+        },
+        limits: Resources::default(),
+        readiness_probe: None,
+        liveness_probe: None,
+        startup_probe: None,
+        restart_policy: None,
+    }
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
+    let l = labels(&[("app", name)]);
+    Deployment {
+        meta: ObjectMeta {
+            name: name.to_string(),
+            namespace: "default".to_string(),
+            ..ObjectMeta::default()
+        },
+        replicas,
+        selector: LabelSelector::from_labels(l.clone()),
+        template: PodTemplate {
+            labels: l,
+            annotations: BTreeMap::new(),
+            spec: PodSpec {
+                node_name: None,
+                scheduler_name: "default-scheduler".to_string(),
+                node_selector: BTreeMap::new(),
+                tolerations: vec![],
+                init_containers: vec![],
+                containers: vec![container("app", cpu_millis)],
+                restart_policy: RestartPolicy::Always,
+                termination_grace_period_seconds: 30,
+                priority: 0,
+            },
+        },
+        strategy: DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        },
+        min_ready_seconds: 0,
+        revision_history_limit: 10,
+        progress_deadline_seconds: 600,
+        paused: false,
+        status: DeploymentStatus::default(),
+    }
+}
+
+fn simulation(seed: u64, behaviours: BehaviourBook) -> Simulation {
+    let registry = Registry::with_default_plugins();
+    let profile = Profile::default_profile(&registry).expect("default profile");
+    Simulation::new(
+        SimConfig {
+            seed,
+            check_invariants: true,
+            ..SimConfig::default()
+        },
+        profile,
+        behaviours,
+    )
+}
+
+fn apply(sim: &mut Simulation, at: u64, object: AnyObject) {
+    sim.schedule_action(SimTime(at * 1000), ScenarioAction::Apply(object))
+        .expect("schedule");
+}
+
+fn key(name: &str) -> ObjectKey {
+    ObjectKey::new("default", name)
+}
+
+#[test]
+fn deployment_reaches_ready_and_scales() {
+    let mut sim = simulation(7, BehaviourBook::default());
+    for n in ["n1", "n2", "n3"] {
+        apply(&mut sim, 0, AnyObject::Node(Box::new(node(n, 4000, 16))));
+    }
+    apply(
+        &mut sim,
+        0,
+        AnyObject::Deployment(Box::new(deployment("web", 3, 100))),
+    );
+    sim.schedule_action(
+        SimTime(60_000),
+        ScenarioAction::Scale {
+            target: ObjectRef::new(Kind::Deployment, key("web")),
+            replicas: 6,
+        },
+    )
+    .expect("schedule");
+    sim.run_until(SimTime(30_000)).expect("run");
+    let d = sim
+        .store()
+        .get::<Deployment>(&key("web"))
+        .expect("deployment");
+    assert_eq!(d.status.ready_replicas, 3, "{:#?}", d.status);
+    assert_eq!(d.status.available_replicas, 3);
+    sim.run_until(SimTime(120_000)).expect("run");
+    let d = sim
+        .store()
+        .get::<Deployment>(&key("web"))
+        .expect("deployment");
+    assert_eq!(d.status.ready_replicas, 6);
+    let running = sim
+        .store()
+        .list::<Pod>()
+        .filter(|p| p.status.phase == PodPhase::Running && p.is_ready())
+        .count();
+    assert_eq!(running, 6);
+}
+
+/// G4: a container that exits 1 at once restarts at 0, 0, 10, 30, 70, 150, 310, 610 s.
+#[test]
+fn g4_crash_loop_restart_times() {
+    let patch = BehaviourPatch {
+        exit_code: Some(1),
+        ..BehaviourPatch::default()
+    };
+    let book = BehaviourBook {
+        rules: vec![BehaviourRule {
+            namespace: None,
+            selector: LabelSelector::default(),
+            container: None,
+            patch,
+        }],
+    };
+    let mut sim = simulation(1, book);
+    apply(&mut sim, 0, AnyObject::Node(Box::new(node("n1", 4000, 16))));
+    apply(
+        &mut sim,
+        0,
+        AnyObject::Deployment(Box::new(deployment("crash", 1, 100))),
+    );
+    sim.run_until(SimTime(1_000_000)).expect("run");
+    let starts: Vec<u64> = sim
+        .timeline()
+        .records()
+        .iter()
+        .filter_map(|r| match &r.body {
+            sim_core::timeline::RecordBody::Event { reason, .. } if reason == "Started" => {
+                Some(r.time.as_secs())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        starts[..9],
+        [0, 0, 10, 30, 70, 150, 310, 610, 910],
+        "{starts:?}"
+    );
+    let pod = sim.store().list::<Pod>().next().expect("pod");
+    assert_eq!(
+        pod.status.phase,
+        PodPhase::Running,
+        "G4: crash-looping pod is Running"
+    );
+    assert!(!pod.is_ready());
+}
+
+#[test]
+fn same_seed_same_timeline() {
+    let run = |seed| {
+        let mut sim = simulation(seed, BehaviourBook::default());
+        for n in ["n1", "n2", "n3", "n4"] {
+            apply(&mut sim, 0, AnyObject::Node(Box::new(node(n, 4000, 16))));
+        }
+        apply(
+            &mut sim,
+            0,
+            AnyObject::Deployment(Box::new(deployment("web", 8, 100))),
+        );
+        sim.run_until(SimTime(100_000)).expect("run");
+        format!("{:?}", sim.timeline().records())
+    };
+    assert_eq!(run(3), run(3));
+}

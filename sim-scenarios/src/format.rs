@@ -1,0 +1,325 @@
+//! The scenario file as written by people: serde types, strict (unknown fields are errors).
+//! `docs/scenario-format.md` documents every field; keep the two in step.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// `apiVersion` of scenario files.
+pub const SCENARIO_API_VERSION: &str = "kubesim.io/v1alpha1";
+
+/// The whole file (its first YAML document).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioFile {
+    /// Must be [`SCENARIO_API_VERSION`].
+    pub api_version: String,
+    /// Must be `Scenario`.
+    pub kind: String,
+    /// Name and description.
+    pub metadata: ScenarioMeta,
+    /// Everything else.
+    pub spec: ScenarioSpec,
+}
+
+/// `metadata`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioMeta {
+    /// Scenario name.
+    pub name: String,
+    /// What it shows, in a sentence or two.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `spec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioSpec {
+    /// Root seed (default 1).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// How long to simulate (default 10m).
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Delay between a change and the controllers' reaction (default 0s).
+    #[serde(default)]
+    pub controller_latency: Option<String>,
+    /// The nodes.
+    #[serde(default)]
+    pub cluster: Option<ClusterSpec>,
+    /// Scheduler profile: a built-in policy name (only `default` so far).
+    #[serde(default)]
+    pub scheduler: Option<String>,
+    /// Manifest files or folders, relative to the scenario file, applied at t=0 in order.
+    #[serde(default)]
+    pub manifests: Vec<String>,
+    /// Container behaviours by selector.
+    #[serde(default)]
+    pub behaviours: Vec<BehaviourSpec>,
+    /// Timed actions.
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+    /// Checks that make the scenario a test.
+    #[serde(default)]
+    pub expect: Vec<ExpectSpec>,
+}
+
+/// `spec.cluster`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterSpec {
+    /// Groups of identical nodes.
+    #[serde(default)]
+    pub node_pools: Vec<NodePoolSpec>,
+}
+
+/// `spec.cluster.nodePools[]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodePoolSpec {
+    /// Pool name; nodes are named `<name>-1`, `<name>-2`, ...
+    pub name: String,
+    /// Number of nodes (default 1).
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Node capacity: `cpu`, `memory`, `pods`, `ephemeral-storage`, extended resources.
+    pub capacity: BTreeMap<String, QuantityText>,
+    /// Node allocatable (default: the capacity).
+    #[serde(default)]
+    pub allocatable: Option<BTreeMap<String, QuantityText>>,
+    /// Extra node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Node taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+    /// Value of `topology.kubernetes.io/zone`.
+    #[serde(default)]
+    pub zone: Option<String>,
+}
+
+/// A quantity written as a string (`"4"`, `16Gi`) or a bare number (`4`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum QuantityText {
+    /// `16Gi`
+    Text(String),
+    /// `4`
+    Integer(u64),
+    /// `0.5`
+    Float(f64),
+}
+
+impl QuantityText {
+    /// The quantity as Kubernetes text.
+    pub fn as_text(&self) -> String {
+        match self {
+            QuantityText::Text(s) => s.clone(),
+            QuantityText::Integer(i) => i.to_string(),
+            QuantityText::Float(f) => f.to_string(),
+        }
+    }
+}
+
+/// A node taint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaintSpec {
+    /// Key.
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// `spec.behaviours[]`: how matching containers behave.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BehaviourSpec {
+    /// Pods whose labels match (kubectl form, `app=web,tier in (a,b)`); empty = all.
+    #[serde(default)]
+    pub selector: Option<String>,
+    /// Only in this namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Only this container.
+    #[serde(default)]
+    pub container: Option<String>,
+    /// `ok` or `fail`.
+    #[serde(default)]
+    pub image_pull: Option<String>,
+    /// How long each pull takes.
+    #[serde(default)]
+    pub pull_after: Option<String>,
+    /// App start-up time (probes fail until then).
+    #[serde(default)]
+    pub start_after: Option<String>,
+    /// Exit this long after starting.
+    #[serde(default)]
+    pub exit_after: Option<String>,
+    /// Exit code of that exit.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    /// Ignore TERM.
+    #[serde(default)]
+    pub ignore_term: Option<bool>,
+    /// Time to exit after TERM.
+    #[serde(default)]
+    pub term_exit_after: Option<String>,
+    /// Readiness passes from this time after start.
+    #[serde(default)]
+    pub ready_after: Option<String>,
+    /// Readiness fails from this time after start.
+    #[serde(default)]
+    pub readiness_fails_after: Option<String>,
+    /// Liveness fails from this time after start.
+    #[serde(default)]
+    pub liveness_fails_after: Option<String>,
+    /// The startup probe passes from this time after start.
+    #[serde(default)]
+    pub startup_succeeds_after: Option<String>,
+}
+
+/// `spec.events[]`: one action at one time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EventSpec {
+    /// When (Go duration from the start).
+    pub at: String,
+    /// Apply a manifest file (or folder), relative to the scenario.
+    #[serde(default)]
+    pub apply: Option<String>,
+    /// Delete objects.
+    #[serde(default)]
+    pub delete: Option<DeleteSpec>,
+    /// Scale a Deployment or ReplicaSet.
+    #[serde(default)]
+    pub scale: Option<ScaleSpec>,
+    /// Cordon a node.
+    #[serde(default)]
+    pub cordon: Option<String>,
+    /// Uncordon a node.
+    #[serde(default)]
+    pub uncordon: Option<String>,
+    /// Add nodes from a pool.
+    #[serde(default)]
+    pub add_node: Option<AddNodeSpec>,
+    /// Delete a node object.
+    #[serde(default)]
+    pub remove_node: Option<String>,
+    /// Not modelled yet (node failure timing belongs to a later release).
+    #[serde(default)]
+    pub fail_node: Option<serde_yaml::Value>,
+    /// Not modelled yet.
+    #[serde(default)]
+    pub drain: Option<serde_yaml::Value>,
+    /// Not modelled yet.
+    #[serde(default)]
+    pub zone_outage: Option<serde_yaml::Value>,
+    /// Not modelled yet.
+    #[serde(default)]
+    pub partition: Option<serde_yaml::Value>,
+    /// Not modelled yet.
+    #[serde(default)]
+    pub recover_node: Option<serde_yaml::Value>,
+}
+
+/// `delete:` of an event.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeleteSpec {
+    /// `kind/name`, e.g. `pod/web-0` or `deployment/web`.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// Or: pods matching this selector.
+    #[serde(default)]
+    pub selector: Option<String>,
+    /// Or (also with `selector`): pods bound to this node.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// With `selector` or `node`: how many of them (first in name order; default all).
+    #[serde(default)]
+    pub count: Option<u64>,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `--grace-period` in seconds.
+    #[serde(default)]
+    pub grace_period: Option<u64>,
+}
+
+/// `scale:` of an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScaleSpec {
+    /// `deployment/web` or `replicaset/x`.
+    pub object: String,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// New replica count.
+    pub replicas: u64,
+}
+
+/// `addNode:` of an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AddNodeSpec {
+    /// The pool to copy the shape from.
+    pub pool: String,
+    /// How many (default 1).
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// `spec.expect[]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExpectSpec {
+    /// Holds at this time (after everything that happens at that instant).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Holds at some instant no later than this.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Holds at every instant of the run.
+    #[serde(default)]
+    pub always: Option<bool>,
+    /// One object, `kind/name`.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// Or: the number of objects of this kind (`pods`, `deployments`, ...).
+    #[serde(default)]
+    pub count: Option<String>,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// With `count`: label selector.
+    #[serde(default)]
+    pub selector: Option<String>,
+    /// With `count`: only objects whose fields have these values.
+    #[serde(default, rename = "where")]
+    pub where_: BTreeMap<String, serde_yaml::Value>,
+    /// With `object`: the field to check (`status.readyReplicas`).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The value must equal this.
+    #[serde(default)]
+    pub equals: Option<serde_yaml::Value>,
+    /// The value must be at least this.
+    #[serde(default)]
+    pub at_least: Option<i64>,
+    /// The value must be at most this.
+    #[serde(default)]
+    pub at_most: Option<i64>,
+    /// With `object` and no `field`: the object must (true) or must not (false) exist.
+    #[serde(default)]
+    pub exists: Option<bool>,
+    /// Shown in the report.
+    #[serde(default)]
+    pub description: Option<String>,
+}

@@ -1,0 +1,267 @@
+//! The command line as a user meets it: exit codes, located errors for bad input (never a
+//! panic or a partial output file), reproduce lines, `-f` runs.
+
+mod common;
+
+use common::{kubesim, scratch, texts, write};
+
+const HEADER: &str = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata:\n  name: t\n";
+
+fn scenario(dir: &std::path::Path, body: &str) -> String {
+    write(dir, "scenario.yaml", &format!("{HEADER}{body}"))
+        .display()
+        .to_string()
+}
+
+/// Runs `kubesim run` on a bad scenario: exit 2, no panic, and stderr names the place.
+fn assert_bad_input(path: &str, expected: &[&str]) -> String {
+    let output = kubesim(&["run", path]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "expected {e:?} in:\n{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn the_quickstart_runs_and_its_expectations_hold() {
+    let output = kubesim(&["run", "scenarios/quickstart.yaml"]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("FailedScheduling"));
+    assert!(
+        stdout.contains("expectations: 9 passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn malformed_yaml_is_located() {
+    let dir = scratch("malformed");
+    let path = scenario(&dir, "spec:\n  seed: [1, 2\n  duration: 5m\n");
+    assert_bad_input(&path, &["scenario.yaml:"]);
+}
+
+#[test]
+fn unknown_field_gets_a_suggestion() {
+    let dir = scratch("unknown-field");
+    let path = scenario(&dir, "spec:\n  durration: 5m\n");
+    assert_bad_input(
+        &path,
+        &[
+            "scenario.yaml:6:",
+            "unknown field `durration`",
+            "did you mean `duration`",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let dir = scratch("wrong-type");
+    let path = scenario(&dir, "spec:\n  seed: forty-two\n");
+    assert_bad_input(&path, &["scenario.yaml:6:", "invalid type"]);
+}
+
+#[test]
+fn bad_duration_is_located() {
+    let dir = scratch("bad-duration");
+    let path = scenario(&dir, "spec:\n  duration: 5 minutes\n");
+    assert_bad_input(&path, &["scenario.yaml:6:", "spec.duration"]);
+}
+
+#[test]
+fn bad_quantity_in_a_manifest_is_located_in_that_file() {
+    let dir = scratch("bad-quantity");
+    write(
+        &dir,
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n      resources:\n        requests:\n          cpu: 1.5.5\n",
+    );
+    let path = scenario(&dir, "spec:\n  manifests: [pod.yaml]\n");
+    assert_bad_input(
+        &path,
+        &["pod.yaml:11:", "spec.containers[0].resources.requests.cpu"],
+    );
+}
+
+#[test]
+fn unknown_field_in_a_manifest_is_located() {
+    let dir = scratch("manifest-unknown-field");
+    write(
+        &dir,
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicaz: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    );
+    let output = kubesim(&["run", "-f", &dir.join("deploy.yaml").display().to_string()]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("deploy.yaml:6:"), "{stderr}");
+    assert!(stderr.contains("did you mean `replicas`"), "{stderr}");
+}
+
+#[test]
+fn missing_references_are_refused() {
+    let dir = scratch("missing-reference");
+    let path = scenario(
+        &dir,
+        "spec:\n  cluster:\n    nodePools:\n      - {name: worker, count: 1, capacity: {cpu: \"2\", memory: 4Gi}}\n  events:\n    - at: 1m\n      scale: {object: deployment/web, replicas: 3}\n    - at: 2m\n      cordon: worker-9\n  manifests: [nothere.yaml]\n",
+    );
+    assert_bad_input(
+        &path,
+        &[
+            "Deployment \"default/web\" does not exist",
+            "Node \"worker-9\" does not exist",
+            "nothere.yaml",
+        ],
+    );
+}
+
+#[test]
+fn absurd_sizes_are_refused() {
+    let dir = scratch("absurd");
+    let path = scenario(
+        &dir,
+        "spec:\n  cluster:\n    nodePools:\n      - {name: worker, count: 1000000000000, capacity: {cpu: \"2\", memory: 4Gi}}\n",
+    );
+    assert_bad_input(&path, &["scenario.yaml:", "too many"]);
+    write(
+        &dir,
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1000000000000\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    );
+    let output = kubesim(&["run", "-f", &dir.join("deploy.yaml").display().to_string()]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("deploy.yaml:6:"), "{stderr}");
+}
+
+#[test]
+fn node_failure_is_refused_as_not_modelled() {
+    let dir = scratch("not-modelled");
+    let path = scenario(
+        &dir,
+        "spec:\n  events:\n    - at: 1m\n      failNode: worker-1\n",
+    );
+    assert_bad_input(&path, &["scenario.yaml:8:", "not modelled yet"]);
+}
+
+#[test]
+fn bad_behaviour_annotation_is_located() {
+    let dir = scratch("bad-annotation");
+    write(
+        &dir,
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    kubesim.io/exit-afterr: 3s\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n",
+    );
+    let output = kubesim(&[
+        "validate",
+        "-f",
+        &dir.join("pod.yaml").display().to_string(),
+    ]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pod.yaml:"), "{stderr}");
+    assert!(stderr.contains("exit-afterr"), "{stderr}");
+}
+
+#[test]
+fn bad_input_writes_no_output_file() {
+    let dir = scratch("no-partial-output");
+    let path = scenario(&dir, "spec:\n  durration: 5m\n");
+    let out = dir.join("timeline.txt");
+    let output = kubesim(&["run", &path, "-o", &out.display().to_string()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!out.exists(), "no output file after bad input");
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = scratch("output-file");
+    let out = dir.join("timeline.jsonl");
+    let output = kubesim(&[
+        "run",
+        "scenarios/crashloop.yaml",
+        "--output",
+        "jsonl",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = std::fs::read_to_string(&out).expect("written");
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("each line is JSON");
+    }
+    assert!(text.lines().count() > 20);
+}
+
+#[test]
+fn failed_expectation_exits_1_with_a_reproduce_line() {
+    let dir = scratch("failed-expectation");
+    write(
+        &dir,
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n",
+    );
+    let path = scenario(
+        &dir,
+        "spec:\n  seed: 9\n  duration: 1m\n  cluster:\n    nodePools:\n      - {name: n, capacity: {cpu: \"1\", memory: 1Gi}}\n  manifests: [pod.yaml]\n  expect:\n    - at: 30s\n      object: pod/p\n      field: status.phase\n      equals: Pending\n",
+    );
+    let output = kubesim(&["run", &path]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("FAIL at 30s: pod/p status.phase = Pending: observed Running"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("reproduce: kubesim run {path} --seed 9")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plain_manifests_run_on_the_default_cluster() {
+    let output = kubesim(&[
+        "run",
+        "-f",
+        "scenarios/manifests/quickstart",
+        "--until",
+        "30s",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("node/node-3"),
+        "default cluster has three nodes"
+    );
+    assert!(stdout.contains("Successfully assigned default/web-"));
+}
+
+#[test]
+fn unsupported_kinds_are_warnings() {
+    let dir = scratch("unsupported-kind");
+    write(
+        &dir,
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+    );
+    let output = kubesim(&[
+        "validate",
+        "-f",
+        &dir.join("svc.yaml").display().to_string(),
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning:") && stderr.contains("Service"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("valid"));
+}

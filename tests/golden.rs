@@ -1,0 +1,64 @@
+//! Golden timelines of the curated scenarios (style.md §15): the rendered table must match
+//! `tests/golden/<scenario>.txt` byte for byte. After a deliberate change of behaviour,
+//! regenerate with `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff like code.
+
+mod common;
+
+use sim_scenarios::render::{render_table, TableOptions};
+use sim_scenarios::run::{run, RunOptions};
+use sim_scenarios::scenario::load_scenario;
+
+fn check(name: &str) {
+    let root = common::root();
+    let scenario = load_scenario(&root.join("scenarios").join(format!("{name}.yaml")))
+        .unwrap_or_else(|e| panic!("{name} loads: {e}"));
+    let report = run(&scenario, &RunOptions::default()).expect("runs");
+    assert!(report.passed(), "{name}: expectations hold");
+    let mut text = String::new();
+    render_table(
+        report.simulation.timeline(),
+        &TableOptions { show_ids: true },
+        &mut text,
+    );
+    let path = root
+        .join("tests")
+        .join("golden")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
+    if expected != text {
+        let first = expected
+            .lines()
+            .zip(text.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(text.lines().count()));
+        panic!(
+            "{name}: timeline differs from {} at line {}:\n  golden: {}\n  actual: {}\n(UPDATE_GOLDEN=1 to accept)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            text.lines().nth(first).unwrap_or("<end>")
+        );
+    }
+}
+
+#[test]
+fn quickstart_golden() {
+    check("quickstart");
+}
+
+/// G4's restart sequence, as a timeline.
+#[test]
+fn crashloop_golden() {
+    check("crashloop");
+}
+
+/// G3's liveness kill at 50 s, as a timeline.
+#[test]
+fn liveness_golden() {
+    check("liveness");
+}
