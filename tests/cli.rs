@@ -265,3 +265,70 @@ fn unsupported_kinds_are_warnings() {
     );
     assert!(stdout.contains("valid"));
 }
+
+#[test]
+fn inline_manifests_and_node_events() {
+    let dir = scratch("inline-and-nodes");
+    write(
+        &dir,
+        "late.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: late}\nspec:\n  containers: [{name: c, image: nginx:1.27}]\n",
+    );
+    let path = scenario(
+        &dir,
+        "spec:
+  duration: 3m
+  cluster:
+    nodePools:
+      - {name: small, count: 1, capacity: {cpu: \"1\", memory: 2Gi}}
+  events:
+    - at: 10s
+      cordon: small-1
+    - at: 20s
+      addNode: {pool: small}
+    - at: 25s
+      apply: late.yaml
+    - at: 1m
+      uncordon: small-1
+    - at: 1m
+      removeNode: small-2
+  expect:
+    - at: 15s
+      object: pod/lonely
+      field: spec.nodeName
+      equals: small-1
+    - at: 30s
+      object: node/small-2
+      field: metadata.labels[kubernetes.io/hostname]
+      equals: small-2
+    - at: 30s
+      object: pod/late
+      field: spec.nodeName
+      equals: small-2
+      description: the cordoned node is skipped, the added one used
+    - at: 1m39s
+      object: pod/late
+      exists: true
+    - at: 1m40s
+      object: pod/late
+      exists: false
+      description: the pod garbage collector removes pods of a deleted node after 40 s
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: lonely, annotations: {kubesim.io/start-after: 1s}}
+    spec:
+      containers: [{name: c, image: nginx:1.27}]
+",
+    );
+    let output = kubesim(&["run", &path, "--check"]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("expectations: 5 passed, 0 failed"),
+        "{stdout}"
+    );
+}

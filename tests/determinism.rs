@@ -58,7 +58,7 @@ fn assert_same(a: &str, b: &str) {
 
 #[test]
 fn same_seed_same_bytes() {
-    for name in ["quickstart", "crashloop", "liveness"] {
+    for name in ["quickstart", "crashloop", "liveness", "rollout"] {
         let (first, _) = timeline(name, None);
         let (second, _) = timeline(name, None);
         assert_same(&first, &second);

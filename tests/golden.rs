@@ -62,3 +62,9 @@ fn crashloop_golden() {
 fn liveness_golden() {
     check("liveness");
 }
+
+/// G14's rolling-update waves, as a timeline.
+#[test]
+fn rollout_golden() {
+    check("rollout");
+}

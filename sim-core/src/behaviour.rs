@@ -192,6 +192,17 @@ pub fn set_field(patch: &mut BehaviourPatch, key: &str, value: &str) -> Result<(
     Ok(())
 }
 
+/// Splits a behaviour annotation name into (key, target container): `kubesim.io/exit-code`
+/// → (`exit-code`, None), `kubesim.io/exit-code.web` → (`exit-code`, Some(`web`)); `None`
+/// for annotations of other prefixes.
+pub fn split_annotation(name: &str) -> Option<(&str, Option<&str>)> {
+    let rest = name.strip_prefix(ANNOTATION_PREFIX)?;
+    Some(match rest.split_once('.') {
+        Some((key, target)) => (key, Some(target)),
+        None => (rest, None),
+    })
+}
+
 /// Reads the behaviour annotations of a pod for `container`: `kubesim.io/<key>` first, then
 /// `kubesim.io/<key>.<container>` on top. Annotations of other prefixes are ignored.
 pub fn patch_from_annotations(
@@ -201,15 +212,8 @@ pub fn patch_from_annotations(
     let mut general = BehaviourPatch::default();
     let mut specific = BehaviourPatch::default();
     for (name, value) in annotations {
-        let Some(rest) = name.strip_prefix(ANNOTATION_PREFIX) else {
+        let Some((key, target)) = split_annotation(name) else {
             continue;
-        };
-        if rest.starts_with("internal-") {
-            continue;
-        }
-        let (key, target) = match rest.split_once('.') {
-            Some((key, target)) => (key, Some(target)),
-            None => (rest, None),
         };
         let fail = |reason: String| BehaviourError {
             annotation: name.clone(),

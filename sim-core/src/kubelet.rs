@@ -903,16 +903,23 @@ impl Kubelets {
                 self.plan_after_started(pod, container, now, true, timers);
                 self.advance(pod, store, timers)?;
             }
-            (ProbeKind::Readiness, true) => {
-                c.ready = true;
+            (ProbeKind::Readiness, ready) => {
+                // Readiness flips both ways: plan the next flip the other way, counting
+                // only ticks after this one.
+                c.ready = ready;
                 let Phase::Running { started_at } = c.phase else {
                     return Ok(());
                 };
                 let mut plan = TickPlan::for_probe(&spec, started_at);
                 plan.not_before = now;
                 plan.inclusive = false;
+                let threshold = if ready {
+                    spec.failure_threshold
+                } else {
+                    spec.success_threshold
+                };
                 let window = outcome_window(&c.behaviour, ProbeKind::Readiness);
-                if let Some(flip) = next_flip(&plan, &window, false, spec.failure_threshold) {
+                if let Some(flip) = next_flip(&plan, &window, !ready, threshold) {
                     timers.push((
                         flip.at,
                         KubeletEvent::ProbeFlip {
@@ -920,30 +927,7 @@ impl Kubelets {
                             container,
                             instance,
                             probe,
-                            success: false,
-                            run_length: flip.run_length,
-                        },
-                    ));
-                }
-            }
-            (ProbeKind::Readiness, false) => {
-                c.ready = false;
-                let Phase::Running { started_at } = c.phase else {
-                    return Ok(());
-                };
-                let mut plan = TickPlan::for_probe(&spec, started_at);
-                plan.not_before = now;
-                plan.inclusive = false;
-                let window = outcome_window(&c.behaviour, ProbeKind::Readiness);
-                if let Some(flip) = next_flip(&plan, &window, true, spec.success_threshold) {
-                    timers.push((
-                        flip.at,
-                        KubeletEvent::ProbeFlip {
-                            pod,
-                            container,
-                            instance,
-                            probe,
-                            success: true,
+                            success: !ready,
                             run_length: flip.run_length,
                         },
                     ));

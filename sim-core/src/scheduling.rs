@@ -161,8 +161,7 @@ impl SchedulingQueue {
             let ready_at = w.last_attempt + backoff(w.attempts);
             if ready_at <= now {
                 if let Some(pod) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == uid) {
-                    let pod = pod.clone();
-                    self.enqueue(&pod);
+                    self.enqueue(pod);
                 } else {
                     self.waiting.remove(&uid);
                 }
@@ -235,15 +234,14 @@ impl SchedulingQueue {
                     .get::<Pod>(&change.key)
                     .filter(|p| p.meta.uid == change.uid)
                 {
-                    let pod = pod.clone();
-                    cluster_changed |= self.account_pod(&pod);
+                    cluster_changed |= self.account_pod(pod);
                     let wants_scheduling = pod.spec.node_name.is_none()
                         && pod.meta.deletion_timestamp.is_none()
                         && !pod.status.phase.is_terminal()
-                        && self.responsible_for(&pod);
+                        && self.responsible_for(pod);
                     if wants_scheduling {
                         if change.change_type == ChangeType::Added {
-                            self.enqueue(&pod);
+                            self.enqueue(pod);
                         } else if let Some(w) = self.waiting.get(&pod.meta.uid).filter(|_| {
                             self.attempts
                                 .get(&pod.meta.uid)
@@ -253,7 +251,7 @@ impl SchedulingQueue {
                             // after its back-off.
                             let ready_at = w.last_attempt + backoff(w.attempts);
                             if ready_at <= now {
-                                self.enqueue(&pod);
+                                self.enqueue(pod);
                             } else {
                                 wakeups.push(SchedulerWakeup::Retry {
                                     at: ready_at,
@@ -302,8 +300,7 @@ impl SchedulingQueue {
             return;
         }
         if let Some(p) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == pod) {
-            let p = p.clone();
-            self.enqueue(&p);
+            self.enqueue(p);
         } else {
             self.waiting.remove(&pod);
         }
@@ -367,8 +364,7 @@ impl SchedulingQueue {
                     &self.profile.scheduler_name,
                 );
                 if let Some(bound) = store.get::<Pod>(&key) {
-                    let bound = bound.clone();
-                    self.account_pod(&bound);
+                    self.account_pod(bound);
                 }
                 self.bindings_total += 1;
             }

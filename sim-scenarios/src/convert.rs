@@ -40,7 +40,9 @@ use k8s_openapi::api::core::v1 as api;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use sim_core::behaviour::{patch_from_annotations, ANNOTATION_PREFIX, BEHAVIOUR_KEYS};
+use sim_core::behaviour::{
+    patch_from_annotations, split_annotation, ANNOTATION_PREFIX, BEHAVIOUR_KEYS,
+};
 use sim_core::objects::{
     ConditionStatus, Container, Deployment, DeploymentStatus, DeploymentStrategy, ImagePullPolicy,
     IntOrPercent, Kind, Node, ObjectMeta, Pod, PodSpec, PodStatus, PodTemplate, Probe,
@@ -460,15 +462,8 @@ impl Checker<'_> {
             .map(|c| c.name.as_str())
             .collect();
         for (annotation, value) in annotations {
-            let Some(rest) = annotation.strip_prefix(ANNOTATION_PREFIX) else {
+            let Some((key, target)) = split_annotation(annotation) else {
                 continue;
-            };
-            if rest.starts_with("internal-") {
-                continue;
-            }
-            let (key, target) = match rest.split_once('.') {
-                Some((key, target)) => (key, Some(target)),
-                None => (rest, None),
             };
             let at = format!("{path}.{annotation}");
             // One annotation at a time, so that every bad one is reported, not only the first.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::objects::{
     ConditionStatus, Deployment, DeploymentCondition, DeploymentStatus, DeploymentStrategy,
-    IntOrPercent, Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference, PodTemplate, ReplicaSet,
+    IntOrPercent, Kind, ObjectMeta, ObjectRef, OwnerReference, PodTemplate, ReplicaSet,
     ReplicaSetStatus,
 };
 use crate::store::{Change, Store};
@@ -16,7 +16,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
 use super::replicaset::owned_pods;
-use super::{Action, Context, Controller, ReconcileError};
+use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Label carrying the template hash on ReplicaSets and their pods.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -82,18 +82,8 @@ impl Controller for DeploymentController {
     }
 
     fn watches(&self, change: &Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
-        match change.kind {
-            Kind::Deployment => wake.push(ObjectRef::new(Kind::Deployment, change.key.clone())),
-            Kind::ReplicaSet => {
-                if let Some((Kind::Deployment, owner)) = &change.controller_owner {
-                    wake.push(ObjectRef::new(
-                        Kind::Deployment,
-                        ObjectKey::new(change.key.namespace.clone(), owner.clone()),
-                    ));
-                }
-            }
-            _ => {}
-        }
+        // Its Deployments and the ReplicaSets they own.
+        wake_owner_or_self(change, Kind::Deployment, wake);
     }
 
     fn reconcile(

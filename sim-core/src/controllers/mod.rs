@@ -7,7 +7,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::objects::ObjectRef;
+use crate::objects::{Kind, ObjectKey, ObjectRef};
 use crate::store::{ApiError, Change, Store};
 use crate::time::{SimDuration, SimTime};
 
@@ -22,6 +22,22 @@ pub use garbage_collector::GarbageCollector;
 pub use node_lifecycle::NodeLifecycleController;
 pub use pod_gc::PodGarbageCollector;
 pub use replicaset::ReplicaSetController;
+
+/// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an
+/// object of kind `owner` wakes that object; a change of an object whose controller owner
+/// is of kind `owner` wakes the owner.
+pub fn wake_owner_or_self(change: &Change, owner: Kind, wake: &mut Vec<ObjectRef>) {
+    if change.kind == owner {
+        wake.push(ObjectRef::new(owner, change.key.clone()));
+    } else if let Some((kind, name)) = &change.controller_owner {
+        if *kind == owner {
+            wake.push(ObjectRef::new(
+                owner,
+                ObjectKey::new(change.key.namespace.clone(), name.clone()),
+            ));
+        }
+    }
+}
 
 /// What the controller wants after a reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

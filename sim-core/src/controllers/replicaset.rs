@@ -13,7 +13,7 @@ use crate::store::{DeleteOptions, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
-use super::{Action, Context, Controller, ReconcileError};
+use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Annotation that lowers (or raises) a pod's priority as a scale-down victim.
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
@@ -31,18 +31,8 @@ impl Controller for ReplicaSetController {
     }
 
     fn watches(&self, change: &crate::store::Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
-        match change.kind {
-            Kind::ReplicaSet => wake.push(ObjectRef::new(Kind::ReplicaSet, change.key.clone())),
-            Kind::Pod => {
-                if let Some((Kind::ReplicaSet, owner)) = &change.controller_owner {
-                    wake.push(ObjectRef::new(
-                        Kind::ReplicaSet,
-                        ObjectKey::new(change.key.namespace.clone(), owner.clone()),
-                    ));
-                }
-            }
-            _ => {}
-        }
+        // Its ReplicaSets and the pods they own.
+        wake_owner_or_self(change, Kind::ReplicaSet, wake);
     }
 
     fn reconcile(
@@ -284,12 +274,7 @@ fn compare_for_deletion(a: &RankedPod<'_>, b: &RankedPod<'_>, now: SimTime) -> O
     // 6. Ready more recently first (log2 buckets, UID tie-break).
     if let (Some(ta), Some(tb)) = (ready_since(pa), ready_since(pb)) {
         if ta != tb {
-            let diff = log2_age_bucket(ta, now) - log2_age_bucket(tb, now);
-            return if diff == 0 {
-                uid_order(pa, pb)
-            } else {
-                diff.cmp(&0)
-            };
+            return younger_first(ta, tb, pa, pb, now);
         }
     }
     // 7. Higher restart count first.
@@ -307,14 +292,18 @@ fn compare_for_deletion(a: &RankedPod<'_>, b: &RankedPod<'_>, now: SimTime) -> O
     // 8. Newer first (log2 buckets, UID tie-break).
     let (ta, tb) = (pa.meta.creation_timestamp, pb.meta.creation_timestamp);
     if ta != tb {
-        let diff = log2_age_bucket(ta, now) - log2_age_bucket(tb, now);
-        return if diff == 0 {
-            uid_order(pa, pb)
-        } else {
-            diff.cmp(&0)
-        };
+        return younger_first(ta, tb, pa, pb, now);
     }
     Ordering::Equal
+}
+
+/// `logarithmicRankDiff`: the pod whose instant is more recent comes first when their ages
+/// fall in different log₂ buckets; inside one bucket the lower UID comes first.
+fn younger_first(ta: SimTime, tb: SimTime, pa: &Pod, pb: &Pod, now: SimTime) -> Ordering {
+    match log2_age_bucket(ta, now) - log2_age_bucket(tb, now) {
+        0 => uid_order(pa, pb),
+        diff => diff.cmp(&0),
+    }
 }
 
 #[cfg(test)]
