@@ -109,8 +109,6 @@ pub enum KubeletEvent {
         probe: ProbeKind,
         /// The new result.
         success: bool,
-        /// Consecutive probes behind the flip (for the event message).
-        run_length: u32,
     },
 }
 
@@ -563,11 +561,8 @@ impl Kubelets {
                 instance,
                 probe,
                 success,
-                run_length,
             } => {
-                self.probe_flipped(
-                    pod, container, instance, probe, success, run_length, store, timers,
-                )?;
+                self.probe_flipped(pod, container, instance, probe, success, store, timers)?;
             }
         }
         Ok(())
@@ -776,7 +771,6 @@ impl Kubelets {
                             instance,
                             probe: ProbeKind::Startup,
                             success: ok,
-                            run_length: flip.run_length,
                         },
                     ));
                 }
@@ -829,7 +823,6 @@ impl Kubelets {
                             instance,
                             probe: ProbeKind::Readiness,
                             success: true,
-                            run_length: flip.run_length,
                         },
                     ));
                 }
@@ -850,7 +843,6 @@ impl Kubelets {
                         instance,
                         probe: ProbeKind::Liveness,
                         success: false,
-                        run_length: flip.run_length,
                     },
                 ));
             }
@@ -865,7 +857,6 @@ impl Kubelets {
         instance: u32,
         probe: ProbeKind,
         success: bool,
-        run_length: u32,
         store: &mut Store,
         timers: &mut Vec<Timer>,
     ) -> Result<(), KubeletError> {
@@ -928,7 +919,6 @@ impl Kubelets {
                             instance,
                             probe,
                             success: !ready,
-                            run_length: flip.run_length,
                         },
                     ));
                 }
@@ -961,7 +951,6 @@ impl Kubelets {
                         exit_code: code,
                     },
                 ));
-                let _ = run_length;
             }
             (ProbeKind::Liveness, true) => {}
         }

@@ -486,15 +486,12 @@ impl Simulation {
     }
 
     fn run_action(&mut self, action: ScenarioAction, at: SimTime) -> Result<(), SimError> {
-        if let ScenarioAction::DeletePods { .. } = &action {
-            return self.delete_pods(action, at);
-        }
         let target = match &action {
+            ScenarioAction::DeletePods { .. } => return self.delete_pods(action, at),
             ScenarioAction::Apply(o) => o.object_ref(),
             ScenarioAction::Delete { target, .. } | ScenarioAction::Scale { target, .. } => {
                 target.clone()
             }
-            ScenarioAction::DeletePods { .. } => unreachable!("handled by delete_pods"),
             ScenarioAction::SetUnschedulable { node, .. } => {
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone()))
             }
@@ -531,6 +528,7 @@ impl Simulation {
                 }
                 .map_err(fail)
             }
+            // Handled above, one record per victim.
             ScenarioAction::DeletePods { .. } => Ok(()),
             ScenarioAction::Scale { target, replicas } => match target.kind {
                 Kind::Deployment => self
