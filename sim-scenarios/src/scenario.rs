@@ -368,7 +368,7 @@ impl Loader<'_> {
             None => LabelSelector::default(),
         };
         let mut patch = BehaviourPatch::default();
-        let fields: [(&str, &str, Option<String>); 12] = [
+        let fields: [(&str, &str, Option<String>); 11] = [
             ("imagePull", "image-pull", spec.image_pull.clone()),
             ("pullAfter", "pull-after", spec.pull_after.clone()),
             ("startAfter", "start-after", spec.start_after.clone()),
@@ -404,7 +404,6 @@ impl Loader<'_> {
                 "startup-succeeds-after",
                 spec.startup_succeeds_after.clone(),
             ),
-            ("container", "", None),
         ];
         for (field, key, value) in fields {
             if let Some(value) = value {
