@@ -197,6 +197,10 @@ fn track_container(prefix: &str, status: &ContainerStatus, out: &mut Vec<(String
         format!("{base}.state"),
         describe_container_state(&status.state),
     ));
+    if let Some(last) = &status.last_state {
+        // The previous instance's exit, so a crash that restarts at once still shows.
+        out.push((format!("{base}.lastState"), describe_container_state(last)));
+    }
     out.push((format!("{base}.ready"), status.ready.to_string()));
     out.push((
         format!("{base}.restartCount"),
