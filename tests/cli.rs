@@ -140,6 +140,20 @@ fn absurd_sizes_are_refused() {
     let (_, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("deploy.yaml:6:"), "{stderr}");
+    // Fits an int32, but no cluster runs two billion pods.
+    let text = std::fs::read_to_string(dir.join("deploy.yaml")).expect("fixture");
+    write(
+        &dir,
+        "deploy.yaml",
+        &text.replace("1000000000000", "2000000000"),
+    );
+    let output = kubesim(&["run", "-f", &dir.join("deploy.yaml").display().to_string()]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deploy.yaml:6:") && stderr.contains("at most 1000000"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -56,6 +56,9 @@ use crate::manifest::{LocatedManifest, Manifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
 
+/// Most replicas one Deployment or ReplicaSet may ask for.
+pub const MAX_REPLICAS: u32 = 1_000_000;
+
 /// Namespace of a namespaced object that names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
 /// `spec.schedulerName` when not written.
@@ -264,7 +267,7 @@ impl Checker<'_> {
     fn replica_set(&mut self, replica_set: &apps::ReplicaSet) -> ReplicaSet {
         let meta = self.meta(&replica_set.metadata, Kind::ReplicaSet);
         let spec = replica_set.spec.clone().unwrap_or_default();
-        let replicas = self.non_negative(spec.replicas, 1, "spec.replicas");
+        let replicas = self.replicas(spec.replicas);
         let min_ready_seconds =
             self.non_negative(spec.min_ready_seconds, 0, "spec.minReadySeconds");
         let template = match &spec.template {
@@ -294,7 +297,7 @@ impl Checker<'_> {
     fn deployment(&mut self, deployment: &apps::Deployment) -> Deployment {
         let meta = self.meta(&deployment.metadata, Kind::Deployment);
         let spec = deployment.spec.clone().unwrap_or_default();
-        let replicas = self.non_negative(spec.replicas, 1, "spec.replicas");
+        let replicas = self.replicas(spec.replicas);
         let template = self.template(&spec.template);
         let selector = self.workload_selector(&spec.selector, Some(&template.labels));
         let strategy = self.strategy(spec.strategy.as_ref());
@@ -1371,6 +1374,23 @@ impl Checker<'_> {
     }
 
     /// A non-negative integer field with a default.
+    /// `spec.replicas`: default 1, not negative, and not absurd (a scenario that asks for
+    /// more pods than any cluster runs is a mistake, refused before it eats the memory).
+    fn replicas(&mut self, value: Option<i32>) -> u32 {
+        let replicas = self.non_negative(value, 1, "spec.replicas");
+        if replicas > MAX_REPLICAS {
+            self.error(
+                "spec.replicas",
+                invalid(
+                    replicas,
+                    &format!("kubesim simulates at most {MAX_REPLICAS} replicas per object"),
+                ),
+            );
+            return 1;
+        }
+        replicas
+    }
+
     fn non_negative(&mut self, value: Option<i32>, default: u32, path: &str) -> u32 {
         match value {
             None => default,

@@ -29,8 +29,8 @@ use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLoca
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
 /// Most nodes a scenario may create (an absurd size is an error, not an out-of-memory).
 pub const MAX_NODES: u64 = 100_000;
-/// Most replicas a scale event may ask for.
-pub const MAX_REPLICAS: u64 = 1_000_000;
+/// Most replicas a scale event may ask for (the same bound as for manifests).
+pub const MAX_REPLICAS: u64 = crate::convert::MAX_REPLICAS as u64;
 /// Longest simulated duration.
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(366 * 24 * 3600);
 
