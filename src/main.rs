@@ -9,11 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sim_core::duration::parse_go_duration;
+use sim_core::objects::Kind;
 use sim_core::time::SimTime;
 use sim_scenarios::render::{render_jsonl, render_table, TableOptions};
-use sim_scenarios::run::{run, RunOptions};
+use sim_scenarios::run::{build, run, RunOptions};
 use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
 use sim_scenarios::source::InputErrors;
+use sim_scenarios::tables::{get_table, GetOptions};
 
 #[derive(Parser)]
 #[command(
@@ -77,6 +79,26 @@ enum Command {
     Validate {
         #[command(flatten)]
         input: Input,
+    },
+    /// kubectl-style tables of the simulated objects at an instant: `kubesim get pods --at 2m`.
+    Get {
+        /// What to show: pods, nodes, deployments, replicasets (kubectl names and short
+        /// names; several separated by commas, like `pods,nodes`).
+        resources: String,
+        #[command(flatten)]
+        input: Input,
+        /// The simulated instant (Go duration; default: the end of the scenario).
+        #[arg(long)]
+        at: Option<String>,
+        /// Namespace.
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        /// All namespaces (adds a NAMESPACE column).
+        #[arg(short = 'A', long = "all-namespaces")]
+        all_namespaces: bool,
+        /// Root seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -240,6 +262,71 @@ fn run_command(
     }
 }
 
+/// `kubesim get`: runs the scenario to `--at` and prints kubectl-style tables.
+fn get_command(
+    resources: &str,
+    input: &Input,
+    at: Option<&str>,
+    namespace: Option<&str>,
+    seed: Option<u64>,
+) -> ExitCode {
+    let mut kinds = Vec::new();
+    for name in resources.split(',') {
+        match Kind::parse(name.trim()) {
+            Some(kind) => kinds.push(kind),
+            None => {
+                eprintln!(
+                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets)",
+                    name.trim()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let scenario = match load(input) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    warn(&scenario);
+    let until = match at.map(parse_go_duration).transpose() {
+        Ok(d) => d.map_or(scenario.duration, |d| {
+            (SimTime::ZERO + d).min(scenario.duration)
+        }),
+        Err(e) => {
+            eprintln!("error: --at: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = RunOptions {
+        seed,
+        ..RunOptions::default()
+    };
+    let mut sim = match build(&scenario, &options) {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = sim.run_until(until) {
+        eprintln!("error: the simulation stopped: {e}");
+        return ExitCode::from(2);
+    }
+    let mut text = String::new();
+    for (i, kind) in kinds.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        let options = GetOptions {
+            namespace,
+            prefix_kind: kinds.len() > 1,
+        };
+        get_table(sim.store(), *kind, options, until, &mut text);
+    }
+    out(&text);
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -266,6 +353,20 @@ fn main() -> ExitCode {
             output_file.as_deref(),
             ids,
             check,
+        ),
+        Command::Get {
+            resources,
+            input,
+            at,
+            namespace,
+            all_namespaces,
+            seed,
+        } => get_command(
+            &resources,
+            &input,
+            at.as_deref(),
+            (!all_namespaces).then_some(namespace.as_str()),
+            seed,
         ),
         Command::Validate { input } => match load(&input) {
             Ok(s) => {

@@ -346,3 +346,32 @@ items:
         "{stdout}"
     );
 }
+
+#[test]
+fn get_prints_kubectl_tables_at_an_instant() {
+    let output = kubesim(&["get", "pods", "--at", "2m", "scenarios/crashloop.yaml"]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "NAME      READY   STATUS             RESTARTS      AGE\ncrasher   0/1     CrashLoopBackOff   4 (50s ago)   2m\n"
+    );
+    let output = kubesim(&[
+        "get",
+        "nodes,deploy",
+        "--at",
+        "3m5s",
+        "scenarios/quickstart.yaml",
+    ]);
+    let (stdout, _) = texts(&output);
+    assert!(
+        stdout.contains("node/worker-1   Ready,SchedulingDisabled"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("deployment.apps/web   6/6     6            6           3m5s"),
+        "{stdout}"
+    );
+    let output = kubesim(&["get", "services", "scenarios/quickstart.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+}

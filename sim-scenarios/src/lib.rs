@@ -11,4 +11,5 @@ pub mod render;
 pub mod run;
 pub mod scenario;
 pub mod source;
+pub mod tables;
 pub mod view;
