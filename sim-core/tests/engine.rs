@@ -92,18 +92,33 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
     }
 }
 
-fn simulation(seed: u64, behaviours: BehaviourBook) -> Simulation {
+fn simulation_with(config: SimConfig, behaviours: BehaviourBook) -> Simulation {
     let registry = Registry::with_default_plugins();
     let profile = Profile::default_profile(&registry).expect("default profile");
-    Simulation::new(
+    Simulation::new(config, profile, behaviours)
+}
+
+fn simulation(seed: u64, behaviours: BehaviourBook) -> Simulation {
+    simulation_with(
         SimConfig {
             seed,
             check_invariants: true,
             ..SimConfig::default()
         },
-        profile,
         behaviours,
     )
+}
+
+/// One node and a Deployment of `replicas` pods, under `config`.
+fn small_cluster(config: SimConfig, replicas: u32) -> Simulation {
+    let mut sim = simulation_with(config, BehaviourBook::default());
+    apply(&mut sim, 0, AnyObject::Node(Box::new(node("n1", 4000, 16))));
+    apply(
+        &mut sim,
+        0,
+        AnyObject::Deployment(Box::new(deployment("web", replicas, 100))),
+    );
+    sim
 }
 
 fn apply(sim: &mut Simulation, at: u64, object: AnyObject) {
@@ -233,21 +248,12 @@ fn first_time_of(sim: &Simulation, pred: impl Fn(&sim_core::timeline::Record) ->
 /// The reaction latency delays each controller hop: Deployment → ReplicaSet → Pods.
 #[test]
 fn controller_latency_delays_each_reconcile() {
-    let registry = Registry::with_default_plugins();
-    let profile = Profile::default_profile(&registry).expect("default profile");
-    let mut sim = Simulation::new(
+    let mut sim = small_cluster(
         SimConfig {
             controller_latency: sim_core::time::SimDuration::from_millis(100),
             ..SimConfig::default()
         },
-        profile,
-        BehaviourBook::default(),
-    );
-    apply(&mut sim, 0, AnyObject::Node(Box::new(node("n1", 4000, 16))));
-    apply(
-        &mut sim,
-        0,
-        AnyObject::Deployment(Box::new(deployment("web", 2, 100))),
+        2,
     );
     sim.run_until(SimTime(10_000)).expect("run");
     let rs_created = first_time_of(&sim, |r| {
@@ -289,21 +295,12 @@ fn wake_ups_are_deduplicated_per_key() {
 /// naming the last event, never hangs.
 #[test]
 fn event_budget_stops_a_run() {
-    let registry = Registry::with_default_plugins();
-    let profile = Profile::default_profile(&registry).expect("default profile");
-    let mut sim = Simulation::new(
+    let mut sim = small_cluster(
         SimConfig {
             event_budget: 20,
             ..SimConfig::default()
         },
-        profile,
-        BehaviourBook::default(),
-    );
-    apply(&mut sim, 0, AnyObject::Node(Box::new(node("n1", 4000, 16))));
-    apply(
-        &mut sim,
-        0,
-        AnyObject::Deployment(Box::new(deployment("web", 5, 100))),
+        5,
     );
     let error = sim.run().expect_err("budget exhausted");
     assert!(
@@ -313,21 +310,12 @@ fn event_budget_stops_a_run() {
         ),
         "{error}"
     );
-    let registry = Registry::with_default_plugins();
-    let profile = Profile::default_profile(&registry).expect("default profile");
-    let mut sim = Simulation::new(
+    let mut sim = small_cluster(
         SimConfig {
             per_instant_cap: 10,
             ..SimConfig::default()
         },
-        profile,
-        BehaviourBook::default(),
-    );
-    apply(&mut sim, 0, AnyObject::Node(Box::new(node("n1", 4000, 16))));
-    apply(
-        &mut sim,
-        0,
-        AnyObject::Deployment(Box::new(deployment("web", 5, 100))),
+        5,
     );
     let error = sim.run().expect_err("instant cap exceeded");
     assert!(
