@@ -9,8 +9,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sim_core::duration::parse_go_duration;
-use sim_core::objects::Kind;
+use sim_core::objects::{Kind, ObjectKey, ObjectRef};
+use sim_core::sim::Simulation;
 use sim_core::time::SimTime;
+use sim_scenarios::describe::{describe, DESCRIBABLE};
+use sim_scenarios::explain::explain_with;
 use sim_scenarios::render::{render_jsonl, render_table, TableOptions};
 use sim_scenarios::run::{build, run, RunOptions};
 use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
@@ -74,6 +77,8 @@ enum Command {
         /// monotone) on every change.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        probes: ProbeFlags,
     },
     /// Check a scenario (and its manifests) without running it.
     Validate {
@@ -96,6 +101,43 @@ enum Command {
         /// All namespaces (adds a NAMESPACE column).
         #[arg(short = 'A', long = "all-namespaces")]
         all_namespaces: bool,
+        /// Root seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// One object in detail at an instant, laid out as `kubectl describe` does, with its
+    /// events: `kubesim describe pod api --at 2m scenarios/liveness.yaml`.
+    Describe {
+        /// What to describe: pod, node, deployment or replicaset (kubectl names and short
+        /// names).
+        kind: String,
+        /// The object's name.
+        name: String,
+        #[command(flatten)]
+        input: Input,
+        /// The simulated instant (Go duration; default: the end of the scenario).
+        #[arg(long)]
+        at: Option<String>,
+        /// Namespace.
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        /// Root seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// The story of an object up to an instant: each transition, the rule behind it and its
+    /// numbers: `kubesim explain pod/api --at 2m scenarios/liveness.yaml`.
+    Explain {
+        /// The object as KIND/NAME, e.g. pod/api or deployment/web.
+        object: String,
+        #[command(flatten)]
+        input: Input,
+        /// The simulated instant (Go duration; default: the end of the scenario).
+        #[arg(long)]
+        at: Option<String>,
+        /// Namespace.
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
         /// Root seed (overrides the scenario's).
         #[arg(long)]
         seed: Option<u64>,
@@ -172,6 +214,30 @@ fn reproduce_command(input: &Input, seed: u64) -> String {
     }
 }
 
+/// How probe workers are simulated.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct ProbeFlags {
+    /// Record every probe tick on the timeline (records of type `probe`); implies
+    /// --eager-probes.
+    #[arg(long)]
+    trace_probes: bool,
+    /// Simulate every probe tick as an event. The timeline is the same as with the default
+    /// lazy probes, which only wake at ticks that change something; this is slower.
+    #[arg(long)]
+    eager_probes: bool,
+    /// Probe ticker phase: `canonical` (ticks at container start + k × period) or `seeded`
+    /// (drawn from the seed); overrides the scenario's `probePhase`.
+    #[arg(long, value_enum)]
+    probe_phase: Option<ProbePhase>,
+}
+
+/// `--probe-phase` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbePhase {
+    Canonical,
+    Seeded,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_command(
     input: &Input,
@@ -181,6 +247,7 @@ fn run_command(
     output_file: Option<&Path>,
     ids: bool,
     check: bool,
+    probes: ProbeFlags,
 ) -> ExitCode {
     let scenario = match load(input) {
         Ok(s) => s,
@@ -198,6 +265,9 @@ fn run_command(
         seed,
         until,
         check_invariants: check,
+        eager_probes: probes.eager_probes,
+        trace_probes: probes.trace_probes,
+        seeded_probe_phase: probes.probe_phase.map(|p| p == ProbePhase::Seeded),
     };
     let report = match run(&scenario, &options) {
         Ok(r) => r,
@@ -262,6 +332,130 @@ fn run_command(
     }
 }
 
+/// Loads the input and runs its simulation to `--at` (default and cap: the end of the
+/// scenario), as `get`, `describe` and `explain` need it. A failure has been reported on
+/// stderr; the exit code is returned.
+fn simulate_to(
+    input: &Input,
+    at: Option<&str>,
+    seed: Option<u64>,
+) -> Result<(Simulation, SimTime, Scenario), ExitCode> {
+    let scenario = load(input).map_err(|e| report_input_errors(&e))?;
+    warn(&scenario);
+    let until = match at.map(parse_go_duration).transpose() {
+        Ok(d) => d.map_or(scenario.duration, |d| {
+            (SimTime::ZERO + d).min(scenario.duration)
+        }),
+        Err(e) => {
+            eprintln!("error: --at: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let options = RunOptions {
+        seed,
+        ..RunOptions::default()
+    };
+    let mut sim = match build(&scenario, &options) {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    if let Err(e) = sim.run_until(until) {
+        eprintln!("error: the simulation stopped: {e}");
+        return Err(ExitCode::from(2));
+    }
+    Ok((sim, until, scenario))
+}
+
+/// The kind named on the command line, if `accepted` holds it; otherwise the error is
+/// reported, naming what is accepted.
+fn parse_kind(text: &str, accepted: &[Kind]) -> Result<Kind, ExitCode> {
+    match Kind::parse(text.trim()).filter(|k| accepted.contains(k)) {
+        Some(kind) => Ok(kind),
+        None => {
+            let names: Vec<String> = accepted
+                .iter()
+                .map(|k| format!("{}s", k.resource()))
+                .collect();
+            eprintln!(
+                "error: the server doesn't have a resource type {:?} (kubesim can show {})",
+                text.trim(),
+                names.join(", ")
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `kubesim describe KIND NAME`: runs the scenario to `--at` and describes the object.
+fn describe_command(
+    kind: &str,
+    name: &str,
+    input: &Input,
+    at: Option<&str>,
+    namespace: &str,
+    seed: Option<u64>,
+) -> ExitCode {
+    let kind = match parse_kind(kind, &DESCRIBABLE) {
+        Ok(kind) => kind,
+        Err(code) => return code,
+    };
+    let (sim, until, _) = match simulate_to(input, at, seed) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let key = ObjectKey::new(namespace, name);
+    match describe(sim.store(), sim.timeline(), kind, &key, until) {
+        Ok(text) => {
+            out(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `kubesim explain KIND/NAME`: runs the scenario to `--at` and tells the object's story.
+fn explain_command(
+    object: &str,
+    input: &Input,
+    at: Option<&str>,
+    namespace: &str,
+    seed: Option<u64>,
+) -> ExitCode {
+    let Some((kind, name)) = object
+        .split_once('/')
+        .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('/'))
+    else {
+        eprintln!("error: arguments in resource/name form must have a single resource and name (for example pod/api), found {object:?}");
+        return ExitCode::from(2);
+    };
+    let kind = match parse_kind(kind, &Kind::ALL) {
+        Ok(kind) => kind,
+        Err(code) => return code,
+    };
+    let (sim, until, scenario) = match simulate_to(input, at, seed) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let object = ObjectRef::new(kind, ObjectKey::new(namespace, name));
+    // The scenario gives the spec of pods already gone and their behaviour (preStop times).
+    match explain_with(sim.store(), sim.timeline(), &object, until, Some(&scenario)) {
+        Ok(text) => {
+            out(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// `kubesim get`: runs the scenario to `--at` and prints kubectl-style tables.
 fn get_command(
     resources: &str,
@@ -276,42 +470,17 @@ fn get_command(
             Some(kind) => kinds.push(kind),
             None => {
                 eprintln!(
-                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets)",
+                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets, services, endpointslices)",
                     name.trim()
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    let scenario = match load(input) {
-        Ok(s) => s,
-        Err(e) => return report_input_errors(&e),
+    let (sim, until, _) = match simulate_to(input, at, seed) {
+        Ok(run) => run,
+        Err(code) => return code,
     };
-    warn(&scenario);
-    let until = match at.map(parse_go_duration).transpose() {
-        Ok(d) => d.map_or(scenario.duration, |d| {
-            (SimTime::ZERO + d).min(scenario.duration)
-        }),
-        Err(e) => {
-            eprintln!("error: --at: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let options = RunOptions {
-        seed,
-        ..RunOptions::default()
-    };
-    let mut sim = match build(&scenario, &options) {
-        Ok(sim) => sim,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Err(e) = sim.run_until(until) {
-        eprintln!("error: the simulation stopped: {e}");
-        return ExitCode::from(2);
-    }
     let mut text = String::new();
     for (i, kind) in kinds.iter().enumerate() {
         if i > 0 {
@@ -345,6 +514,7 @@ fn main() -> ExitCode {
             output_file,
             ids,
             check,
+            probes,
         } => run_command(
             &input,
             seed,
@@ -353,6 +523,7 @@ fn main() -> ExitCode {
             output_file.as_deref(),
             ids,
             check,
+            probes,
         ),
         Command::Get {
             resources,
@@ -368,6 +539,21 @@ fn main() -> ExitCode {
             (!all_namespaces).then_some(namespace.as_str()),
             seed,
         ),
+        Command::Describe {
+            kind,
+            name,
+            input,
+            at,
+            namespace,
+            seed,
+        } => describe_command(&kind, &name, &input, at.as_deref(), &namespace, seed),
+        Command::Explain {
+            object,
+            input,
+            at,
+            namespace,
+            seed,
+        } => explain_command(&object, &input, at.as_deref(), &namespace, seed),
         Command::Validate { input } => match load(&input) {
             Ok(s) => {
                 warn(&s);

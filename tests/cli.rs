@@ -264,7 +264,7 @@ fn unsupported_kinds_are_warnings() {
     write(
         &dir,
         "svc.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  key: value\n",
     );
     let output = kubesim(&[
         "validate",
@@ -274,7 +274,7 @@ fn unsupported_kinds_are_warnings() {
     let (stdout, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("warning:") && stderr.contains("Service"),
+        stderr.contains("warning:") && stderr.contains("ConfigMap"),
         "{stderr}"
     );
     assert!(stdout.contains("valid"));
@@ -372,6 +372,143 @@ fn get_prints_kubectl_tables_at_an_instant() {
         stdout.contains("deployment.apps/web   6/6     6            6           3m5s"),
         "{stdout}"
     );
-    let output = kubesim(&["get", "services", "scenarios/quickstart.yaml"]);
+    let output = kubesim(&["get", "configmaps", "scenarios/quickstart.yaml"]);
     assert_eq!(output.status.code(), Some(2));
+    let (_, stderr) = texts(&output);
+    assert!(stderr.contains("services, endpointslices"), "{stderr}");
+}
+
+#[test]
+fn describe_shows_restarts_last_state_and_aggregated_events() {
+    let output = kubesim(&[
+        "describe",
+        "pod",
+        "api",
+        "--at",
+        "2m",
+        "scenarios/liveness.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.starts_with("Name:         api\n"), "{stdout}");
+    assert!(stdout.contains("    Restart Count:  2\n"), "{stdout}");
+    assert!(
+        stdout.contains("    Last State:     Terminated\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("      Exit Code:    143\n"), "{stdout}");
+    // Identical events are one row with a count, as kubectl shows them.
+    let unhealthy = stdout
+        .lines()
+        .find(|l| l.contains("Unhealthy") && l.contains("Liveness probe failed"))
+        .expect("an Unhealthy row");
+    assert!(
+        unhealthy.contains(" (x") && unhealthy.contains(" over "),
+        "{unhealthy}"
+    );
+    let output = kubesim(&[
+        "describe",
+        "po",
+        "crasher",
+        "--at",
+        "2m",
+        "scenarios/crashloop.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("Status:       CrashLoopBackOff\n"),
+        "{stdout}"
+    );
+    let back_off = stdout
+        .lines()
+        .find(|l| l.contains("Back-off restarting failed container app"))
+        .expect("a BackOff row");
+    assert!(back_off.contains("50s (x4 over 2m)"), "{back_off}");
+}
+
+#[test]
+fn explain_names_the_rule_and_its_numbers() {
+    let output = kubesim(&[
+        "explain",
+        "pod/api",
+        "--at",
+        "2m",
+        "scenarios/liveness.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("50s: container api was killed because its liveness probe failed 3 times in a row (failureThreshold 3, periodSeconds 10: failures at 30s, 40s, 50s); it exited with code 143 after TERM.\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1m40s: the kubelet waits 10s before restarting container api (CrashLoopBackOff: 10s doubling to 300s, measured from the exit).\n"),
+        "{stdout}"
+    );
+    let output = kubesim(&[
+        "explain",
+        "pod/crasher",
+        "--at",
+        "2m",
+        "scenarios/crashloop.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("1m10s: container app exited with code 1 (Error); the kubelet waits 1m20s before restarting it, until 2m30s (CrashLoopBackOff: 10s doubling to 300s, measured from the exit).\n"),
+        "{stdout}"
+    );
+    // Plain manifests work too.
+    let output = kubesim(&[
+        "explain",
+        "deployment/web",
+        "--at",
+        "30s",
+        "-f",
+        "scenarios/manifests/quickstart",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("scaled up replica set web-"), "{stdout}");
+}
+
+#[test]
+fn describe_and_explain_refuse_unknown_objects_and_kinds() {
+    let refused = |args: &[&str], expected: &str| {
+        let output = kubesim(args);
+        let (stdout, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(expected),
+            "{expected:?} missing from {stderr}"
+        );
+    };
+    refused(
+        &["describe", "pod", "nope", "scenarios/liveness.yaml"],
+        "Error from server (NotFound): pods \"nope\" not found",
+    );
+    refused(
+        &["explain", "deploy/nope", "scenarios/liveness.yaml"],
+        "Error from server (NotFound): deployments.apps \"nope\" not found",
+    );
+    refused(
+        &["describe", "widgets", "x", "scenarios/liveness.yaml"],
+        "the server doesn't have a resource type \"widgets\"",
+    );
+    refused(
+        &["explain", "pod", "scenarios/liveness.yaml"],
+        "resource/name form",
+    );
+    refused(
+        &[
+            "explain",
+            "pod/api",
+            "--at",
+            "soon",
+            "scenarios/liveness.yaml",
+        ],
+        "--at",
+    );
 }

@@ -25,6 +25,9 @@ fn check(name: &str) {
         .join("golden")
         .join(format!("{name}.txt"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("golden dir");
+        }
         std::fs::write(&path, &text).expect("write golden");
         return;
     }
@@ -67,4 +70,24 @@ fn liveness_golden() {
 #[test]
 fn rollout_golden() {
     check("rollout");
+}
+
+/// Every lesson of `scenarios/lessons/` (G1–G12, G37, G45 as a learner meets them), each
+/// against `tests/golden/lessons/<lesson>.txt`; a new lesson needs its golden file.
+#[test]
+fn lessons_golden() {
+    let dir = common::root().join("scenarios").join("lessons");
+    let mut lessons: Vec<String> = std::fs::read_dir(&dir)
+        .expect("scenarios/lessons exists")
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().to_string();
+            name.strip_suffix(".yaml").map(str::to_string)
+        })
+        .collect();
+    lessons.sort();
+    assert!(lessons.len() >= 10, "at least ten lessons: {lessons:?}");
+    for lesson in lessons {
+        check(&format!("lessons/{lesson}"));
+    }
 }

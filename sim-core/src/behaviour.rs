@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::duration::parse_go_duration;
+use crate::quantity::parse_bytes;
 use crate::selector::LabelSelector;
 use crate::time::SimDuration;
 
@@ -26,8 +27,24 @@ pub enum ImagePull {
     Fail,
 }
 
+/// A probe that fails periodically while the app is otherwise healthy: in every cycle of
+/// `every` (counted from the moment the probe first passes) it fails for the last `fail_for`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlapSpec {
+    /// How long each failure lasts.
+    pub fail_for: SimDuration,
+    /// The cycle length.
+    pub every: SimDuration,
+}
+
+/// Exit code of a process ended by SIGTERM's default action (128 + 15).
+pub const EXIT_ON_TERM: i32 = 143;
+
+/// Parts per million: the unit of failure ratios, so the model needs no floats.
+pub const PER_MILLION: u32 = 1_000_000;
+
 /// A container's behaviour with every default filled in.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerBehaviour {
     /// Outcome of image pulls.
     pub image_pull: ImagePull,
@@ -43,6 +60,9 @@ pub struct ContainerBehaviour {
     pub ignore_term: bool,
     /// How long the process takes to exit after TERM (when it does not ignore it).
     pub term_exit_after: SimDuration,
+    /// The exit code of that exit: 143 (the default action of SIGTERM) unless the app
+    /// handles TERM and exits with its own code, often 0.
+    pub term_exit_code: i32,
     /// Readiness passes from this long after start (default: `start_after`).
     pub ready_after: Option<SimDuration>,
     /// Readiness fails from this long after start.
@@ -51,6 +71,52 @@ pub struct ContainerBehaviour {
     pub liveness_fails_after: Option<SimDuration>,
     /// The startup probe passes from this long after start (default: `start_after`).
     pub startup_succeeds_after: Option<SimDuration>,
+    /// Readiness fails periodically.
+    pub readiness_flap: Option<FlapSpec>,
+    /// Liveness fails periodically.
+    pub liveness_flap: Option<FlapSpec>,
+    /// Each readiness probe that would pass fails with this probability (per million),
+    /// drawn from the seed.
+    pub readiness_failure_ratio: u32,
+    /// The same for liveness.
+    pub liveness_failure_ratio: u32,
+    /// How long an `exec` or `httpGet` preStop hook runs (a `sleep` hook takes its own
+    /// seconds).
+    pub pre_stop_takes: SimDuration,
+    /// Memory in use when the process starts, in bytes.
+    pub memory: u64,
+    /// Memory growth per second, in bytes: past the container's memory limit the kernel
+    /// kills it (OOMKilled, exit code 137).
+    pub memory_growth_per_second: u64,
+}
+
+impl Default for ContainerBehaviour {
+    /// A well-behaved server: what an empty patch resolves to.
+    fn default() -> ContainerBehaviour {
+        BehaviourPatch::default().resolve()
+    }
+}
+
+impl ContainerBehaviour {
+    /// When the process's memory reaches `limit` bytes, counted from its start: `None` if it
+    /// never does. The kernel OOM-kills a process whose usage reaches its cgroup limit.
+    pub fn oom_after(&self, limit: u64) -> Option<SimDuration> {
+        if limit == 0 {
+            return None; // no memory limit
+        }
+        if self.memory >= limit {
+            return Some(SimDuration::ZERO);
+        }
+        if self.memory_growth_per_second == 0 {
+            return None;
+        }
+        // Integer milliseconds: ceil((limit - memory) × 1000 / growth).
+        let missing = u128::from(limit - self.memory) * 1000;
+        let millis = missing.div_ceil(u128::from(self.memory_growth_per_second));
+        Some(SimDuration::from_millis(
+            u64::try_from(millis).unwrap_or(u64::MAX),
+        ))
+    }
 }
 
 /// A partial behaviour: the fields a rule or an annotation sets.
@@ -70,6 +136,8 @@ pub struct BehaviourPatch {
     pub ignore_term: Option<bool>,
     /// See [`ContainerBehaviour::term_exit_after`].
     pub term_exit_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::term_exit_code`].
+    pub term_exit_code: Option<i32>,
     /// See [`ContainerBehaviour::ready_after`].
     pub ready_after: Option<SimDuration>,
     /// See [`ContainerBehaviour::readiness_fails_after`].
@@ -78,6 +146,20 @@ pub struct BehaviourPatch {
     pub liveness_fails_after: Option<SimDuration>,
     /// See [`ContainerBehaviour::startup_succeeds_after`].
     pub startup_succeeds_after: Option<SimDuration>,
+    /// See [`ContainerBehaviour::readiness_flap`].
+    pub readiness_flap: Option<FlapSpec>,
+    /// See [`ContainerBehaviour::liveness_flap`].
+    pub liveness_flap: Option<FlapSpec>,
+    /// See [`ContainerBehaviour::readiness_failure_ratio`].
+    pub readiness_failure_ratio: Option<u32>,
+    /// See [`ContainerBehaviour::liveness_failure_ratio`].
+    pub liveness_failure_ratio: Option<u32>,
+    /// See [`ContainerBehaviour::pre_stop_takes`].
+    pub pre_stop_takes: Option<SimDuration>,
+    /// See [`ContainerBehaviour::memory`].
+    pub memory: Option<u64>,
+    /// See [`ContainerBehaviour::memory_growth_per_second`].
+    pub memory_growth_per_second: Option<u64>,
 }
 
 impl BehaviourPatch {
@@ -94,10 +176,18 @@ impl BehaviourPatch {
             exit_code,
             ignore_term,
             term_exit_after,
+            term_exit_code,
             ready_after,
             readiness_fails_after,
             liveness_fails_after,
-            startup_succeeds_after
+            startup_succeeds_after,
+            readiness_flap,
+            liveness_flap,
+            readiness_failure_ratio,
+            liveness_failure_ratio,
+            pre_stop_takes,
+            memory,
+            memory_growth_per_second
         );
     }
 
@@ -114,10 +204,18 @@ impl BehaviourPatch {
             exit_code: self.exit_code.unwrap_or(0),
             ignore_term: self.ignore_term.unwrap_or(false),
             term_exit_after: self.term_exit_after.unwrap_or_default(),
+            term_exit_code: self.term_exit_code.unwrap_or(EXIT_ON_TERM),
             ready_after: self.ready_after,
             readiness_fails_after: self.readiness_fails_after,
             liveness_fails_after: self.liveness_fails_after,
             startup_succeeds_after: self.startup_succeeds_after,
+            readiness_flap: self.readiness_flap,
+            liveness_flap: self.liveness_flap,
+            readiness_failure_ratio: self.readiness_failure_ratio.unwrap_or(0),
+            liveness_failure_ratio: self.liveness_failure_ratio.unwrap_or(0),
+            pre_stop_takes: self.pre_stop_takes.unwrap_or_default(),
+            memory: self.memory.unwrap_or(0),
+            memory_growth_per_second: self.memory_growth_per_second.unwrap_or(0),
         }
     }
 }
@@ -131,11 +229,70 @@ pub const BEHAVIOUR_KEYS: &[&str] = &[
     "exit-code",
     "ignore-term",
     "term-exit-after",
+    "term-exit-code",
     "ready-after",
     "readiness-fails-after",
     "liveness-fails-after",
     "startup-succeeds-after",
+    "readiness-flap",
+    "liveness-flap",
+    "readiness-failure-ratio",
+    "liveness-failure-ratio",
+    "pre-stop-takes",
+    "memory",
+    "memory-growth-per-second",
 ];
+
+fn parse_exit_code(value: &str) -> Result<i32, String> {
+    let code: i32 = value
+        .parse()
+        .map_err(|_| format!("expected an integer exit code, found {value:?}"))?;
+    if !(0..=255).contains(&code) {
+        return Err(format!("exit codes are 0 to 255, found {code}"));
+    }
+    Ok(code)
+}
+
+/// Reads a flap as `FAIL/EVERY`, e.g. `20s/1m`: fails for 20 s in every minute.
+fn parse_flap(value: &str) -> Result<FlapSpec, String> {
+    let Some((fail_for, every)) = value.split_once('/') else {
+        return Err(format!(
+            "expected FAIL/EVERY such as `20s/1m` (fails for 20s in every minute), found {value:?}"
+        ));
+    };
+    let fail_for = parse_go_duration(fail_for.trim()).map_err(|e| e.to_string())?;
+    let every = parse_go_duration(every.trim()).map_err(|e| e.to_string())?;
+    if every == SimDuration::ZERO || fail_for >= every {
+        return Err(format!(
+            "the failure must be shorter than the cycle and the cycle longer than 0, found {value:?}"
+        ));
+    }
+    Ok(FlapSpec { fail_for, every })
+}
+
+/// Reads a probability as a decimal fraction (`0.25`) or a percentage (`25%`), exactly,
+/// into parts per million.
+fn parse_ratio(value: &str) -> Result<u32, String> {
+    let bad = || format!("expected a fraction from 0 to 1 such as `0.2` or `20%`, found {value:?}");
+    let (number, scale_digits) = match value.strip_suffix('%') {
+        Some(percent) => (percent.trim(), 4), // 1% = 10,000 per million
+        None => (value.trim(), 6),
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > scale_digits
+    {
+        return Err(bad());
+    }
+    let digits = format!("{whole}{fraction:0<scale_digits$}");
+    let per_million: u64 = digits.parse().map_err(|_| bad())?;
+    if per_million > u64::from(PER_MILLION) {
+        return Err(bad());
+    }
+    u32::try_from(per_million).map_err(|_| bad())
+}
 
 /// A behaviour annotation that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -161,15 +318,8 @@ pub fn set_field(patch: &mut BehaviourPatch, key: &str, value: &str) -> Result<(
         "pull-after" => patch.pull_duration = Some(duration()?),
         "start-after" => patch.start_after = Some(duration()?),
         "exit-after" => patch.exit_after = Some(duration()?),
-        "exit-code" => {
-            let code: i32 = value
-                .parse()
-                .map_err(|_| format!("expected an integer exit code, found {value:?}"))?;
-            if !(0..=255).contains(&code) {
-                return Err(format!("exit codes are 0 to 255, found {code}"));
-            }
-            patch.exit_code = Some(code);
-        }
+        "exit-code" => patch.exit_code = Some(parse_exit_code(value)?),
+        "term-exit-code" => patch.term_exit_code = Some(parse_exit_code(value)?),
         "ignore-term" => {
             patch.ignore_term = Some(match value {
                 "true" => true,
@@ -182,6 +332,15 @@ pub fn set_field(patch: &mut BehaviourPatch, key: &str, value: &str) -> Result<(
         "readiness-fails-after" => patch.readiness_fails_after = Some(duration()?),
         "liveness-fails-after" => patch.liveness_fails_after = Some(duration()?),
         "startup-succeeds-after" => patch.startup_succeeds_after = Some(duration()?),
+        "readiness-flap" => patch.readiness_flap = Some(parse_flap(value)?),
+        "liveness-flap" => patch.liveness_flap = Some(parse_flap(value)?),
+        "readiness-failure-ratio" => patch.readiness_failure_ratio = Some(parse_ratio(value)?),
+        "liveness-failure-ratio" => patch.liveness_failure_ratio = Some(parse_ratio(value)?),
+        "pre-stop-takes" => patch.pre_stop_takes = Some(duration()?),
+        "memory" => patch.memory = Some(parse_bytes(value).map_err(|e| e.to_string())?),
+        "memory-growth-per-second" => {
+            patch.memory_growth_per_second = Some(parse_bytes(value).map_err(|e| e.to_string())?)
+        }
         _ => {
             return Err(format!(
                 "unknown behaviour key {key:?}; known keys: {}",
@@ -316,6 +475,32 @@ mod tests {
         assert!(patch_from_annotations(&a, "app").is_err());
         let a = annotations(&[("kubesim.io/exit-code", "300")]);
         assert!(patch_from_annotations(&a, "app").is_err());
+    }
+
+    #[test]
+    fn ratios_flaps_and_memory_read_exactly() {
+        assert_eq!(parse_ratio("0.25"), Ok(250_000));
+        assert_eq!(parse_ratio("25%"), Ok(250_000));
+        assert_eq!(parse_ratio("0.000001"), Ok(1));
+        assert_eq!(parse_ratio("1"), Ok(PER_MILLION));
+        assert_eq!(parse_ratio("100%"), Ok(PER_MILLION));
+        for bad in ["", ".", "1.5", "-0.1", "0.0000001", "abc", "150%", "0,5"] {
+            assert!(parse_ratio(bad).is_err(), "{bad:?} must be refused");
+        }
+        let flap = parse_flap("20s/1m").expect("valid");
+        assert_eq!(flap.fail_for, SimDuration::from_secs(20));
+        assert_eq!(flap.every, SimDuration::from_secs(60));
+        assert!(parse_flap("1m/20s").is_err());
+        assert!(parse_flap("20s").is_err());
+        let a = annotations(&[
+            ("kubesim.io/memory", "100Mi"),
+            ("kubesim.io/memory-growth-per-second", "1Mi"),
+        ]);
+        let b = patch_from_annotations(&a, "app").expect("valid").resolve();
+        // 256Mi limit: 156 MiB to grow at 1 MiB/s.
+        assert_eq!(b.oom_after(256 << 20), Some(SimDuration::from_secs(156)));
+        assert_eq!(b.oom_after(0), None, "no limit, no OOM kill");
+        assert_eq!(b.oom_after(50 << 20), Some(SimDuration::ZERO));
     }
 
     #[test]

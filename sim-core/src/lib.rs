@@ -8,6 +8,7 @@ pub mod invariants;
 pub mod kubelet;
 pub mod objects;
 pub mod probe;
+pub mod quantity;
 pub mod queue;
 pub mod rng;
 pub mod scheduler;

@@ -33,11 +33,22 @@ pub enum Kind {
     ReplicaSet,
     /// `apps/v1/Deployment`
     Deployment,
+    /// `v1/Service`
+    Service,
+    /// `discovery.k8s.io/v1/EndpointSlice`
+    EndpointSlice,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 4] = [Kind::Node, Kind::Pod, Kind::ReplicaSet, Kind::Deployment];
+    pub const ALL: [Kind; 6] = [
+        Kind::Node,
+        Kind::Pod,
+        Kind::ReplicaSet,
+        Kind::Deployment,
+        Kind::Service,
+        Kind::EndpointSlice,
+    ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
     pub fn name(self) -> &'static str {
@@ -46,6 +57,8 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::Deployment => "Deployment",
+            Kind::Service => "Service",
+            Kind::EndpointSlice => "EndpointSlice",
         }
     }
 
@@ -56,14 +69,17 @@ impl Kind {
             Kind::Pod => "pod",
             Kind::ReplicaSet => "replicaset",
             Kind::Deployment => "deployment",
+            Kind::Service => "service",
+            Kind::EndpointSlice => "endpointslice",
         }
     }
 
     /// `apiVersion` of the kind.
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Node | Kind::Pod => "v1",
+            Kind::Node | Kind::Pod | Kind::Service => "v1",
             Kind::ReplicaSet | Kind::Deployment => "apps/v1",
+            Kind::EndpointSlice => "discovery.k8s.io/v1",
         }
     }
 
@@ -79,6 +95,8 @@ impl Kind {
             "pod" | "pods" | "po" => Some(Kind::Pod),
             "replicaset" | "replicasets" | "rs" => Some(Kind::ReplicaSet),
             "deployment" | "deployments" | "deploy" => Some(Kind::Deployment),
+            "service" | "services" | "svc" => Some(Kind::Service),
+            "endpointslice" | "endpointslices" => Some(Kind::EndpointSlice),
             _ => None,
         }
     }
@@ -494,6 +512,24 @@ pub struct Probe {
     pub termination_grace_period_seconds: Option<u64>,
 }
 
+/// A lifecycle hook's action (`lifecycle.preStop`, `lifecycle.postStart`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookHandler {
+    /// `exec.command`: runs as long as the behaviour model says (`preStopTakes`).
+    Exec(Vec<String>),
+    /// `httpGet` (scheme, port, path): as long as the behaviour model says.
+    HttpGet {
+        /// `HTTP` or `HTTPS`.
+        scheme: String,
+        /// Port number or name.
+        port: String,
+        /// Request path.
+        path: String,
+    },
+    /// `sleep.seconds`: the kubelet itself sleeps this long.
+    Sleep(u64),
+}
+
 /// A container of a pod spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
@@ -515,6 +551,8 @@ pub struct Container {
     pub startup_probe: Option<Probe>,
     /// Container-level `restartPolicy` (only `Always`, which makes an init container a sidecar).
     pub restart_policy: Option<RestartPolicy>,
+    /// `lifecycle.preStop`: runs before TERM when the container is stopped.
+    pub pre_stop: Option<HookHandler>,
 }
 
 /// `spec` of a pod.
@@ -538,6 +576,8 @@ pub struct PodSpec {
     pub termination_grace_period_seconds: u64,
     /// `priority` resolved from `priorityClassName` (default 0).
     pub priority: i32,
+    /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
+    pub active_deadline_seconds: Option<u64>,
 }
 
 impl PodSpec {
@@ -716,6 +756,9 @@ pub struct PodStatus {
     pub reason: String,
     /// Pod-level message.
     pub message: String,
+    /// `status.podIP`: assigned by the kubelet when it admits the pod; `None` until then.
+    /// Endpoints list only pods that have one (k8s-semantics §11.1).
+    pub pod_ip: Option<String>,
 }
 
 impl Default for PodStatus {
@@ -728,6 +771,7 @@ impl Default for PodStatus {
             start_time: None,
             reason: String::new(),
             message: String::new(),
+            pod_ip: None,
         }
     }
 }
@@ -963,4 +1007,375 @@ pub struct Deployment {
     pub paused: bool,
     /// `status`.
     pub status: DeploymentStatus,
+}
+
+// ---- Services and EndpointSlices (k8s-semantics §11) ---------------------------------------
+
+/// An IPv4 address as a number, so that ranges and order are integer arithmetic (the engine
+/// does no networking, so `std::net` has no place in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ipv4Address(pub u32);
+
+impl Ipv4Address {
+    /// Builds an address from its four octets.
+    pub const fn new(a: u8, b: u8, c: u8, d: u8) -> Ipv4Address {
+        Ipv4Address(u32::from_be_bytes([a, b, c, d]))
+    }
+
+    /// Parses dotted-quad text (`10.96.0.10`): four decimal octets, no leading zeros (Go's
+    /// `netip.ParseAddr` refuses them too, as they once meant octal).
+    pub fn parse(text: &str) -> Option<Ipv4Address> {
+        let mut octets = [0u8; 4];
+        let mut parts = text.split('.');
+        for octet in &mut octets {
+            let part = parts.next()?;
+            let well_formed = !part.is_empty()
+                && part.len() <= 3
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && (part == "0" || !part.starts_with('0'));
+            if !well_formed {
+                return None;
+            }
+            *octet = part.parse().ok()?;
+        }
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Ipv4Address(u32::from_be_bytes(octets)))
+    }
+}
+
+impl fmt::Display for Ipv4Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0.to_be_bytes();
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+/// `spec.type` of a Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServiceType {
+    /// A virtual IP inside the cluster (the default).
+    ClusterIP,
+    /// ClusterIP plus a port on every node.
+    NodePort,
+    /// NodePort plus an external load balancer (none is provisioned in kubesim, as on a
+    /// cluster without a cloud controller: EXTERNAL-IP stays `<pending>`).
+    LoadBalancer,
+    /// A DNS CNAME to `spec.externalName`; no IP, no endpoints.
+    ExternalName,
+}
+
+impl ServiceType {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+            ServiceType::ExternalName => "ExternalName",
+        }
+    }
+}
+
+/// The transport protocol of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// `TCP` (the default).
+    Tcp,
+    /// `UDP`.
+    Udp,
+    /// `SCTP`.
+    Sctp,
+}
+
+impl Protocol {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+}
+
+/// `targetPort` of a Service port: a number, or the name of a container port.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetPort {
+    /// A port number.
+    Number(u16),
+    /// A named container port, resolved per pod.
+    Name(String),
+}
+
+/// `spec.ports[]` of a Service, defaulted (protocol TCP, targetPort = port; §11.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    /// `name` (required when the Service has several ports; may be empty otherwise).
+    pub name: String,
+    /// `protocol`.
+    pub protocol: Protocol,
+    /// `port`: the port the Service exposes.
+    pub port: u16,
+    /// `targetPort`: where traffic goes on the pods.
+    pub target_port: TargetPort,
+    /// `nodePort`: allocated by the API server for NodePort and LoadBalancer Services.
+    pub node_port: Option<u16>,
+    /// `appProtocol`, copied to the EndpointSlice ports.
+    pub app_protocol: Option<String>,
+}
+
+/// `spec.clusterIP` of a Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterIp {
+    /// Not written: the API server allocates one on create (ExternalName Services get none).
+    Unset,
+    /// `None`: a headless Service.
+    Headless,
+    /// An address of the Service CIDR.
+    Address(Ipv4Address),
+}
+
+/// `spec.sessionAffinity` (with `sessionAffinityConfig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionAffinity {
+    /// No affinity (the default).
+    None,
+    /// Connections from one client IP go to the same endpoint for this long.
+    ClientIp {
+        /// `sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800).
+        timeout_seconds: u32,
+    },
+}
+
+/// `externalTrafficPolicy` / `internalTrafficPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrafficPolicy {
+    /// Any endpoint in the cluster.
+    Cluster,
+    /// Only endpoints on the node that received the traffic.
+    Local,
+}
+
+impl TrafficPolicy {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrafficPolicy::Cluster => "Cluster",
+            TrafficPolicy::Local => "Local",
+        }
+    }
+}
+
+/// `spec` of a Service, with the API server's defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSpec {
+    /// `type`, default ClusterIP.
+    pub type_: ServiceType,
+    /// `selector`: equality on labels only. Empty means no selector: the EndpointSlice
+    /// controller leaves such a Service alone.
+    pub selector: BTreeMap<String, String>,
+    /// `ports`.
+    pub ports: Vec<ServicePort>,
+    /// `clusterIP`.
+    pub cluster_ip: ClusterIp,
+    /// `externalIPs`.
+    pub external_ips: Vec<String>,
+    /// `externalName` (ExternalName Services only).
+    pub external_name: String,
+    /// `publishNotReadyAddresses`: endpoints are `ready` whatever the pod's readiness.
+    pub publish_not_ready_addresses: bool,
+    /// `sessionAffinity`, default None.
+    pub session_affinity: SessionAffinity,
+    /// `externalTrafficPolicy`, defaulted to Cluster for NodePort and LoadBalancer.
+    pub external_traffic_policy: Option<TrafficPolicy>,
+    /// `internalTrafficPolicy`, defaulted to Cluster except for ExternalName.
+    pub internal_traffic_policy: Option<TrafficPolicy>,
+    /// `allocateLoadBalancerNodePorts` (LoadBalancer only, default true).
+    pub allocate_load_balancer_node_ports: Option<bool>,
+}
+
+impl ServiceSpec {
+    /// Whether the API server gives this Service node ports.
+    pub fn needs_node_ports(&self) -> bool {
+        match self.type_ {
+            ServiceType::NodePort => true,
+            ServiceType::LoadBalancer => self.allocate_load_balancer_node_ports.unwrap_or(true),
+            ServiceType::ClusterIP | ServiceType::ExternalName => false,
+        }
+    }
+
+    /// Whether the Service has a virtual IP (not headless, not ExternalName).
+    pub fn has_cluster_ip(&self) -> bool {
+        matches!(self.cluster_ip, ClusterIp::Address(_))
+    }
+}
+
+/// `v1/Service`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Spec. (No status is modelled: no load balancer is ever provisioned.)
+    pub spec: ServiceSpec,
+}
+
+impl Service {
+    /// Whether the EndpointSlice controller keeps slices for this Service and `labels`
+    /// (a pod's) match its selector (k8s-semantics §11.1: equality-based, selector required;
+    /// ExternalName Services get no endpoints).
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.spec.type_ != ServiceType::ExternalName
+            && !self.spec.selector.is_empty()
+            && self
+                .spec
+                .selector
+                .iter()
+                .all(|(k, v)| labels.get(k) == Some(v))
+    }
+}
+
+/// `addressType` of an EndpointSlice. kubesim clusters are single-stack IPv4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AddressType {
+    /// `IPv4`.
+    IPv4,
+}
+
+impl AddressType {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressType::IPv4 => "IPv4",
+        }
+    }
+}
+
+/// `endpoints[].conditions` of an EndpointSlice (k8s-semantics §11.1, §3.2 step 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointConditions {
+    /// Should receive traffic: the pod is Ready and not terminating (always true with
+    /// `publishNotReadyAddresses`).
+    pub ready: bool,
+    /// The pod is Ready, terminating or not.
+    pub serving: bool,
+    /// The pod has a deletionTimestamp.
+    pub terminating: bool,
+}
+
+/// `endpoints[].targetRef`: the pod behind an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointTargetRef {
+    /// Pod namespace.
+    pub namespace: String,
+    /// Pod name.
+    pub name: String,
+    /// Pod uid.
+    pub uid: Uid,
+}
+
+/// `endpoints[]` of an EndpointSlice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `addresses`: the pod IP.
+    pub addresses: Vec<String>,
+    /// `conditions`.
+    pub conditions: EndpointConditions,
+    /// `nodeName`.
+    pub node_name: Option<String>,
+    /// `zone`: the node's `topology.kubernetes.io/zone` label.
+    pub zone: Option<String>,
+    /// `targetRef`.
+    pub target_ref: Option<EndpointTargetRef>,
+}
+
+/// `ports[]` of an EndpointSlice: a Service port resolved against the pods.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EndpointPort {
+    /// The Service port's name (may be empty).
+    pub name: String,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// The resolved target port.
+    pub port: u16,
+    /// `appProtocol`.
+    pub app_protocol: Option<String>,
+}
+
+/// `discovery.k8s.io/v1/EndpointSlice`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSlice {
+    /// Metadata (labels `kubernetes.io/service-name` and
+    /// `endpointslice.kubernetes.io/managed-by`, owner reference to the Service).
+    pub meta: ObjectMeta,
+    /// `addressType`.
+    pub address_type: AddressType,
+    /// `endpoints`, at most 100 per slice.
+    pub endpoints: Vec<Endpoint>,
+    /// `ports`.
+    pub ports: Vec<EndpointPort>,
+}
+
+/// kubectl's `listWithMoreString`: the first three items, then ` + N more...`; `<unset>`
+/// when there are none.
+fn list_with_more(items: impl Iterator<Item = String>) -> String {
+    const MAX: usize = 3;
+    let mut shown = Vec::new();
+    let mut count = 0usize;
+    for item in items {
+        if shown.len() < MAX {
+            shown.push(item);
+        }
+        count += 1;
+    }
+    let text = shown.join(",");
+    if count > MAX {
+        format!("{text} + {} more...", count - MAX)
+    } else if text.is_empty() {
+        "<unset>".to_string()
+    } else {
+        text
+    }
+}
+
+impl ServiceSpec {
+    /// The PORT(S) column of `kubectl get services` (kubectl's `makePortString`): `80/TCP`,
+    /// `80:30080/TCP`, comma-separated; `<none>` without ports.
+    pub fn ports_summary(&self) -> String {
+        if self.ports.is_empty() {
+            return "<none>".to_string();
+        }
+        let pieces: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| match p.node_port {
+                Some(np) => format!("{}:{np}/{}", p.port, p.protocol.as_str()),
+                None => format!("{}/{}", p.port, p.protocol.as_str()),
+            })
+            .collect();
+        pieces.join(",")
+    }
+}
+
+impl EndpointSlice {
+    /// The ENDPOINTS column of `kubectl get endpointslices` (`formatDiscoveryEndpoints`): the
+    /// first three addresses, then ` + N more...`; `<unset>` when empty.
+    pub fn endpoints_summary(&self) -> String {
+        list_with_more(
+            self.endpoints
+                .iter()
+                .flat_map(|e| e.addresses.iter().cloned()),
+        )
+    }
+
+    /// The PORTS column of `kubectl get endpointslices` (`formatDiscoveryPorts`).
+    pub fn ports_summary(&self) -> String {
+        list_with_more(self.ports.iter().map(|p| p.port.to_string()))
+    }
+
+    /// Endpoints whose `ready` condition is true.
+    pub fn ready_endpoints(&self) -> impl Iterator<Item = &Endpoint> + '_ {
+        self.endpoints.iter().filter(|e| e.conditions.ready)
+    }
 }

@@ -213,6 +213,24 @@ impl<E> EventQueue<E> {
         Some((at, EventId { slot, seq }, payload))
     }
 
+    /// Moves the clock forward to `at` without running anything, for work the caller keeps
+    /// outside the queue (the kubelets' probe agenda). Refused if an event is pending
+    /// before `at`, which would then run in the past.
+    pub fn advance_to(&mut self, at: SimTime) -> Result<(), QueueError> {
+        if at < self.now {
+            return Err(QueueError::InPast { at, now: self.now });
+        }
+        if let Some(next) = self.peek_time().filter(|&next| next < at) {
+            return Err(QueueError::InPast { at: next, now: at });
+        }
+        if at > self.now {
+            // Every lane entry left is stale (the lane holds only events at `now`).
+            self.lane.clear();
+            self.now = at;
+        }
+        Ok(())
+    }
+
     /// Cancels a pending event and returns its payload; `None` if it is no longer pending.
     pub fn cancel(&mut self, id: EventId) -> Option<E> {
         let entry = self.slots.get_mut(id.slot as usize)?;

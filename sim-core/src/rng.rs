@@ -23,6 +23,9 @@ pub enum Stream {
     Behaviour = 5,
     /// Failure injection.
     Failures = 6,
+    /// Random suffixes of EndpointSlice names (`web-x2k4q`), apart from [`Stream::ObjectNames`]
+    /// so that adding a Service does not rename the pods created after it.
+    EndpointSliceNames = 7,
 }
 
 /// Derives the per-component streams from a root seed.

@@ -11,12 +11,14 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
-    Action, Context, Controller, DeploymentController, GarbageCollector, NodeLifecycleController,
-    PodGarbageCollector, ReplicaSetController,
+    Action, Context, Controller, DeploymentController, EndpointSliceController, GarbageCollector,
+    NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
 };
 use crate::invariants::{InvariantChecker, Violation};
-use crate::kubelet::{KubeletError, KubeletEvent, Kubelets};
-use crate::objects::{Deployment, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet};
+use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
+use crate::objects::{
+    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
+};
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
 use crate::scheduler::Profile;
@@ -37,6 +39,8 @@ pub enum AnyObject {
     ReplicaSet(Box<ReplicaSet>),
     /// A Deployment.
     Deployment(Box<Deployment>),
+    /// A Service.
+    Service(Box<Service>),
 }
 
 impl AnyObject {
@@ -47,6 +51,7 @@ impl AnyObject {
             AnyObject::Pod(_) => Kind::Pod,
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
             AnyObject::Deployment(_) => Kind::Deployment,
+            AnyObject::Service(_) => Kind::Service,
         }
     }
 
@@ -57,6 +62,7 @@ impl AnyObject {
             AnyObject::Pod(o) => &o.meta,
             AnyObject::ReplicaSet(o) => &o.meta,
             AnyObject::Deployment(o) => &o.meta,
+            AnyObject::Service(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -139,6 +145,12 @@ pub struct SimConfig {
     pub controller_latency: SimDuration,
     /// Run the invariant checkers on every change.
     pub check_invariants: bool,
+    /// Lazy (default) or eager probe workers; the timeline is the same.
+    pub probe_mode: ProbeMode,
+    /// Record every probe tick (implies eager probe workers).
+    pub trace_probes: bool,
+    /// Draw probe ticker phases from the seed instead of the canonical phase 0.
+    pub seeded_probe_phase: bool,
 }
 
 impl Default for SimConfig {
@@ -149,6 +161,9 @@ impl Default for SimConfig {
             per_instant_cap: 5_000_000,
             controller_latency: SimDuration::ZERO,
             check_invariants: false,
+            probe_mode: ProbeMode::Lazy,
+            trace_probes: false,
+            seeded_probe_phase: false,
         }
     }
 }
@@ -226,6 +241,9 @@ enum SimEvent {
         attempt: u32,
     },
     Kubelet(KubeletEvent),
+    /// The earliest entry of the kubelets' end-of-instant agenda (a probe wake-up or a
+    /// status write).
+    KubeletDeferred,
 }
 
 impl SimEvent {
@@ -238,6 +256,7 @@ impl SimEvent {
             SimEvent::ScheduleCycle => "scheduling cycle".to_string(),
             SimEvent::SchedulerRetry { .. } => "scheduler retry".to_string(),
             SimEvent::Kubelet(k) => format!("kubelet {k:?}"),
+            SimEvent::KubeletDeferred => "kubelet probe or status write".to_string(),
         }
     }
 }
@@ -270,6 +289,8 @@ pub struct Simulation {
     events_run: u64,
     instant: SimTime,
     events_at_instant: u64,
+    /// The instant whose deferred kubelet work is being run as a batch.
+    draining_deferred: Option<SimTime>,
     changes: Vec<Change>,
 }
 
@@ -284,6 +305,9 @@ impl Simulation {
             Box::new(GarbageCollector),
             Box::new(NodeLifecycleController),
             Box::new(PodGarbageCollector::default()),
+            Box::new(EndpointSliceController::new(
+                streams.stream(Stream::EndpointSliceNames),
+            )),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -294,10 +318,24 @@ impl Simulation {
             pending_reconciles: BTreeMap::new(),
             requeues: BTreeMap::new(),
             scheduler: SchedulingQueue::new(profile, streams.stream(Stream::SchedulerTieBreak)),
-            kubelets: Kubelets::new(behaviours),
+            kubelets: Kubelets::new(
+                behaviours,
+                KubeletConfig {
+                    probe_mode: if config.trace_probes {
+                        ProbeMode::Eager
+                    } else {
+                        config.probe_mode
+                    },
+                    trace_probes: config.trace_probes,
+                    seeded_probe_phase: config.seeded_probe_phase,
+                    seed: config.seed,
+                },
+                streams.stream(Stream::Kubelet),
+            ),
             events_run: 0,
             instant: SimTime::ZERO,
             events_at_instant: 0,
+            draining_deferred: None,
             changes: Vec::new(),
             config,
         }
@@ -344,9 +382,27 @@ impl Simulation {
         }
     }
 
-    /// Time of the next pending event.
+    /// Time of the next pending event (deferred kubelet work included).
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek_time()
+        match (self.queue.peek_time(), self.kubelets.next_deferred_time()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether the next event is deferred kubelet work: probe wake-ups and status writes
+    /// run after every other event of their instant, in the kubelets' canonical order
+    /// (see [`crate::kubelet`]). Once started, the deferred work of an instant runs as one
+    /// batch, and what it triggers runs after it: fifty status writes at one instant wake a
+    /// ReplicaSet once, not fifty times.
+    fn deferred_is_next(&self) -> bool {
+        match (self.queue.peek_time(), self.kubelets.next_deferred_time()) {
+            (Some(main), Some(deferred)) => {
+                deferred < main || (deferred == main && self.draining_deferred == Some(deferred))
+            }
+            (None, Some(_)) => true,
+            (_, None) => false,
+        }
     }
 
     /// Queues a scenario action at `at`.
@@ -358,8 +414,23 @@ impl Simulation {
 
     /// Runs the next event. Returns `false` if there was none.
     pub fn step(&mut self) -> Result<bool, SimError> {
-        let Some((at, _, (event, cause))) = self.queue.pop() else {
-            return Ok(false);
+        let (at, event, cause) = if self.deferred_is_next() {
+            let Some(at) = self.kubelets.next_deferred_time() else {
+                return Ok(false);
+            };
+            self.queue.advance_to(at)?;
+            self.draining_deferred = Some(at);
+            (
+                at,
+                SimEvent::KubeletDeferred,
+                self.kubelets.next_deferred_cause(),
+            )
+        } else {
+            let Some((at, _, (event, cause))) = self.queue.pop() else {
+                return Ok(false);
+            };
+            self.draining_deferred = None;
+            (at, event, cause)
         };
         self.events_run += 1;
         if at != self.instant {
@@ -389,7 +460,7 @@ impl Simulation {
 
     /// Runs every event before or at `until`, then sets the clock to `until`.
     pub fn run_until(&mut self, until: SimTime) -> Result<RunStats, SimError> {
-        while self.queue.peek_time().is_some_and(|t| t <= until) {
+        while self.next_event_time().is_some_and(|t| t <= until) {
             self.step()?;
         }
         Ok(self.stats())
@@ -446,10 +517,19 @@ impl Simulation {
             }
             SimEvent::Kubelet(k) => {
                 let mut timers = Vec::new();
+                let mark = self.store.timeline().len();
                 self.kubelets
                     .handle(k, &mut self.store, &mut timers)
                     .map_err(|error| SimError::Kubelet { at, error })?;
-                self.apply_timers(timers)
+                self.apply_timers(timers, mark)
+            }
+            SimEvent::KubeletDeferred => {
+                let mut timers = Vec::new();
+                let mark = self.store.timeline().len();
+                self.kubelets
+                    .run_next_deferred(&mut self.store, &mut timers)
+                    .map_err(|error| SimError::Kubelet { at, error })?;
+                self.apply_timers(timers, mark)
             }
         }
     }
@@ -474,14 +554,26 @@ impl Simulation {
         Ok(())
     }
 
-    fn apply_timers(&mut self, timers: Vec<crate::kubelet::Timer>) -> Result<(), SimError> {
-        let cause = self.store.cause();
-        let last = self.store.timeline().records().last().map(|r| r.id);
+    /// Schedules the kubelet's timers and settles the cause of its new probe wake-ups: the
+    /// latest record the handler wrote since `mark` (trace records aside), else the cause
+    /// of the work it was doing.
+    fn apply_timers(
+        &mut self,
+        timers: Vec<crate::kubelet::Timer>,
+        mark: usize,
+    ) -> Result<(), SimError> {
+        let written = self
+            .store
+            .timeline()
+            .records()
+            .get(mark..)
+            .and_then(|new| new.iter().rev().find(|r| !r.body.is_trace()))
+            .map(|r| r.id);
+        let cause = written.or(self.store.cause());
         for (at, event) in timers {
-            // A kubelet timer is caused by the latest record its handler wrote.
-            self.queue
-                .schedule(at, (SimEvent::Kubelet(event), last.or(cause)))?;
+            self.queue.schedule(at, (SimEvent::Kubelet(event), cause))?;
         }
+        self.kubelets.settle_deferred_causes(cause);
         Ok(())
     }
 
@@ -525,6 +617,8 @@ impl Simulation {
                     Kind::Node => self.store.delete::<Node>(key).map(|_| ()),
                     Kind::ReplicaSet => self.store.delete::<ReplicaSet>(key).map(|_| ()),
                     Kind::Deployment => self.store.delete::<Deployment>(key).map(|_| ()),
+                    Kind::Service => self.store.delete::<Service>(key).map(|_| ()),
+                    Kind::EndpointSlice => self.store.delete::<EndpointSlice>(key).map(|_| ()),
                 }
                 .map_err(fail)
             }
@@ -662,10 +756,11 @@ impl Simulation {
                 self.scheduler
                     .on_change(change, &self.store, at, &mut wakeups);
                 self.apply_wakeups(std::mem::take(&mut wakeups), at)?;
+                let mark = self.store.timeline().len();
                 self.kubelets
                     .on_change(change, &mut self.store, &mut timers)
                     .map_err(|error| SimError::Kubelet { at, error })?;
-                self.apply_timers(std::mem::take(&mut timers))?;
+                self.apply_timers(std::mem::take(&mut timers), mark)?;
             }
             changes.clear();
             self.changes = changes;
@@ -776,5 +871,16 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.progress_deadline_seconds = d.progress_deadline_seconds;
             e.paused = d.paused;
         }),
+        AnyObject::Service(s) => {
+            let mut s = *s;
+            // Admission first, so that an update keeps the clusterIP and nodePorts allocated
+            // before (and a create gets new ones).
+            store.allocate_service(&mut s)?;
+            apply_object(store, s, |e, s| {
+                e.meta.labels = s.meta.labels;
+                e.meta.annotations = s.meta.annotations;
+                e.spec = s.spec;
+            })
+        }
     }
 }

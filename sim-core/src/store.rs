@@ -9,14 +9,14 @@
 //! Adding a kind: define its struct in `objects`, add a collection field here and one
 //! `impl_object!` line naming the collection and the fields whose changes are tracked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ContainerState, ContainerStatus, Deployment, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Pod,
-    PodConditionType, ReplicaSet, Uid,
+    ClusterIp, ContainerState, ContainerStatus, Deployment, EndpointSlice, Ipv4Address, Kind, Node,
+    ObjectKey, ObjectMeta, ObjectRef, Pod, PodConditionType, ReplicaSet, Service, ServiceType, Uid,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -119,6 +119,11 @@ pub trait Object: Clone + 'static {
     fn bound_node(&self) -> Option<&str> {
         None
     }
+    /// Admission on create: fills in what the API server assigns (a Service's clusterIP and
+    /// nodePorts) or refuses the object. Most kinds need nothing.
+    fn admit_create(&mut self, _store: &mut Store) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 macro_rules! impl_object {
@@ -158,6 +163,36 @@ impl_object!(Pod, Kind::Pod, pods, track_pod, |pod: &Pod| pod
     .as_deref());
 impl_object!(ReplicaSet, Kind::ReplicaSet, replicasets, track_replicaset);
 impl_object!(Deployment, Kind::Deployment, deployments, track_deployment);
+impl_object!(
+    EndpointSlice,
+    Kind::EndpointSlice,
+    endpointslices,
+    track_endpointslice
+);
+
+// Written out rather than through `impl_object!`: a Service is the one kind with admission
+// (the API server allocates its clusterIP and nodePorts on create).
+impl Object for Service {
+    const KIND: Kind = Kind::Service;
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
+        track_service(self, out);
+    }
+    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
+        &store.services
+    }
+    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
+        &mut store.services
+    }
+    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
+        store.allocate_service(self)
+    }
+}
 
 fn push(out: &mut Vec<(String, String)>, field: &str, value: impl ToString) {
     out.push((field.to_string(), value.to_string()));
@@ -191,12 +226,22 @@ pub fn describe_container_state(state: &ContainerState) -> String {
     }
 }
 
-fn track_container(prefix: &str, status: &ContainerStatus, out: &mut Vec<(String, String)>) {
+/// `gated`: the container has a startup probe, so `started` lags `running` and is worth a
+/// record of its own (elsewhere it is true exactly while the container runs).
+fn track_container(
+    prefix: &str,
+    status: &ContainerStatus,
+    gated: bool,
+    out: &mut Vec<(String, String)>,
+) {
     let base = format!("{prefix}[{}]", status.name);
     out.push((
         format!("{base}.state"),
         describe_container_state(&status.state),
     ));
+    if gated {
+        out.push((format!("{base}.started"), status.started.to_string()));
+    }
     if let Some(last) = &status.last_state {
         // The previous instance's exit, so a crash that restarts at once still shows.
         out.push((format!("{base}.lastState"), describe_container_state(last)));
@@ -223,11 +268,18 @@ fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
         };
         out.push((format!("status.conditions[{}]", t.as_str()), value));
     }
+    let gated = |specs: &[crate::objects::Container], name: &str| {
+        specs
+            .iter()
+            .any(|c| c.name == name && c.startup_probe.is_some())
+    };
     for c in &pod.status.init_container_statuses {
-        track_container("status.initContainerStatuses", c, out);
+        let gated = gated(&pod.spec.init_containers, &c.name);
+        track_container("status.initContainerStatuses", c, gated, out);
     }
     for c in &pod.status.container_statuses {
-        track_container("status.containerStatuses", c, out);
+        let gated = gated(&pod.spec.containers, &c.name);
+        track_container("status.containerStatuses", c, gated, out);
     }
     push(
         out,
@@ -256,12 +308,62 @@ fn track_deployment(d: &Deployment, out: &mut Vec<(String, String)>) {
     }
 }
 
+fn track_service(s: &Service, out: &mut Vec<(String, String)>) {
+    push(out, "spec.type", s.spec.type_.as_str());
+    let cluster_ip = match s.spec.cluster_ip {
+        ClusterIp::Unset => "<none>".to_string(),
+        ClusterIp::Headless => "None".to_string(),
+        ClusterIp::Address(a) => a.to_string(),
+    };
+    push(out, "spec.clusterIP", cluster_ip);
+    push(out, "spec.ports", s.spec.ports_summary());
+    let selector: Vec<String> = s
+        .spec
+        .selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let selector = if selector.is_empty() {
+        "<none>".to_string()
+    } else {
+        selector.join(",")
+    };
+    push(out, "spec.selector", selector);
+}
+
+/// One record per endpoint condition that changes (`endpoints[10.244.0.5].conditions.ready`),
+/// and the address list as kubectl prints it, so that endpoints leaving show too.
+fn track_endpointslice(s: &EndpointSlice, out: &mut Vec<(String, String)>) {
+    push(out, "endpoints", s.endpoints_summary());
+    push(out, "ports", s.ports_summary());
+    for e in &s.endpoints {
+        let address = e.addresses.first().map_or("", String::as_str);
+        let c = e.conditions;
+        for (name, value) in [
+            ("ready", c.ready),
+            ("serving", c.serving),
+            ("terminating", c.terminating),
+        ] {
+            out.push((
+                format!("endpoints[{address}].conditions.{name}"),
+                value.to_string(),
+            ));
+        }
+    }
+}
+
 /// The simulated API server's storage, audit timeline and change log.
 pub struct Store {
     nodes: BTreeMap<ObjectKey, Node>,
     pods: BTreeMap<ObjectKey, Pod>,
     replicasets: BTreeMap<ObjectKey, ReplicaSet>,
     deployments: BTreeMap<ObjectKey, Deployment>,
+    services: BTreeMap<ObjectKey, Service>,
+    endpointslices: BTreeMap<ObjectKey, EndpointSlice>,
+    /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
+    next_cluster_ip: u32,
+    /// Where the search for the next free nodePort starts.
+    next_node_port: u32,
     next_uid: u64,
     next_resource_version: u64,
     timeline: Timeline,
@@ -274,7 +376,7 @@ pub struct Store {
 }
 
 /// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
-const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// Kubernetes `rand.SafeEncodeString`: maps each byte onto [`NAME_ALPHABET`].
 pub fn safe_encode(text: &str) -> String {
@@ -291,6 +393,10 @@ impl Store {
             pods: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             deployments: BTreeMap::new(),
+            services: BTreeMap::new(),
+            endpointslices: BTreeMap::new(),
+            next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
+            next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,
             next_resource_version: 1,
             timeline: Timeline::new(),
@@ -372,6 +478,11 @@ impl Store {
         T::collection(self).len()
     }
 
+    /// Appends a trace record (a probe tick) about `object`.
+    pub fn trace(&mut self, object: ObjectRef, body: RecordBody) -> RecordId {
+        self.timeline.push(self.now, object, self.cause, body)
+    }
+
     /// Records a Kubernetes event about `object`.
     pub fn event(
         &mut self,
@@ -447,6 +558,7 @@ impl Store {
                 key: key.to_string(),
             });
         }
+        obj.admit_create(self)?;
         let uid = Uid(self.next_uid);
         self.next_uid += 1;
         {
@@ -626,4 +738,412 @@ fn change_for<T: Object>(
 
 fn node_of<T: Object>(obj: &T) -> Option<String> {
     obj.bound_node().map(str::to_string)
+}
+
+// ---- Service admission: clusterIP and nodePort allocation --------------------------------
+
+/// The Service CIDR, `--service-cluster-ip-range` as kubeadm sets it by default.
+pub const SERVICE_CIDR: &str = "10.96.0.0/12";
+/// First address of [`SERVICE_CIDR`].
+pub const SERVICE_CIDR_BASE: Ipv4Address = Ipv4Address::new(10, 96, 0, 0);
+/// Number of addresses in [`SERVICE_CIDR`] (a /12).
+pub const SERVICE_CIDR_SIZE: u32 = 1 << 20;
+/// Dynamic allocation starts at 10.96.0.10, in creation order. 10.96.0.1 belongs to the
+/// `kubernetes` Service (the API server's own), which kubesim does not create; the addresses
+/// below .10 stay free for Services that ask for one by `clusterIP`. (Kubernetes picks at
+/// random, preferring the upper part of the range; a seeded simulation hands them out in
+/// order instead, so that outputs are easy to read and stable.)
+pub const FIRST_DYNAMIC_CLUSTER_IP_OFFSET: u32 = 10;
+/// `--service-node-port-range`, the default.
+pub const NODE_PORT_RANGE: std::ops::RangeInclusive<u16> = 30000..=32767;
+
+/// Whether `address` may be a Service's clusterIP: inside [`SERVICE_CIDR`], neither its
+/// network nor its broadcast address.
+pub fn in_service_cidr(address: Ipv4Address) -> bool {
+    let offset = address.0.wrapping_sub(SERVICE_CIDR_BASE.0);
+    (1..SERVICE_CIDR_SIZE - 1).contains(&offset)
+}
+
+/// The first value in `start..=last`, then `first..start`, that `taken` does not hold: a
+/// cursor that moves forward and wraps, so a released value is not handed out again at once.
+fn next_free(start: u32, first: u32, last: u32, taken: &BTreeSet<u32>) -> Option<u32> {
+    (start..=last)
+        .chain(first..start)
+        .find(|value| !taken.contains(value))
+}
+
+impl Store {
+    /// The API server's Service allocation, on create and on update: a clusterIP from
+    /// [`SERVICE_CIDR`] and nodePorts from [`NODE_PORT_RANGE`], in order, for what the spec
+    /// leaves unset; values written in the spec are checked (in range, not taken by another
+    /// Service). On update, values allocated before are kept where the new spec leaves them
+    /// unset (`patchAllocatedValues`), and nodePorts are dropped when the type no longer
+    /// needs them. What other Services hold is read from the collection itself, so deleting a
+    /// Service releases its values without bookkeeping.
+    pub fn allocate_service(&mut self, service: &mut Service) -> Result<(), ApiError> {
+        let mut key = service.meta.key();
+        if key.namespace.is_empty() {
+            key.namespace = "default".to_string();
+        }
+        let invalid = |message: String| ApiError::Invalid {
+            kind: Kind::Service,
+            key: key.to_string(),
+            message,
+        };
+        let mut ips_taken = BTreeSet::new();
+        let mut ports_taken = BTreeSet::new();
+        for (other_key, other) in &self.services {
+            if *other_key == key {
+                continue;
+            }
+            if let ClusterIp::Address(a) = other.spec.cluster_ip {
+                ips_taken.insert(a.0.wrapping_sub(SERVICE_CIDR_BASE.0));
+            }
+            ports_taken.extend(
+                other
+                    .spec
+                    .ports
+                    .iter()
+                    .filter_map(|p| p.node_port.map(u32::from)),
+            );
+        }
+        // The cursors move only if the whole allocation succeeds.
+        let mut next_cluster_ip = self.next_cluster_ip;
+        let mut next_node_port = self.next_node_port;
+        let spec = &mut service.spec;
+        if let Some(old) = self.services.get(&key) {
+            let has_ip = |t: ServiceType| t != ServiceType::ExternalName;
+            if has_ip(old.spec.type_) && has_ip(spec.type_) {
+                match (spec.cluster_ip, old.spec.cluster_ip) {
+                    (ClusterIp::Unset, kept) => spec.cluster_ip = kept,
+                    (new, old_ip) if new != old_ip && old_ip != ClusterIp::Unset => {
+                        let text = match new {
+                            ClusterIp::Address(a) => a.to_string(),
+                            _ => "None".to_string(),
+                        };
+                        return Err(invalid(format!(
+                            "spec.clusterIPs[0]: Invalid value: {text:?}: may not change once set"
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+            if old.spec.needs_node_ports() && spec.needs_node_ports() {
+                let new_ports: BTreeSet<u16> =
+                    spec.ports.iter().filter_map(|p| p.node_port).collect();
+                for port in spec.ports.iter_mut().filter(|p| p.node_port.is_none()) {
+                    let kept = old
+                        .spec
+                        .ports
+                        .iter()
+                        .find(|o| o.name == port.name)
+                        .and_then(|o| o.node_port)
+                        .filter(|np| !new_ports.contains(np));
+                    port.node_port = kept;
+                }
+            }
+        }
+        if spec.type_ != ServiceType::ExternalName {
+            match spec.cluster_ip {
+                ClusterIp::Headless => {}
+                ClusterIp::Address(a) => {
+                    let failure = if !in_service_cidr(a) {
+                        Some(format!(
+                            "provided IP ({a}) is not in the valid range. The range of valid IPs \
+                             is {SERVICE_CIDR}"
+                        ))
+                    } else if ips_taken.contains(&a.0.wrapping_sub(SERVICE_CIDR_BASE.0)) {
+                        Some("provided IP is already allocated".to_string())
+                    } else {
+                        None
+                    };
+                    if let Some(failure) = failure {
+                        return Err(invalid(format!(
+                            "spec.clusterIPs: Invalid value: [\"{a}\"]: failed to allocate IP \
+                             {a}: {failure}"
+                        )));
+                    }
+                }
+                ClusterIp::Unset => {
+                    let first = FIRST_DYNAMIC_CLUSTER_IP_OFFSET;
+                    let last = SERVICE_CIDR_SIZE - 2;
+                    let start = next_cluster_ip.clamp(first, last);
+                    let Some(offset) = next_free(start, first, last, &ips_taken) else {
+                        return Err(invalid(
+                            "failed to allocate a serviceIP: range is full".to_string(),
+                        ));
+                    };
+                    next_cluster_ip = if offset == last { first } else { offset + 1 };
+                    spec.cluster_ip = ClusterIp::Address(Ipv4Address(SERVICE_CIDR_BASE.0 + offset));
+                }
+            }
+        }
+        if !spec.needs_node_ports() {
+            for port in &mut spec.ports {
+                port.node_port = None;
+            }
+            self.next_cluster_ip = next_cluster_ip;
+            return Ok(());
+        }
+        let (first, last) = (
+            u32::from(*NODE_PORT_RANGE.start()),
+            u32::from(*NODE_PORT_RANGE.end()),
+        );
+        // A port number the Service exposes over two protocols shares one nodePort, as the
+        // API server does it (`initNodePorts`); a nodePort belongs to one Service.
+        let mut by_service_port: BTreeMap<u16, u16> = BTreeMap::new();
+        let mut mine = BTreeSet::new();
+        for (i, port) in spec.ports.iter().enumerate() {
+            let Some(np) = port.node_port else {
+                continue;
+            };
+            let failure = if !NODE_PORT_RANGE.contains(&np) {
+                format!(
+                    "provided port is not in the valid range. The range of valid ports is \
+                     {first}-{last}"
+                )
+            } else if ports_taken.contains(&u32::from(np)) {
+                "provided port is already allocated".to_string()
+            } else {
+                mine.insert(u32::from(np));
+                by_service_port.entry(port.port).or_insert(np);
+                continue;
+            };
+            return Err(invalid(format!(
+                "spec.ports[{i}].nodePort: Invalid value: {np}: {failure}"
+            )));
+        }
+        ports_taken.extend(mine);
+        for port in spec.ports.iter_mut().filter(|p| p.node_port.is_none()) {
+            if let Some(np) = by_service_port.get(&port.port) {
+                port.node_port = Some(*np);
+                continue;
+            }
+            let start = next_node_port.clamp(first, last);
+            let Some(np) = next_free(start, first, last, &ports_taken) else {
+                return Err(invalid(
+                    "failed to allocate a nodePort: range is full".to_string(),
+                ));
+            };
+            ports_taken.insert(np);
+            next_node_port = if np == last { first } else { np + 1 };
+            let np = u16::try_from(np).expect("a port of NODE_PORT_RANGE fits a u16");
+            by_service_port.insert(port.port, np);
+            port.node_port = Some(np);
+        }
+        self.next_cluster_ip = next_cluster_ip;
+        self.next_node_port = next_node_port;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod service_allocation_tests {
+    use super::*;
+    use crate::objects::{
+        Protocol, ServicePort, ServiceSpec, SessionAffinity, TargetPort, TrafficPolicy,
+    };
+    use crate::rng::{RngStreams, Stream};
+
+    fn service(
+        name: &str,
+        type_: ServiceType,
+        cluster_ip: ClusterIp,
+        ports: &[(u16, Option<u16>)],
+    ) -> Service {
+        Service {
+            meta: ObjectMeta {
+                name: name.to_string(),
+                namespace: "default".to_string(),
+                ..ObjectMeta::default()
+            },
+            spec: ServiceSpec {
+                type_,
+                selector: BTreeMap::new(),
+                ports: ports
+                    .iter()
+                    .map(|(port, node_port)| ServicePort {
+                        name: format!("p{port}"),
+                        protocol: Protocol::Tcp,
+                        port: *port,
+                        target_port: TargetPort::Number(*port),
+                        node_port: *node_port,
+                        app_protocol: None,
+                    })
+                    .collect(),
+                cluster_ip,
+                external_ips: Vec::new(),
+                external_name: String::new(),
+                publish_not_ready_addresses: false,
+                session_affinity: SessionAffinity::None,
+                external_traffic_policy: None,
+                internal_traffic_policy: Some(TrafficPolicy::Cluster),
+                allocate_load_balancer_node_ports: None,
+            },
+        }
+    }
+
+    fn store() -> Store {
+        Store::new(RngStreams::new(1).stream(Stream::ObjectNames))
+    }
+
+    fn get<'a>(store: &'a Store, name: &str) -> &'a ServiceSpec {
+        &store
+            .get::<Service>(&ObjectKey::new("default", name))
+            .expect("exists")
+            .spec
+    }
+
+    fn ip(text: &str) -> ClusterIp {
+        ClusterIp::Address(Ipv4Address::parse(text).expect("an address"))
+    }
+
+    #[test]
+    fn cluster_ips_and_node_ports_are_handed_out_in_order() {
+        let mut s = store();
+        s.create(service(
+            "a",
+            ServiceType::ClusterIP,
+            ClusterIp::Unset,
+            &[(80, None)],
+        ))
+        .expect("a");
+        // An address asked for is honoured, and skipped by dynamic allocation.
+        s.create(service(
+            "b",
+            ServiceType::ClusterIP,
+            ip("10.96.0.11"),
+            &[(80, None)],
+        ))
+        .expect("b");
+        s.create(service(
+            "c",
+            ServiceType::NodePort,
+            ClusterIp::Unset,
+            &[(80, None), (443, None)],
+        ))
+        .expect("c");
+        s.create(service(
+            "d",
+            ServiceType::ClusterIP,
+            ClusterIp::Headless,
+            &[],
+        ))
+        .expect("d");
+        assert_eq!(get(&s, "a").cluster_ip, ip("10.96.0.10"));
+        assert_eq!(get(&s, "b").cluster_ip, ip("10.96.0.11"));
+        assert_eq!(get(&s, "c").cluster_ip, ip("10.96.0.12"));
+        assert_eq!(get(&s, "c").ports_summary(), "80:30000/TCP,443:30001/TCP");
+        assert_eq!(get(&s, "d").cluster_ip, ClusterIp::Headless);
+        assert_eq!(get(&s, "a").ports_summary(), "80/TCP");
+
+        // Taken values are refused, as the API server refuses them.
+        let taken = s.create(service(
+            "e",
+            ServiceType::ClusterIP,
+            ip("10.96.0.10"),
+            &[(80, None)],
+        ));
+        assert!(
+            matches!(&taken, Err(ApiError::Invalid { message, .. }) if message.ends_with("provided IP is already allocated")),
+            "{taken:?}"
+        );
+        let taken = s.create(service(
+            "f",
+            ServiceType::NodePort,
+            ClusterIp::Unset,
+            &[(80, Some(30001))],
+        ));
+        assert!(
+            matches!(&taken, Err(ApiError::Invalid { message, .. }) if message == "spec.ports[0].nodePort: Invalid value: 30001: provided port is already allocated"),
+            "{taken:?}"
+        );
+        let outside = s.create(service(
+            "g",
+            ServiceType::ClusterIP,
+            ip("10.0.0.1"),
+            &[(80, None)],
+        ));
+        assert!(
+            matches!(&outside, Err(ApiError::Invalid { message, .. }) if message.contains("The range of valid IPs is 10.96.0.0/12")),
+            "{outside:?}"
+        );
+
+        // Deleting releases, but the cursor moves on: no immediate reuse.
+        s.delete::<Service>(&ObjectKey::new("default", "a"))
+            .expect("delete");
+        s.create(service(
+            "h",
+            ServiceType::ClusterIP,
+            ClusterIp::Unset,
+            &[(80, None)],
+        ))
+        .expect("h");
+        assert_eq!(get(&s, "h").cluster_ip, ip("10.96.0.13"));
+    }
+
+    #[test]
+    fn an_update_keeps_what_was_allocated() {
+        let mut s = store();
+        s.create(service(
+            "web",
+            ServiceType::NodePort,
+            ClusterIp::Unset,
+            &[(80, None)],
+        ))
+        .expect("web");
+        // `kubectl apply` of the same manifest, which writes neither clusterIP nor nodePort,
+        // plus a second port.
+        let mut again = service(
+            "web",
+            ServiceType::NodePort,
+            ClusterIp::Unset,
+            &[(80, None), (443, None)],
+        );
+        s.allocate_service(&mut again).expect("update");
+        assert_eq!(again.spec.cluster_ip, ip("10.96.0.10"));
+        assert_eq!(again.spec.ports_summary(), "80:30000/TCP,443:30001/TCP");
+        // Back to ClusterIP: the nodePorts go.
+        let mut plain = service(
+            "web",
+            ServiceType::ClusterIP,
+            ClusterIp::Unset,
+            &[(80, None)],
+        );
+        s.allocate_service(&mut plain).expect("update");
+        assert_eq!(plain.spec.ports_summary(), "80/TCP");
+        // The clusterIP is immutable.
+        let mut moved = service(
+            "web",
+            ServiceType::NodePort,
+            ip("10.96.0.99"),
+            &[(80, None)],
+        );
+        assert!(s.allocate_service(&mut moved).is_err());
+    }
+
+    #[test]
+    fn ipv4_text_round_trips() {
+        for text in ["10.96.0.10", "0.0.0.0", "255.255.255.255"] {
+            assert_eq!(
+                Ipv4Address::parse(text).map(|a| a.to_string()).as_deref(),
+                Some(text)
+            );
+        }
+        for bad in [
+            "10.96.0",
+            "10.96.0.1.2",
+            "10.96.0.256",
+            "10.096.0.1",
+            "a.b.c.d",
+            "",
+            "1..2.3",
+        ] {
+            assert_eq!(Ipv4Address::parse(bad), None, "{bad}");
+        }
+        assert!(in_service_cidr(Ipv4Address::new(10, 111, 255, 254)));
+        assert!(!in_service_cidr(Ipv4Address::new(10, 111, 255, 255)));
+        assert!(!in_service_cidr(Ipv4Address::new(10, 96, 0, 0)));
+        assert!(!in_service_cidr(Ipv4Address::new(10, 112, 0, 1)));
+    }
 }

@@ -66,6 +66,27 @@ pub enum RecordBody {
         /// The reporting component, e.g. `default-scheduler` or `kubelet`.
         source: String,
     },
+    /// One probe tick, recorded only when probes are traced (`--trace-probes`). Trace
+    /// records are never the cause of anything, so tracing changes no other record.
+    Probe {
+        /// The container probed.
+        container: String,
+        /// `startup`, `liveness` or `readiness`.
+        probe: String,
+        /// The outcome of this tick.
+        success: bool,
+        /// How many consecutive ticks had this outcome, this one included.
+        run: u32,
+        /// The threshold that outcome must reach to change the published result.
+        threshold: u32,
+    },
+}
+
+impl RecordBody {
+    /// Whether this is a probe trace record (see [`RecordBody::Probe`]).
+    pub fn is_trace(&self) -> bool {
+        matches!(self, RecordBody::Probe { .. })
+    }
 }
 
 /// One entry of the timeline.

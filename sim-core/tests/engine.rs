@@ -45,6 +45,7 @@ fn container(name: &str, cpu_millis: u64) -> Container {
         liveness_probe: None,
         startup_probe: None,
         restart_policy: None,
+        pre_stop: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                active_deadline_seconds: None,
             },
         },
         strategy: DeploymentStrategy::RollingUpdate {

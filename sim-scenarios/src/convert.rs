@@ -26,6 +26,12 @@
 //! * Deployments: replicas 1, strategy RollingUpdate with maxSurge and maxUnavailable 25 %,
 //!   minReadySeconds 0, revisionHistoryLimit 10, progressDeadlineSeconds 600; ReplicaSets:
 //!   replicas 1.
+//! * Services (§11.3, `SetDefaults_Service`): type ClusterIP, sessionAffinity None (ClientIP
+//!   timeout 10800 s), port protocol TCP, targetPort = port, externalTrafficPolicy Cluster
+//!   for NodePort and LoadBalancer, internalTrafficPolicy Cluster (not for ExternalName),
+//!   allocateLoadBalancerNodePorts true. The clusterIP and nodePorts are allocated by the
+//!   simulated API server when the Service is created; `status` is ignored (no load balancer
+//!   is ever provisioned, as on a cluster without a cloud controller).
 //!
 //! Fields kubesim does not model (affinity, topology spread, volumes, ports, env, security
 //! contexts, `priorityClassName`, ...) are accepted and dropped. Fields that would change
@@ -44,13 +50,18 @@ use sim_core::behaviour::{
     patch_from_annotations, split_annotation, ANNOTATION_PREFIX, BEHAVIOUR_KEYS,
 };
 use sim_core::objects::{
-    ConditionStatus, Container, Deployment, DeploymentStatus, DeploymentStrategy, ImagePullPolicy,
-    IntOrPercent, Kind, Node, ObjectMeta, Pod, PodSpec, PodStatus, PodTemplate, Probe,
-    ProbeHandler, ReplicaSet, ReplicaSetStatus, Resources, RestartPolicy, Taint, TaintEffect,
-    Toleration, TolerationOperator,
+    ClusterIp, Ipv4Address, Protocol, Service, ServicePort, ServiceSpec, ServiceType,
+    SessionAffinity, TargetPort, TrafficPolicy,
+};
+use sim_core::objects::{
+    ConditionStatus, Container, Deployment, DeploymentStatus, DeploymentStrategy, HookHandler,
+    ImagePullPolicy, IntOrPercent, Kind, Node, ObjectMeta, Pod, PodSpec, PodStatus, PodTemplate,
+    Probe, ProbeHandler, ReplicaSet, ReplicaSetStatus, Resources, RestartPolicy, Taint,
+    TaintEffect, Toleration, TolerationOperator,
 };
 use sim_core::selector::{LabelSelector, Requirement, SelectorOperator};
 use sim_core::sim::AnyObject;
+use sim_core::store::{in_service_cidr, NODE_PORT_RANGE, SERVICE_CIDR};
 
 use crate::manifest::{LocatedManifest, Manifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
@@ -102,6 +113,7 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         Manifest::Deployment(deployment) => {
             AnyObject::Deployment(Box::new(checker.deployment(deployment)))
         }
+        Manifest::Service(service) => AnyObject::Service(Box::new(checker.service(service))),
     };
     if checker.errors.is_empty() {
         return Ok(object);
@@ -626,6 +638,20 @@ impl Checker<'_> {
             .map(|(i, t)| self.toleration(t, &format!("{path}.tolerations[{i}]")))
             .collect();
 
+        let active_deadline_seconds = match spec.active_deadline_seconds {
+            None => None,
+            Some(seconds) if (1..=i64::from(i32::MAX)).contains(&seconds) => {
+                u64::try_from(seconds).ok()
+            }
+            Some(seconds) => {
+                self.error(
+                    &format!("{path}.activeDeadlineSeconds"),
+                    invalid(seconds, "must be between 1 and 2147483647, inclusive"),
+                );
+                None
+            }
+        };
+
         PodSpec {
             node_name,
             scheduler_name,
@@ -636,6 +662,7 @@ impl Checker<'_> {
             restart_policy,
             termination_grace_period_seconds,
             priority: spec.priority.unwrap_or(0),
+            active_deadline_seconds,
         }
     }
 
@@ -724,6 +751,15 @@ impl Checker<'_> {
                 forbidden("may not be set for init containers without restartPolicy=Always"),
             );
         }
+        let lifecycle_path = format!("{path}.lifecycle");
+        let lifecycle = container.lifecycle.as_ref().filter(|_| !regular_init);
+        let pre_stop = lifecycle
+            .and_then(|l| l.pre_stop.as_ref())
+            .and_then(|hook| self.hook_handler(hook, &format!("{lifecycle_path}.preStop")));
+        if let Some(hook) = lifecycle.and_then(|l| l.post_start.as_ref()) {
+            // Validated like the API server does; the hook itself takes no simulated time.
+            self.hook_handler(hook, &format!("{lifecycle_path}.postStart"));
+        }
 
         let (requests, limits) =
             self.container_resources(container.resources.as_ref(), &format!("{path}.resources"));
@@ -756,6 +792,57 @@ impl Checker<'_> {
             liveness_probe,
             startup_probe,
             restart_policy,
+            pre_stop,
+        }
+    }
+
+    /// Exactly one of `exec`, `httpGet`, `sleep` (`tcpSocket` is deprecated and refused, as
+    /// the kubelet fails it at run time).
+    fn hook_handler(&mut self, hook: &api::LifecycleHandler, path: &str) -> Option<HookHandler> {
+        let mut handlers = Vec::new();
+        if let Some(exec) = &hook.exec {
+            let command = exec.command.clone().unwrap_or_default();
+            if command.is_empty() {
+                self.error(&format!("{path}.exec.command"), "Required value");
+            }
+            handlers.push(("exec", HookHandler::Exec(command)));
+        }
+        if let Some(http) = &hook.http_get {
+            let (scheme, port, path) = self.http_get(http, &format!("{path}.httpGet"));
+            handlers.push(("httpGet", HookHandler::HttpGet { scheme, port, path }));
+        }
+        if let Some(sleep) = &hook.sleep {
+            match u64::try_from(sleep.seconds) {
+                Ok(seconds) => handlers.push(("sleep", HookHandler::Sleep(seconds))),
+                Err(_) => self.error(
+                    &format!("{path}.sleep.seconds"),
+                    invalid(sleep.seconds, "must be greater than or equal to 0"),
+                ),
+            }
+        }
+        if hook.tcp_socket.is_some() {
+            self.error(
+                &format!("{path}.tcpSocket"),
+                forbidden("tcpSocket is deprecated and not supported as a lifecycle handler"),
+            );
+        }
+        match handlers.len() {
+            0 => {
+                if hook.tcp_socket.is_none() {
+                    self.error(path, required("must specify a handler type"));
+                }
+                None
+            }
+            1 => handlers.pop().map(|(_, handler)| handler),
+            _ => {
+                for (field, _) in &handlers[1..] {
+                    self.error(
+                        &format!("{path}.{field}"),
+                        forbidden("may not specify more than 1 handler type"),
+                    );
+                }
+                None
+            }
         }
     }
 
@@ -982,28 +1069,8 @@ impl Checker<'_> {
         }
         if let Some(http) = &probe.http_get {
             if !more_than_one(self, "httpGet") {
-                let base = format!("{path}.httpGet");
-                let scheme = match http.scheme.as_deref() {
-                    None | Some("") => "HTTP".to_string(),
-                    Some(scheme @ ("HTTP" | "HTTPS")) => scheme.to_string(),
-                    Some(other) => {
-                        self.error(
-                            &format!("{base}.scheme"),
-                            not_supported(other, &["HTTP", "HTTPS"]),
-                        );
-                        other.to_string()
-                    }
-                };
-                let port = self.port(&http.port, &format!("{base}.port"));
-                let request_path = match http.path.as_deref() {
-                    None | Some("") => "/".to_string(),
-                    Some(request_path) => request_path.to_string(),
-                };
-                handler = Some(ProbeHandler::HttpGet {
-                    scheme,
-                    port,
-                    path: request_path,
-                });
+                let (scheme, port, path) = self.http_get(http, &format!("{path}.httpGet"));
+                handler = Some(ProbeHandler::HttpGet { scheme, port, path });
             }
         }
         if let Some(tcp) = &probe.tcp_socket {
@@ -1027,6 +1094,27 @@ impl Checker<'_> {
             self.error(path, required("must specify a handler type"));
         }
         handler
+    }
+
+    /// An `httpGet` action (of a probe or a hook) with its defaults: (scheme, port, path).
+    fn http_get(&mut self, http: &api::HTTPGetAction, base: &str) -> (String, String, String) {
+        let scheme = match http.scheme.as_deref() {
+            None | Some("") => "HTTP".to_string(),
+            Some(scheme @ ("HTTP" | "HTTPS")) => scheme.to_string(),
+            Some(other) => {
+                self.error(
+                    &format!("{base}.scheme"),
+                    not_supported(other, &["HTTP", "HTTPS"]),
+                );
+                other.to_string()
+            }
+        };
+        let port = self.port(&http.port, &format!("{base}.port"));
+        let request_path = match http.path.as_deref() {
+            None | Some("") => "/".to_string(),
+            Some(request_path) => request_path.to_string(),
+        };
+        (scheme, port, request_path)
     }
 
     /// A port number (1-65535) or an IANA service name.
@@ -1488,6 +1576,451 @@ fn to_resources(list: &BTreeMap<String, Amount>) -> Resources {
         }
     }
     resources
+}
+
+// ---- Services (k8s-semantics §11.3; `k8s:pkg/apis/core/validation` `ValidateService`) ----
+
+/// `sessionAffinityConfig.clientIP.timeoutSeconds` when not written.
+const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS: u32 = 10_800;
+/// Longest ClientIP affinity (`MaxClientIPServiceAffinitySeconds`).
+const MAX_CLIENT_IP_TIMEOUT_SECONDS: i32 = 86_400;
+const IP_MESSAGE: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+const SINGLE_STACK: &str = "kubesim clusters are single-stack IPv4";
+
+impl Checker<'_> {
+    fn service(&mut self, service: &api::Service) -> Service {
+        let before = self.errors.len();
+        let meta = self.meta(&service.metadata, Kind::Service);
+        // Service names are DNS-1035 labels (they become DNS names), a stricter rule than the
+        // subdomain one `meta` applies: its name errors give way to this one, as the API
+        // server reports only the Service rule.
+        if !meta.name.is_empty() {
+            let name_field = self.manifest.index.full_path("metadata.name");
+            let mut i = before;
+            while i < self.errors.len() {
+                if self.errors[i].field.as_deref() == Some(name_field.as_str()) {
+                    self.errors.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            for message in dns1035_label_errors(&meta.name) {
+                self.error("metadata.name", invalid(quoted(&meta.name), &message));
+            }
+        }
+        let spec = service.spec.clone().unwrap_or_default();
+        let type_ = match spec.type_.as_deref() {
+            None | Some("") | Some("ClusterIP") => ServiceType::ClusterIP,
+            Some("NodePort") => ServiceType::NodePort,
+            Some("LoadBalancer") => ServiceType::LoadBalancer,
+            Some("ExternalName") => ServiceType::ExternalName,
+            Some(other) => {
+                self.error(
+                    "spec.type",
+                    not_supported(
+                        other,
+                        &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"],
+                    ),
+                );
+                ServiceType::ClusterIP
+            }
+        };
+        let selector = self.labels(spec.selector.as_ref(), "spec.selector");
+        let cluster_ip = self.cluster_ip(&spec, type_);
+        let allocate_load_balancer_node_ports = match spec.allocate_load_balancer_node_ports {
+            Some(_) if type_ != ServiceType::LoadBalancer => {
+                self.error(
+                    "spec.allocateLoadBalancerNodePorts",
+                    forbidden("may only be used when `type` is 'LoadBalancer'"),
+                );
+                None
+            }
+            Some(allocate) => Some(allocate),
+            None => (type_ == ServiceType::LoadBalancer).then_some(true),
+        };
+        let external_ips = spec.external_ips.clone().unwrap_or_default();
+        for (i, ip) in external_ips.iter().enumerate() {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                self.error(
+                    &format!("spec.externalIPs[{i}]"),
+                    invalid(quoted(ip), IP_MESSAGE),
+                );
+            }
+        }
+        let mut service_spec = ServiceSpec {
+            type_,
+            selector,
+            ports: Vec::new(),
+            cluster_ip,
+            external_ips,
+            external_name: spec.external_name.clone().unwrap_or_default(),
+            publish_not_ready_addresses: spec.publish_not_ready_addresses.unwrap_or(false),
+            session_affinity: self.session_affinity(&spec),
+            external_traffic_policy: None,
+            internal_traffic_policy: None,
+            allocate_load_balancer_node_ports,
+        };
+        service_spec.ports = self.service_ports(&spec, &service_spec);
+        if type_ == ServiceType::ExternalName {
+            let name = &service_spec.external_name;
+            if name.is_empty() {
+                self.error("spec.externalName", "Required value");
+            } else {
+                // A trailing dot (a fully qualified name) is allowed.
+                let bare = name.strip_suffix('.').unwrap_or(name);
+                for message in dns1123_subdomain_errors(bare) {
+                    self.error("spec.externalName", invalid(quoted(name), &message));
+                }
+            }
+        }
+        let externally_accessible =
+            matches!(type_, ServiceType::NodePort | ServiceType::LoadBalancer)
+                || (type_ == ServiceType::ClusterIP && !service_spec.external_ips.is_empty());
+        service_spec.external_traffic_policy = match self.traffic_policy(
+            spec.external_traffic_policy.as_deref(),
+            "spec.externalTrafficPolicy",
+        ) {
+            Some(policy) if !externally_accessible => {
+                self.error(
+                    "spec.externalTrafficPolicy",
+                    invalid(
+                        quoted(policy.as_str()),
+                        "may only be set for externally-accessible services",
+                    ),
+                );
+                None
+            }
+            Some(policy) => Some(policy),
+            None => externally_accessible.then_some(TrafficPolicy::Cluster),
+        };
+        service_spec.internal_traffic_policy = self
+            .traffic_policy(
+                spec.internal_traffic_policy.as_deref(),
+                "spec.internalTrafficPolicy",
+            )
+            .or((type_ != ServiceType::ExternalName).then_some(TrafficPolicy::Cluster));
+        self.ip_families(&spec);
+        Service {
+            meta,
+            spec: service_spec,
+        }
+    }
+
+    /// `clusterIP` (and `clusterIPs`, which must agree with it): unset, `None` or an IPv4
+    /// address of the Service CIDR. Whether it is free is the API server's check, at run time.
+    fn cluster_ip(&mut self, spec: &api::ServiceSpec, type_: ServiceType) -> ClusterIp {
+        let ips = spec.cluster_ips.as_deref().unwrap_or_default();
+        let (text, path) = match (spec.cluster_ip.as_deref(), ips.first()) {
+            (Some(ip), Some(first)) if !ip.is_empty() && ip != first => {
+                self.error(
+                    "spec.clusterIPs[0]",
+                    invalid(quoted(first), "first value must match `clusterIP`"),
+                );
+                return ClusterIp::Unset;
+            }
+            (Some(ip), _) if !ip.is_empty() => (ip, "spec.clusterIP"),
+            (_, Some(first)) => (first.as_str(), "spec.clusterIPs[0]"),
+            _ => ("", "spec.clusterIP"),
+        };
+        if ips.len() > 1 {
+            self.error(
+                "spec.clusterIPs[1]",
+                invalid(
+                    quoted(&ips[1]),
+                    &format!("{SINGLE_STACK}: one address only"),
+                ),
+            );
+        }
+        if text.is_empty() {
+            return ClusterIp::Unset;
+        }
+        if type_ == ServiceType::ExternalName {
+            self.error(path, forbidden("may not be set for ExternalName services"));
+            return ClusterIp::Unset;
+        }
+        if text == "None" {
+            if matches!(type_, ServiceType::NodePort | ServiceType::LoadBalancer) {
+                self.error(
+                    path,
+                    invalid(
+                        quoted(text),
+                        &format!("may not be set to 'None' for {} services", type_.as_str()),
+                    ),
+                );
+                return ClusterIp::Unset;
+            }
+            return ClusterIp::Headless;
+        }
+        let Some(address) = Ipv4Address::parse(text) else {
+            let detail = if text.parse::<std::net::Ipv6Addr>().is_ok() {
+                SINGLE_STACK
+            } else {
+                IP_MESSAGE
+            };
+            self.error(path, invalid(quoted(text), detail));
+            return ClusterIp::Unset;
+        };
+        if !in_service_cidr(address) {
+            self.error(
+                path,
+                format!(
+                    "Invalid value: [{}]: failed to allocate IP {address}: provided IP \
+                     ({address}) is not in the valid range. The range of valid IPs is \
+                     {SERVICE_CIDR}",
+                    quoted(text)
+                ),
+            );
+            return ClusterIp::Unset;
+        }
+        ClusterIp::Address(address)
+    }
+
+    /// `ports`, defaulted (protocol TCP, targetPort = port) and checked.
+    fn service_ports(
+        &mut self,
+        spec: &api::ServiceSpec,
+        service: &ServiceSpec,
+    ) -> Vec<ServicePort> {
+        let written = spec.ports.as_deref().unwrap_or_default();
+        if written.is_empty()
+            && service.type_ != ServiceType::ExternalName
+            && service.cluster_ip != ClusterIp::Headless
+        {
+            self.error("spec.ports", "Required value");
+        }
+        let require_name = written.len() > 1;
+        let mut names = BTreeSet::new();
+        let mut ports = BTreeSet::new();
+        let mut node_ports = BTreeSet::new();
+        let mut converted = Vec::with_capacity(written.len());
+        for (i, p) in written.iter().enumerate() {
+            let path = format!("spec.ports[{i}]");
+            let name = p.name.clone().unwrap_or_default();
+            if name.is_empty() {
+                if require_name {
+                    self.error(&format!("{path}.name"), "Required value");
+                }
+            } else {
+                for message in dns1123_label_errors(&name) {
+                    self.error(&format!("{path}.name"), invalid(quoted(&name), &message));
+                }
+                if !names.insert(name.clone()) {
+                    self.error(
+                        &format!("{path}.name"),
+                        format!("Duplicate value: {}", quoted(&name)),
+                    );
+                }
+            }
+            let port = match u16::try_from(p.port) {
+                Ok(port) if port > 0 => port,
+                _ => {
+                    self.error(
+                        &format!("{path}.port"),
+                        invalid(p.port, "must be between 1 and 65535, inclusive"),
+                    );
+                    0
+                }
+            };
+            let protocol = match p.protocol.as_deref() {
+                None | Some("") | Some("TCP") => Protocol::Tcp,
+                Some("UDP") => Protocol::Udp,
+                Some("SCTP") => Protocol::Sctp,
+                Some(other) => {
+                    self.error(
+                        &format!("{path}.protocol"),
+                        not_supported(other, &["SCTP", "TCP", "UDP"]),
+                    );
+                    Protocol::Tcp
+                }
+            };
+            if port > 0 && !ports.insert((port, protocol)) {
+                self.error(
+                    &path,
+                    format!(
+                        "Duplicate value: {{\"port\": {port}, \"protocol\": {}}}",
+                        quoted(protocol.as_str())
+                    ),
+                );
+            }
+            let target_path = format!("{path}.targetPort");
+            let target_port = match &p.target_port {
+                None | Some(IntOrString::Int(0)) => TargetPort::Number(port),
+                Some(IntOrString::String(text)) if text.is_empty() => TargetPort::Number(port),
+                Some(IntOrString::Int(number)) => match u16::try_from(*number) {
+                    Ok(number) => TargetPort::Number(number),
+                    Err(_) => {
+                        self.error(
+                            &target_path,
+                            invalid(number, "must be between 1 and 65535, inclusive"),
+                        );
+                        TargetPort::Number(port)
+                    }
+                },
+                Some(IntOrString::String(text)) => {
+                    for message in port_name_errors(text) {
+                        self.error(&target_path, invalid(quoted(text), &message));
+                    }
+                    TargetPort::Name(text.clone())
+                }
+            };
+            let node_port_path = format!("{path}.nodePort");
+            let node_port = match p.node_port {
+                None | Some(0) => None,
+                Some(_) if !service.needs_node_ports() => {
+                    self.error(
+                        &node_port_path,
+                        forbidden(&format!(
+                            "may not be used when `type` is '{}'",
+                            service.type_.as_str()
+                        )),
+                    );
+                    None
+                }
+                Some(number) => match u16::try_from(number) {
+                    Ok(number) if NODE_PORT_RANGE.contains(&number) => {
+                        if !node_ports.insert((number, protocol)) {
+                            self.error(&node_port_path, format!("Duplicate value: {number}"));
+                        }
+                        Some(number)
+                    }
+                    _ => {
+                        self.error(
+                            &node_port_path,
+                            invalid(
+                                number,
+                                &format!(
+                                    "provided port is not in the valid range. The range of valid \
+                                     ports is {}-{}",
+                                    NODE_PORT_RANGE.start(),
+                                    NODE_PORT_RANGE.end()
+                                ),
+                            ),
+                        );
+                        None
+                    }
+                },
+            };
+            converted.push(ServicePort {
+                name,
+                protocol,
+                port,
+                target_port,
+                node_port,
+                app_protocol: p.app_protocol.clone(),
+            });
+        }
+        converted
+    }
+
+    fn session_affinity(&mut self, spec: &api::ServiceSpec) -> SessionAffinity {
+        let timeout = spec
+            .session_affinity_config
+            .as_ref()
+            .and_then(|c| c.client_ip.as_ref())
+            .and_then(|c| c.timeout_seconds);
+        match spec.session_affinity.as_deref() {
+            None | Some("") | Some("None") => {
+                if spec.session_affinity_config.is_some() {
+                    self.error(
+                        "spec.sessionAffinityConfig",
+                        forbidden("must not be set when session affinity is None"),
+                    );
+                }
+                SessionAffinity::None
+            }
+            Some("ClientIP") => {
+                let timeout_seconds = match timeout {
+                    None => DEFAULT_CLIENT_IP_TIMEOUT_SECONDS,
+                    Some(t) if (1..=MAX_CLIENT_IP_TIMEOUT_SECONDS).contains(&t) => t.unsigned_abs(),
+                    Some(t) => {
+                        self.error(
+                            "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
+                            invalid(
+                                t,
+                                &format!(
+                                    "must be greater than 0 and less than \
+                                     {MAX_CLIENT_IP_TIMEOUT_SECONDS}"
+                                ),
+                            ),
+                        );
+                        DEFAULT_CLIENT_IP_TIMEOUT_SECONDS
+                    }
+                };
+                SessionAffinity::ClientIp { timeout_seconds }
+            }
+            Some(other) => {
+                self.error(
+                    "spec.sessionAffinity",
+                    not_supported(other, &["ClientIP", "None"]),
+                );
+                SessionAffinity::None
+            }
+        }
+    }
+
+    fn traffic_policy(&mut self, value: Option<&str>, path: &str) -> Option<TrafficPolicy> {
+        match value {
+            None | Some("") => None,
+            Some("Cluster") => Some(TrafficPolicy::Cluster),
+            Some("Local") => Some(TrafficPolicy::Local),
+            Some(other) => {
+                self.error(path, not_supported(other, &["Cluster", "Local"]));
+                None
+            }
+        }
+    }
+
+    /// `ipFamilies` and `ipFamilyPolicy`: accepted as long as IPv4 alone serves them, since
+    /// the simulated cluster is single-stack IPv4; anything asking for IPv6 is refused rather
+    /// than silently given an IPv4 address.
+    fn ip_families(&mut self, spec: &api::ServiceSpec) {
+        for (i, family) in spec
+            .ip_families
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let path = format!("spec.ipFamilies[{i}]");
+            match family.as_str() {
+                "IPv4" => {}
+                "IPv6" => self.error(&path, invalid(quoted(family), SINGLE_STACK)),
+                other => self.error(&path, not_supported(other, &["IPv4", "IPv6"])),
+            }
+        }
+        match spec.ip_family_policy.as_deref() {
+            None | Some("") | Some("SingleStack") | Some("PreferDualStack") => {}
+            Some("RequireDualStack") => self.error(
+                "spec.ipFamilyPolicy",
+                invalid(quoted("RequireDualStack"), SINGLE_STACK),
+            ),
+            Some(other) => self.error(
+                "spec.ipFamilyPolicy",
+                not_supported(
+                    other,
+                    &["PreferDualStack", "RequireDualStack", "SingleStack"],
+                ),
+            ),
+        }
+    }
+}
+
+const DNS1035_LABEL_MESSAGE: &str = "a DNS-1035 label must consist of lower case alphanumeric \
+    characters or '-', start with an alphabetic character, and end with an alphanumeric \
+    character (e.g. 'my-name',  or 'abc-123', regex used for validation is \
+    '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+/// `IsDNS1035Label`: Service names must be one, as they become DNS labels.
+fn dns1035_label_errors(value: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    if value.len() > 63 {
+        errors.push(max_len(63));
+    }
+    let starts_with_letter = value.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    if !starts_with_letter || !shaped(value, lower_alphanumeric, label_char) {
+        errors.push(DNS1035_LABEL_MESSAGE.to_string());
+    }
+    errors
 }
 
 // ---- Kubernetes' messages -----------------------------------------------------------------
@@ -2436,7 +2969,12 @@ spec:
             .iter()
             .map(|m| to_core(m).unwrap_or_else(|e| panic!("{e}")))
             .collect();
-        let AnyObject::Pod(pod) = &objects[1] else {
+        // The dump's Service (objects[1]) converts too, with §11.3's defaults.
+        let AnyObject::Service(service) = &objects[1] else {
+            panic!("not a service");
+        };
+        assert_eq!(service.spec.ports_summary(), "80/TCP");
+        let AnyObject::Pod(pod) = &objects[2] else {
             panic!("not a pod");
         };
         assert!(pod.meta.owner_references.is_empty());
@@ -2498,6 +3036,181 @@ spec:
         assert_eq!(
             go_map(&BTreeMap::from([("a".into(), "1".into())])),
             "map[string]string{\"a\":\"1\"}"
+        );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod service_tests {
+    use super::*;
+    use crate::manifest::load_manifests;
+
+    fn convert(yaml: &str) -> Result<AnyObject, InputErrors> {
+        let loaded = load_manifests("svc.yaml", yaml).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.objects.len(), 1, "expected one object");
+        to_core(&loaded.objects[0])
+    }
+
+    fn service(yaml: &str) -> Service {
+        match convert(yaml) {
+            Ok(AnyObject::Service(service)) => *service,
+            other => panic!("not a service: {other:?}"),
+        }
+    }
+
+    fn errors(yaml: &str) -> Vec<String> {
+        match convert(yaml) {
+            Ok(object) => panic!("expected errors, converted {object:?}"),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    const WEB: &str = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+";
+
+    /// §11.3: type ClusterIP, sessionAffinity None, protocol TCP, targetPort = port.
+    #[test]
+    fn service_defaults() {
+        let s = service(WEB);
+        assert_eq!(s.meta.namespace, "default");
+        assert_eq!(s.spec.type_, ServiceType::ClusterIP);
+        assert_eq!(s.spec.session_affinity, SessionAffinity::None);
+        assert_eq!(s.spec.cluster_ip, ClusterIp::Unset);
+        assert_eq!(
+            s.spec.ports,
+            [ServicePort {
+                name: String::new(),
+                protocol: Protocol::Tcp,
+                port: 80,
+                target_port: TargetPort::Number(80),
+                node_port: None,
+                app_protocol: None,
+            }]
+        );
+        assert_eq!(s.spec.internal_traffic_policy, Some(TrafficPolicy::Cluster));
+        assert_eq!(s.spec.external_traffic_policy, None);
+        assert_eq!(s.spec.selector.get("app").map(String::as_str), Some("web"));
+
+        let lb = service(&format!(
+            "{WEB}    targetPort: http\n    name: http\n  type: LoadBalancer\n  sessionAffinity: ClientIP\n"
+        ));
+        assert_eq!(
+            lb.spec.external_traffic_policy,
+            Some(TrafficPolicy::Cluster)
+        );
+        assert_eq!(lb.spec.allocate_load_balancer_node_ports, Some(true));
+        assert!(lb.spec.needs_node_ports());
+        assert_eq!(
+            lb.spec.session_affinity,
+            SessionAffinity::ClientIp {
+                timeout_seconds: 10_800
+            }
+        );
+        assert_eq!(
+            lb.spec.ports[0].target_port,
+            TargetPort::Name("http".into())
+        );
+
+        let headless = service(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  clusterIP: None\n  selector: {app: db}\n",
+        );
+        assert_eq!(headless.spec.cluster_ip, ClusterIp::Headless);
+        assert!(headless.spec.ports.is_empty());
+    }
+
+    #[test]
+    fn service_errors_are_located_at_their_fields() {
+        let bad = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: Web
+spec:
+  type: Nodeport
+  selector: {app: web app}
+  clusterIP: 10.0.0.1
+  ports:
+  - port: 70000
+    nodePort: 80
+  - port: 443
+    protocol: tcp
+";
+        let found = errors(bad);
+        assert_eq!(
+            found,
+            [
+                "svc.yaml:4:3: field `metadata.name`: Invalid value: \"Web\": a DNS-1035 label \
+                 must consist of lower case alphanumeric characters or '-', start with an \
+                 alphabetic character, and end with an alphanumeric character (e.g. 'my-name', \
+                 or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+                "svc.yaml:6:3: field `spec.type`: Unsupported value: \"Nodeport\": supported \
+                 values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"",
+                "svc.yaml:7:14: field `spec.selector`: Invalid value: \"web app\": a valid label \
+                 must be an empty string or consist of alphanumeric characters, '-', '_' or '.', \
+                 and must start and end with an alphanumeric character (e.g. 'MyValue', or \
+                 'my_value', or '12345', regex used for validation is \
+                 '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+                "svc.yaml:8:3: field `spec.clusterIP`: Invalid value: [\"10.0.0.1\"]: failed to \
+                 allocate IP 10.0.0.1: provided IP (10.0.0.1) is not in the valid range. The \
+                 range of valid IPs is 10.96.0.0/12",
+                "svc.yaml:10:5: field `spec.ports[0].name`: Required value",
+                "svc.yaml:10:5: field `spec.ports[0].port`: Invalid value: 70000: must be between \
+                 1 and 65535, inclusive",
+                "svc.yaml:11:5: field `spec.ports[0].nodePort`: Forbidden: may not be used when \
+                 `type` is 'ClusterIP'",
+                "svc.yaml:12:5: field `spec.ports[1].name`: Required value",
+                "svc.yaml:13:5: field `spec.ports[1].protocol`: Unsupported value: \"tcp\": \
+                 supported values: \"SCTP\", \"TCP\", \"UDP\"",
+            ]
+        );
+
+        // Type-dependent rules.
+        let node_port =
+            WEB.replace("- port: 80", "- port: 80\n    nodePort: 80") + "  type: NodePort\n";
+        assert_eq!(
+            errors(&node_port),
+            ["svc.yaml:9:5: field `spec.ports[0].nodePort`: Invalid value: 80: provided port is \
+              not in the valid range. The range of valid ports is 30000-32767"]
+        );
+        let external =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  type: ExternalName\n";
+        assert_eq!(
+            errors(external),
+            ["svc.yaml:4:1: field `spec.externalName`: Required value"]
+        );
+        let headless_node_port = "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  type: NodePort\n  clusterIP: None\n  ports: [{port: 80}]\n";
+        assert_eq!(
+            errors(headless_node_port),
+            [
+                "svc.yaml:6:3: field `spec.clusterIP`: Invalid value: \"None\": may not be set to \
+              'None' for NodePort services"
+            ]
+        );
+        let no_ports =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n";
+        assert_eq!(
+            errors(no_ports),
+            ["svc.yaml:4:1: field `spec.ports`: Required value"]
+        );
+        let dual = WEB.to_string()
+            + "  ipFamilies: [IPv6]\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 5}}\n";
+        assert_eq!(
+            errors(&dual),
+            [
+                "svc.yaml:9:16: field `spec.ipFamilies[0]`: Invalid value: \"IPv6\": kubesim \
+                 clusters are single-stack IPv4",
+                "svc.yaml:10:3: field `spec.sessionAffinityConfig`: Forbidden: must not be set \
+                 when session affinity is None",
+            ]
         );
     }
 }

@@ -46,6 +46,10 @@ pub struct ScenarioSpec {
     /// Delay between a change and the controllers' reaction (default 0s).
     #[serde(default)]
     pub controller_latency: Option<String>,
+    /// Probe ticker phase: `canonical` (ticks at container start + k × period, the
+    /// default) or `seeded` (each worker's phase drawn from the seed).
+    #[serde(default)]
+    pub probe_phase: Option<String>,
     /// The nodes.
     #[serde(default)]
     pub cluster: Option<ClusterSpec>,
@@ -170,6 +174,9 @@ pub struct BehaviourSpec {
     /// Time to exit after TERM.
     #[serde(default)]
     pub term_exit_after: Option<String>,
+    /// Exit code of that exit (default 143).
+    #[serde(default)]
+    pub term_exit_code: Option<i64>,
     /// Readiness passes from this time after start.
     #[serde(default)]
     pub ready_after: Option<String>,
@@ -182,6 +189,27 @@ pub struct BehaviourSpec {
     /// The startup probe passes from this time after start.
     #[serde(default)]
     pub startup_succeeds_after: Option<String>,
+    /// Readiness fails periodically: `FAIL/EVERY`, e.g. `20s/1m`.
+    #[serde(default)]
+    pub readiness_flap: Option<String>,
+    /// Liveness fails periodically: `FAIL/EVERY`.
+    #[serde(default)]
+    pub liveness_flap: Option<String>,
+    /// Fraction of readiness probes that fail (`0.2` or `20%`), drawn from the seed.
+    #[serde(default)]
+    pub readiness_failure_ratio: Option<QuantityText>,
+    /// Fraction of liveness probes that fail.
+    #[serde(default)]
+    pub liveness_failure_ratio: Option<QuantityText>,
+    /// How long an exec/httpGet preStop hook runs.
+    #[serde(default)]
+    pub pre_stop_takes: Option<String>,
+    /// Memory in use at start (a quantity such as `100Mi`).
+    #[serde(default)]
+    pub memory: Option<QuantityText>,
+    /// Memory growth per second (a quantity).
+    #[serde(default)]
+    pub memory_growth_per_second: Option<QuantityText>,
 }
 
 /// `spec.events[]`: one action at one time.
@@ -295,6 +323,10 @@ pub struct ExpectSpec {
     /// Or: the number of objects of this kind (`pods`, `deployments`, ...).
     #[serde(default)]
     pub count: Option<String>,
+    /// Or: the number of ready endpoints of this Service (its name), as kube-proxy counts
+    /// them: the endpoints with `conditions.ready` in the Service's EndpointSlices.
+    #[serde(default)]
+    pub ready_endpoints: Option<String>,
     /// Namespace (default `default`).
     #[serde(default)]
     pub namespace: Option<String>,

@@ -3,10 +3,12 @@
 //! and renderers.
 
 pub mod convert;
+pub mod describe;
 pub mod expect;
+pub mod explain;
 pub mod format;
 pub mod manifest;
-pub mod quantity;
+pub use sim_core::quantity;
 pub mod render;
 pub mod run;
 pub mod scenario;

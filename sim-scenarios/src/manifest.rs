@@ -4,8 +4,10 @@
 //! yaml` prints them), empty documents and comments. Every object is checked as strictly as
 //! `kubectl apply` checks it: an unknown field, a wrong type or a kind that does not exist is
 //! an error naming file, line, column and field. Kinds that exist but that kubesim does not
-//! simulate (Service, ConfigMap, ...) and custom resources are warnings: they are skipped,
-//! and the report says so.
+//! simulate (ConfigMap, StatefulSet, ...) and custom resources are warnings: they are skipped,
+//! and the report says so. So are EndpointSlices and Endpoints written by hand: kubesim's
+//! EndpointSlice controller makes the slices of every Service with a selector, and the
+//! legacy Endpoints API is not simulated.
 
 use std::cell::Cell;
 use std::fmt;
@@ -13,7 +15,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::Resource;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, Visitor};
 use serde::Deserialize;
@@ -32,6 +35,7 @@ pub enum Manifest {
     Pod(Box<Pod>),
     ReplicaSet(Box<ReplicaSet>),
     Deployment(Box<Deployment>),
+    Service(Box<Service>),
 }
 
 impl Manifest {
@@ -41,6 +45,7 @@ impl Manifest {
             Manifest::Pod(_) => Pod::KIND,
             Manifest::ReplicaSet(_) => ReplicaSet::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
+            Manifest::Service(_) => Service::KIND,
         }
     }
 
@@ -50,6 +55,7 @@ impl Manifest {
             Manifest::Pod(pod) => &pod.metadata,
             Manifest::ReplicaSet(replica_set) => &replica_set.metadata,
             Manifest::Deployment(deployment) => &deployment.metadata,
+            Manifest::Service(service) => &service.metadata,
         };
         metadata.name.as_deref()
     }
@@ -206,11 +212,15 @@ fn load_document(index: YamlIndex, decoder: serde_yaml::Deserializer<'_>) -> Out
             .push(unknown_field(&index, path, field_names(kind, parent)));
     }
     match decoded {
-        Ok(manifest) if outcome.errors.is_empty() => outcome.objects.push(LocatedManifest {
-            manifest,
-            location: index.start(),
-            index: Arc::new(index),
-        }),
+        Ok(manifest) if outcome.errors.is_empty() => {
+            let located = LocatedManifest {
+                manifest,
+                location: index.start(),
+                index: Arc::new(index),
+            };
+            outcome.warnings.extend(remarks(&located));
+            outcome.objects.push(located);
+        }
         Ok(_) => {}
         Err(error) => {
             outcome.errors.push(decode_error(&index, &error));
@@ -278,11 +288,13 @@ fn load_list(index: YamlIndex, list_kind: &str, decoder: serde_yaml::Deserialize
         Ok(manifests) if outcome.errors.is_empty() => {
             for ((item, _), manifest) in items.into_iter().zip(manifests) {
                 if let Some(manifest) = manifest {
-                    outcome.objects.push(LocatedManifest {
+                    let located = LocatedManifest {
                         manifest,
                         location: item.start(),
                         index: Arc::new(item),
-                    });
+                    };
+                    outcome.warnings.extend(remarks(&located));
+                    outcome.objects.push(located);
                 }
             }
         }
@@ -314,14 +326,16 @@ enum SupportedKind {
     Pod,
     ReplicaSet,
     Deployment,
+    Service,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 4] = [
+    const ALL: [SupportedKind; 5] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
         SupportedKind::Deployment,
+        SupportedKind::Service,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -330,6 +344,7 @@ impl SupportedKind {
             SupportedKind::Pod => (Pod::API_VERSION, Pod::KIND),
             SupportedKind::ReplicaSet => (ReplicaSet::API_VERSION, ReplicaSet::KIND),
             SupportedKind::Deployment => (Deployment::API_VERSION, Deployment::KIND),
+            SupportedKind::Service => (Service::API_VERSION, Service::KIND),
         }
     }
 }
@@ -347,6 +362,7 @@ fn decode<'de, D: Deserializer<'de>>(
         SupportedKind::Deployment => {
             Manifest::Deployment(Box::new(Deployment::deserialize(decoder)?))
         }
+        SupportedKind::Service => Manifest::Service(Box::new(Service::deserialize(decoder)?)),
     })
 }
 
@@ -372,7 +388,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::core::v1::ReplicationController,
     api::core::v1::ResourceQuota,
     api::core::v1::Secret,
-    api::core::v1::Service,
     api::core::v1::ServiceAccount,
     api::apps::v1::ControllerRevision,
     api::apps::v1::DaemonSet,
@@ -470,6 +485,12 @@ fn plan(index: &YamlIndex, defaults: Option<(Option<&str>, &str)>) -> Plan {
     {
         return Plan::Decode(supported);
     }
+    if let Some(reason) = managed_kind(api_version, kind) {
+        return Plan::Skip(index.error(
+            "kind",
+            format!("kind `{kind}` ({api_version}) {reason}; skipped"),
+        ));
+    }
     if OTHER_KINDS.contains(&(api_version, kind)) {
         return Plan::Skip(index.error(
             "kind",
@@ -505,6 +526,53 @@ fn plan(index: &YamlIndex, defaults: Option<(Option<&str>, &str)>) -> Plan {
             )
             .with_suggestion(suggest(kind, &kinds)),
     )
+}
+
+/// Why a kind kubesim knows is not applied from a manifest, for the kinds whose objects the
+/// simulated control plane makes itself.
+fn managed_kind(api_version: &str, kind: &str) -> Option<&'static str> {
+    use k8s_openapi::api::core::v1::Endpoints;
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    if (api_version, kind) == (EndpointSlice::API_VERSION, EndpointSlice::KIND) {
+        Some(
+            "is written by kubesim's EndpointSlice controller for every Service with a \
+             selector; slices written by hand are not applied",
+        )
+    } else if (api_version, kind) == (Endpoints::API_VERSION, Endpoints::KIND) {
+        Some(
+            "belongs to the legacy Endpoints API (deprecated since 1.33), which kubesim does not \
+             simulate; it keeps EndpointSlices",
+        )
+    } else {
+        None
+    }
+}
+
+/// Warnings about an object that is applied, for fields whose effect kubesim cannot model.
+fn remarks(object: &LocatedManifest) -> Vec<InputError> {
+    let Manifest::Service(service) = &object.manifest else {
+        return Vec::new();
+    };
+    let ports = service
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.ports.as_deref())
+        .unwrap_or_default();
+    ports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, port)| match &port.target_port {
+            Some(IntOrString::String(name)) if !name.is_empty() => Some(object.error(
+                &format!("spec.ports[{i}].targetPort"),
+                format!(
+                    "targetPort {name:?} names a container port; kubesim does not model \
+                     container ports yet, so the name never resolves and EndpointSlices leave \
+                     this port out (as Kubernetes does for a pod without such a port)"
+                ),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One step of a field path.
@@ -935,7 +1003,7 @@ spec:
         let text = format!(
             "# leading comment\n---\n{DEPLOYMENT}---\n\
 apiVersion: v1
-kind: Service
+kind: Secret
 metadata:
   name: web
 ---
@@ -983,7 +1051,7 @@ items:
         assert_eq!(
             warnings,
             [
-                "multi.yaml:20:1: field `kind`: kind `Service` (v1) is not simulated by kubesim \
+                "multi.yaml:20:1: field `kind`: kind `Secret` (v1) is not simulated by kubesim \
                  yet; skipped",
                 "multi.yaml:32:5: field `items[1].kind`: kind `ConfigMap` (v1) is not simulated \
                  by kubesim yet; skipped",
@@ -996,15 +1064,67 @@ items:
         let text = include_str!("../tests/fixtures/manifests/kubectl-get.yaml");
         let loaded = load_manifests("get.yaml", text).unwrap();
         let kinds: Vec<_> = loaded.objects.iter().map(|o| o.manifest.kind()).collect();
-        assert_eq!(kinds, ["Deployment", "Pod"]);
-        assert_eq!(loaded.warnings.len(), 1);
-        assert_eq!(loaded.warnings[0].location.line, 65);
+        assert_eq!(kinds, ["Deployment", "Service", "Pod"]);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let Manifest::Deployment(deployment) = &loaded.objects[0].manifest else {
             panic!("not a deployment");
         };
         assert_eq!(deployment.spec.as_ref().and_then(|s| s.replicas), Some(3));
         assert_eq!(loaded.objects[0].locate("spec.replicas").line, 19);
-        assert_eq!(loaded.objects[1].locate("spec.nodeName").line, 103);
+        assert_eq!(loaded.objects[1].location.line, 64);
+        assert_eq!(loaded.objects[2].locate("spec.nodeName").line, 103);
+    }
+
+    #[test]
+    fn services_decode_and_hand_written_endpoints_are_skipped() {
+        let text = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+  - {name: metrics, port: 9090}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-abcde}
+addressType: IPv4
+endpoints: []
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: web}
+";
+        let loaded = load_manifests("svc.yaml", text).unwrap();
+        let kinds: Vec<_> = loaded.objects.iter().map(|o| o.manifest.kind()).collect();
+        assert_eq!(kinds, ["Service"]);
+        let warnings: Vec<_> = loaded.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "svc.yaml:7:28: field `spec.ports[0].targetPort`: targetPort \"http\" names a \
+                 container port"
+            ),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            warnings[1],
+            "svc.yaml:11:1: field `kind`: kind `EndpointSlice` (discovery.k8s.io/v1) is written \
+             by kubesim's EndpointSlice controller for every Service with a selector; slices \
+             written by hand are not applied; skipped"
+        );
+        assert!(
+            warnings[2].starts_with("svc.yaml:17:1: field `kind`: kind `Endpoints` (v1) belongs")
+        );
+        // Unknown Service fields are errors with a suggestion, as for every kind.
+        let typo = text.replace("selector: {app: web}", "selectr: {app: web}");
+        assert_eq!(
+            errors(&typo)[0],
+            "m.yaml:5:3: field `spec.selectr`: unknown field `selectr` (did you mean \
+             `selector`?)"
+        );
     }
 
     #[test]

@@ -110,6 +110,19 @@ impl Row {
                 };
                 (reason.clone(), detail)
             }
+            RecordBody::Probe {
+                container,
+                probe,
+                success,
+                run,
+                threshold,
+            } => (
+                "probe".to_string(),
+                format!(
+                    "{probe} probe of {container}: {} ({run} in a row, threshold {threshold})",
+                    if *success { "success" } else { "failure" }
+                ),
+            ),
         };
         Row {
             id: record.id.to_string(),
@@ -212,6 +225,16 @@ struct JsonRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probe: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     cause: Option<u64>,
 }
 
@@ -236,6 +259,11 @@ impl<'a> JsonRecord<'a> {
             reason: None,
             message: None,
             source: None,
+            container: None,
+            probe: None,
+            result: None,
+            run: None,
+            threshold: None,
             cause: record.cause.map(|c| c.0),
         };
         match &record.body {
@@ -259,6 +287,20 @@ impl<'a> JsonRecord<'a> {
                 line.message = Some(message);
                 line.source = Some(source);
             }
+            RecordBody::Probe {
+                container,
+                probe,
+                success,
+                run,
+                threshold,
+            } => {
+                line.type_ = "probe";
+                line.container = Some(container);
+                line.probe = Some(probe);
+                line.result = Some(if *success { "success" } else { "failure" });
+                line.run = Some(*run);
+                line.threshold = Some(*threshold);
+            }
         }
         line
     }
@@ -266,8 +308,9 @@ impl<'a> JsonRecord<'a> {
 
 /// Renders `timeline` as JSON lines: one object per record, keys in a fixed order —
 /// `id`, `timeMs`, `time` (Go duration), `kind`, `namespace` (absent for cluster-scoped
-/// objects), `name`, `type` (`created`, `deleted`, `changed` or `event`), then `field`,
-/// `from`, `to` for a change or `eventType`, `reason`, `message`, `source` for an event,
+/// objects), `name`, `type` (`created`, `deleted`, `changed`, `event` or `probe`), then
+/// `field`, `from`, `to` for a change, `eventType`, `reason`, `message`, `source` for an
+/// event, or `container`, `probe`, `result`, `run`, `threshold` for a traced probe tick,
 /// and `cause` (the id of the causing record) when there is one.
 pub fn render_jsonl(timeline: &Timeline, out: &mut String) {
     for record in timeline.records() {

@@ -1,6 +1,7 @@
 //! Running a scenario: build the simulation, apply the initial state, run to the end while
 //! checking expectations at the instants they name.
 
+use sim_core::kubelet::ProbeMode;
 use sim_core::objects::Node;
 use sim_core::scheduler::{Profile, Registry};
 use sim_core::sim::{AnyObject, ScenarioAction, SimConfig, SimError, Simulation};
@@ -18,6 +19,13 @@ pub struct RunOptions {
     pub until: Option<SimTime>,
     /// Runs the invariant checkers on every change.
     pub check_invariants: bool,
+    /// Wakes probe workers at every tick instead of only at the ticks that change
+    /// something (same timeline, more events).
+    pub eager_probes: bool,
+    /// Records every probe tick on the timeline (implies eager probes).
+    pub trace_probes: bool,
+    /// Draws probe ticker phases from the seed (overrides the scenario's `probePhase`).
+    pub seeded_probe_phase: Option<bool>,
 }
 
 /// What a run produced.
@@ -45,6 +53,15 @@ pub fn build(scenario: &Scenario, options: &RunOptions) -> Result<Simulation, Si
         seed: options.seed.unwrap_or(scenario.seed),
         controller_latency: scenario.controller_latency,
         check_invariants: options.check_invariants,
+        probe_mode: if options.eager_probes {
+            ProbeMode::Eager
+        } else {
+            ProbeMode::Lazy
+        },
+        trace_probes: options.trace_probes,
+        seeded_probe_phase: options
+            .seeded_probe_phase
+            .unwrap_or(scenario.seeded_probe_phase),
         ..SimConfig::default()
     };
     // The default profile is built from the built-in registry, which cannot fail; a failure

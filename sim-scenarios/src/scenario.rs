@@ -49,6 +49,8 @@ pub struct Scenario {
     pub duration: SimTime,
     /// Controller reaction latency.
     pub controller_latency: SimDuration,
+    /// Probe ticker phases drawn from the seed rather than canonical.
+    pub seeded_probe_phase: bool,
     /// Nodes that exist at t=0.
     pub nodes: Vec<Node>,
     /// Objects applied at t=0, in order.
@@ -368,7 +370,7 @@ impl Loader<'_> {
             None => LabelSelector::default(),
         };
         let mut patch = BehaviourPatch::default();
-        let fields: [(&str, &str, Option<String>); 11] = [
+        let fields: [(&str, &str, Option<String>); 19] = [
             ("imagePull", "image-pull", spec.image_pull.clone()),
             ("pullAfter", "pull-after", spec.pull_after.clone()),
             ("startAfter", "start-after", spec.start_after.clone()),
@@ -388,6 +390,11 @@ impl Loader<'_> {
                 "term-exit-after",
                 spec.term_exit_after.clone(),
             ),
+            (
+                "termExitCode",
+                "term-exit-code",
+                spec.term_exit_code.map(|c| c.to_string()),
+            ),
             ("readyAfter", "ready-after", spec.ready_after.clone()),
             (
                 "readinessFailsAfter",
@@ -403,6 +410,43 @@ impl Loader<'_> {
                 "startupSucceedsAfter",
                 "startup-succeeds-after",
                 spec.startup_succeeds_after.clone(),
+            ),
+            (
+                "readinessFlap",
+                "readiness-flap",
+                spec.readiness_flap.clone(),
+            ),
+            ("livenessFlap", "liveness-flap", spec.liveness_flap.clone()),
+            (
+                "readinessFailureRatio",
+                "readiness-failure-ratio",
+                spec.readiness_failure_ratio
+                    .as_ref()
+                    .map(QuantityText::as_text),
+            ),
+            (
+                "livenessFailureRatio",
+                "liveness-failure-ratio",
+                spec.liveness_failure_ratio
+                    .as_ref()
+                    .map(QuantityText::as_text),
+            ),
+            (
+                "preStopTakes",
+                "pre-stop-takes",
+                spec.pre_stop_takes.clone(),
+            ),
+            (
+                "memory",
+                "memory",
+                spec.memory.as_ref().map(QuantityText::as_text),
+            ),
+            (
+                "memoryGrowthPerSecond",
+                "memory-growth-per-second",
+                spec.memory_growth_per_second
+                    .as_ref()
+                    .map(QuantityText::as_text),
             ),
         ];
         for (field, key, value) in fields {
@@ -487,6 +531,17 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
             .duration("spec.controllerLatency", d)
             .unwrap_or_default(),
         None => SimDuration::ZERO,
+    };
+    let seeded_probe_phase = match spec.probe_phase.as_deref() {
+        None | Some("canonical") => false,
+        Some("seeded") => true,
+        Some(other) => {
+            loader.err(
+                "spec.probePhase",
+                format!("unknown probe phase {other:?}; expected `canonical` or `seeded`"),
+            );
+            false
+        }
     };
     if let Some(s) = &spec.scheduler {
         if s != "default" {
@@ -624,6 +679,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         seed: spec.seed.unwrap_or(1),
         duration: end,
         controller_latency,
+        seeded_probe_phase,
         nodes,
         initial,
         actions,
@@ -842,8 +898,30 @@ fn expectation(
         When::Always
     };
     let namespace = x.namespace.clone().unwrap_or_else(|| "default".to_string());
-    let subject = match (&x.object, &x.count) {
-        (Some(object), None) => {
+    let endpoints_path = format!("{path}.readyEndpoints");
+    // `readyEndpoints:` written with no value decodes as absent; it is a missing name.
+    let ready_endpoints = match &x.ready_endpoints {
+        None if loader.index.contains(&endpoints_path) => Some(String::new()),
+        other => other.clone(),
+    };
+    let subject = match (&x.object, &x.count, ready_endpoints) {
+        (None, None, Some(service)) => {
+            if x.selector.is_some() || !x.where_.is_empty() {
+                loader.err(
+                    &path,
+                    "`selector` and `where` go with `count`, not `readyEndpoints`",
+                );
+                return None;
+            }
+            if let Some(problem) = crate::expect::service_name_problem(&service) {
+                loader.err(&endpoints_path, problem);
+                return None;
+            }
+            Subject::ReadyEndpoints {
+                service: ObjectKey::new(namespace, service),
+            }
+        }
+        (Some(object), None, None) => {
             if x.selector.is_some() || !x.where_.is_empty() {
                 loader.err(
                     &path,
@@ -857,7 +935,7 @@ fn expectation(
                 Some(&namespace),
             )?)
         }
-        (None, Some(kind_text)) => {
+        (None, Some(kind_text), None) => {
             let Some(kind) = Kind::parse(kind_text) else {
                 loader.err(
                     &format!("{path}.count"),
@@ -891,16 +969,19 @@ fn expectation(
         _ => {
             loader.err(
                 &path,
-                "an expectation needs exactly one of `object` or `count`",
+                "an expectation needs exactly one of `object`, `count` or `readyEndpoints`",
             );
             return None;
         }
     };
     if let Some(field) = &x.field {
-        if matches!(subject, Subject::Count { .. }) {
+        if matches!(
+            subject,
+            Subject::Count { .. } | Subject::ReadyEndpoints { .. }
+        ) {
             loader.err(
                 &format!("{path}.field"),
-                "`field` goes with `object`; a `count` is compared directly",
+                "`field` goes with `object`; a `count` or `readyEndpoints` is compared directly",
             );
             return None;
         }
@@ -935,7 +1016,11 @@ fn expectation(
         Check::Exists(x.exists.unwrap_or(true))
     };
     if matches!(check, Check::Exists(_))
-        && (x.field.is_some() || matches!(subject, Subject::Count { .. }))
+        && (x.field.is_some()
+            || matches!(
+                subject,
+                Subject::Count { .. } | Subject::ReadyEndpoints { .. }
+            ))
     {
         loader.err(
             &format!("{path}.exists"),
@@ -1013,6 +1098,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         seed: 1,
         duration: SimTime::ZERO + DEFAULT_DURATION,
         controller_latency: SimDuration::ZERO,
+        seeded_probe_phase: false,
         nodes,
         initial,
         actions: Vec::new(),

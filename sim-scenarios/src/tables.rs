@@ -1,7 +1,10 @@
 //! kubectl-style tables of the objects at a simulated instant (`kubesim get`): the columns
 //! `kubectl get` prints, with the STATUS column computed as kubectl's pod printer computes it.
 
-use sim_core::objects::{ConditionStatus, ContainerState, Deployment, Kind, Node, Pod, ReplicaSet};
+use sim_core::objects::{
+    ClusterIp, ConditionStatus, ContainerState, ContainerStatus, Deployment, EndpointSlice, Kind,
+    Node, Pod, PodConditionType, ReplicaSet, RestartPolicy, Service, ServiceType,
+};
 use sim_core::store::Store;
 use sim_core::time::SimTime;
 
@@ -63,51 +66,121 @@ fn terminated_text(reason: &str, exit_code: i32) -> String {
     }
 }
 
-/// The STATUS column of `kubectl get pods` (kubectl's `printPod`).
-pub fn pod_status(pod: &Pod) -> String {
-    let mut reason = if pod.status.reason.is_empty() {
-        pod.status.phase.as_str().to_string()
-    } else {
-        pod.status.reason.clone()
+/// The READY, STATUS and RESTARTS columns of `kubectl get pods`, as kubectl's `printPod`
+/// computes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSummary {
+    /// Ready containers (app containers and started sidecars).
+    pub ready: usize,
+    /// App containers plus sidecars.
+    pub total: usize,
+    /// The STATUS column.
+    pub status: String,
+    /// The restarts kubectl counts.
+    pub restarts: u32,
+    /// When the last counted restart's previous instance ended.
+    pub last_restart: Option<SimTime>,
+}
+
+fn is_sidecar(pod: &Pod, name: &str) -> bool {
+    pod.spec
+        .init_containers
+        .iter()
+        .any(|c| c.name == name && c.restart_policy == Some(RestartPolicy::Always))
+}
+
+fn last_finish(status: &ContainerStatus) -> Option<SimTime> {
+    match &status.last_state {
+        Some(ContainerState::Terminated { finished_at, .. }) => Some(*finished_at),
+        _ => None,
+    }
+}
+
+/// kubectl's `printPod` (v1.36): init containers first (a started sidecar counts toward
+/// READY and never holds up initialisation), then, unless initialisation is under way and
+/// the pod is not `Initialized`, the app containers from last to first.
+pub fn pod_summary(pod: &Pod) -> PodSummary {
+    let sidecars = pod
+        .spec
+        .init_containers
+        .iter()
+        .filter(|c| c.restart_policy == Some(RestartPolicy::Always))
+        .count();
+    let mut summary = PodSummary {
+        ready: 0,
+        total: pod.spec.containers.len() + sidecars,
+        status: if pod.status.reason.is_empty() {
+            pod.status.phase.as_str().to_string()
+        } else {
+            pod.status.reason.clone()
+        },
+        restarts: 0,
+        last_restart: None,
     };
+    let later = |a: Option<SimTime>, b: Option<SimTime>| a.max(b);
+    let (mut sidecar_restarts, mut sidecar_last) = (0u32, None);
     let inits = &pod.status.init_container_statuses;
     let mut initializing = false;
     for (i, c) in inits.iter().enumerate() {
+        summary.restarts += c.restart_count;
+        summary.last_restart = later(summary.last_restart, last_finish(c));
+        let sidecar = is_sidecar(pod, &c.name);
+        if sidecar {
+            sidecar_restarts += c.restart_count;
+            sidecar_last = later(sidecar_last, last_finish(c));
+        }
         match &c.state {
             ContainerState::Terminated { exit_code: 0, .. } => continue,
+            _ if sidecar && c.started => {
+                if c.ready {
+                    summary.ready += 1;
+                }
+                continue;
+            }
             ContainerState::Terminated {
                 reason: r,
                 exit_code,
                 ..
-            } => reason = format!("Init:{}", terminated_text(r, *exit_code)),
+            } => summary.status = format!("Init:{}", terminated_text(r, *exit_code)),
             ContainerState::Waiting { reason: r, .. }
                 if !r.is_empty() && r != "PodInitializing" =>
             {
-                reason = format!("Init:{r}");
+                summary.status = format!("Init:{r}");
             }
-            // A started sidecar does not hold initialization up.
-            ContainerState::Running { .. } if c.started => continue,
-            _ => reason = format!("Init:{i}/{}", inits.len()),
+            _ => {
+                let count = pod.spec.init_containers.len().max(inits.len());
+                summary.status = format!("Init:{i}/{count}");
+            }
         }
         initializing = true;
         break;
     }
-    if !initializing {
+    if !initializing || pod.status.condition_true(PodConditionType::Initialized) {
+        summary.restarts = sidecar_restarts;
+        summary.last_restart = sidecar_last;
         let mut has_running = false;
         for c in pod.status.container_statuses.iter().rev() {
+            summary.restarts += c.restart_count;
+            summary.last_restart = later(summary.last_restart, last_finish(c));
             match &c.state {
-                ContainerState::Waiting { reason: r, .. } if !r.is_empty() => reason = r.clone(),
+                ContainerState::Waiting { reason: r, .. } if !r.is_empty() => {
+                    summary.status = r.clone()
+                }
                 ContainerState::Terminated {
                     reason: r,
                     exit_code,
                     ..
-                } => reason = terminated_text(r, *exit_code),
-                ContainerState::Running { .. } if c.ready => has_running = true,
+                } => summary.status = terminated_text(r, *exit_code),
+                ContainerState::Running { .. } if c.ready => {
+                    has_running = true;
+                    summary.ready += 1;
+                }
+                ContainerState::Running { .. } => has_running = true,
                 _ => {}
             }
         }
-        if reason == "Completed" && has_running {
-            reason = if pod.is_ready() {
+        if summary.status == "Completed" && has_running {
+            summary.status = if pod.is_ready() {
                 "Running".to_string()
             } else {
                 "NotReady".to_string()
@@ -115,28 +188,43 @@ pub fn pod_status(pod: &Pod) -> String {
         }
     }
     if pod.meta.deletion_timestamp.is_some() {
-        reason = "Terminating".to_string();
+        summary.status = "Terminating".to_string();
     }
-    reason
+    summary
 }
 
-fn restarts(pod: &Pod, now: SimTime) -> String {
-    let statuses = pod
-        .status
-        .init_container_statuses
-        .iter()
-        .chain(&pod.status.container_statuses);
-    let mut count = 0u32;
-    let mut last: Option<SimTime> = None;
-    for c in statuses {
-        count += c.restart_count;
-        if let Some(ContainerState::Terminated { finished_at, .. }) = &c.last_state {
-            last = Some(last.map_or(*finished_at, |l| l.max(*finished_at)));
-        }
+/// The STATUS column of `kubectl get pods` (kubectl's `printPod`).
+pub fn pod_status(pod: &Pod) -> String {
+    pod_summary(pod).status
+}
+
+/// The CLUSTER-IP column of `kubectl get services`: the address, `None` for a headless
+/// Service, `<none>` for an ExternalName one.
+fn service_cluster_ip(svc: &Service) -> String {
+    match svc.spec.cluster_ip {
+        ClusterIp::Unset => "<none>".to_string(),
+        ClusterIp::Headless => "None".to_string(),
+        ClusterIp::Address(a) => a.to_string(),
     }
-    match last {
-        Some(t) if count > 0 => format!("{count} ({} ago)", age(t, now)),
-        _ => count.to_string(),
+}
+
+/// The EXTERNAL-IP column (kubectl's `getServiceExternalIP`): `spec.externalIPs`, or
+/// `<pending>` for a LoadBalancer (kubesim provisions none), the external name for an
+/// ExternalName Service, `<none>` otherwise.
+fn service_external_ip(svc: &Service) -> String {
+    let external = svc.spec.external_ips.join(",");
+    match svc.spec.type_ {
+        ServiceType::ExternalName => svc.spec.external_name.clone(),
+        ServiceType::LoadBalancer if external.is_empty() => "<pending>".to_string(),
+        _ if external.is_empty() => "<none>".to_string(),
+        _ => external,
+    }
+}
+
+fn restarts(summary: &PodSummary, now: SimTime) -> String {
+    match summary.last_restart {
+        Some(t) if summary.restarts > 0 => format!("{} ({} ago)", summary.restarts, age(t, now)),
+        _ => summary.restarts.to_string(),
     }
 }
 
@@ -188,23 +276,13 @@ pub fn get_table(
     let headers: Vec<&str> = match kind {
         Kind::Pod => {
             for p in store.list::<Pod>().filter(|p| in_ns(&p.meta.namespace)) {
-                let total = p
-                    .status
-                    .container_statuses
-                    .len()
-                    .max(p.spec.containers.len());
-                let ready = p
-                    .status
-                    .container_statuses
-                    .iter()
-                    .filter(|c| c.ready)
-                    .count();
+                let summary = pod_summary(p);
                 rows.push(vec![
                     p.meta.namespace.clone(),
                     p.meta.name.clone(),
-                    format!("{ready}/{total}"),
-                    pod_status(p),
-                    restarts(p, now),
+                    format!("{}/{}", summary.ready, summary.total),
+                    summary.status.clone(),
+                    restarts(&summary, now),
                     age(p.meta.creation_timestamp, now),
                 ]);
             }
@@ -271,6 +349,51 @@ pub fn get_table(
             }
             vec!["NAMESPACE", "NAME", "DESIRED", "CURRENT", "READY", "AGE"]
         }
+        Kind::Service => {
+            for svc in store.list::<Service>().filter(|s| in_ns(&s.meta.namespace)) {
+                rows.push(vec![
+                    svc.meta.namespace.clone(),
+                    svc.meta.name.clone(),
+                    svc.spec.type_.as_str().to_string(),
+                    service_cluster_ip(svc),
+                    service_external_ip(svc),
+                    svc.spec.ports_summary(),
+                    age(svc.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE",
+            ]
+        }
+        Kind::EndpointSlice => {
+            for slice in store
+                .list::<EndpointSlice>()
+                .filter(|s| in_ns(&s.meta.namespace))
+            {
+                rows.push(vec![
+                    slice.meta.namespace.clone(),
+                    slice.meta.name.clone(),
+                    slice.address_type.as_str().to_string(),
+                    slice.ports_summary(),
+                    slice.endpoints_summary(),
+                    age(slice.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "ADDRESSTYPE",
+                "PORTS",
+                "ENDPOINTS",
+                "AGE",
+            ]
+        }
     };
     if rows.is_empty() {
         match namespace.filter(|_| kind.namespaced()) {
@@ -322,6 +445,7 @@ mod tests {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                active_deadline_seconds: None,
             },
             status: PodStatus {
                 phase: PodPhase::Pending,
@@ -421,5 +545,183 @@ mod tests {
         for (secs, text) in cases {
             assert_eq!(human_duration(secs), text, "{secs}s");
         }
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use sim_core::objects::{
+        AddressType, Endpoint, EndpointConditions, EndpointPort, ObjectMeta, Protocol, ServicePort,
+        ServiceSpec, SessionAffinity, TargetPort,
+    };
+    use sim_core::rng::{RngStreams, Stream};
+    use sim_core::time::SimDuration;
+
+    fn service(
+        name: &str,
+        type_: ServiceType,
+        cluster_ip: ClusterIp,
+        ports: &[(u16, Option<u16>, Protocol)],
+    ) -> Service {
+        Service {
+            meta: ObjectMeta {
+                name: name.to_string(),
+                namespace: "default".to_string(),
+                ..ObjectMeta::default()
+            },
+            spec: ServiceSpec {
+                type_,
+                selector: BTreeMap::new(),
+                ports: ports
+                    .iter()
+                    .map(|(port, node_port, protocol)| ServicePort {
+                        name: format!("p{port}"),
+                        protocol: *protocol,
+                        port: *port,
+                        target_port: TargetPort::Number(*port),
+                        node_port: *node_port,
+                        app_protocol: None,
+                    })
+                    .collect(),
+                cluster_ip,
+                external_ips: Vec::new(),
+                external_name: String::new(),
+                publish_not_ready_addresses: false,
+                session_affinity: SessionAffinity::None,
+                external_traffic_policy: None,
+                internal_traffic_policy: None,
+                allocate_load_balancer_node_ports: None,
+            },
+        }
+    }
+
+    fn table(store: &Store, kind: Kind, now: SimTime) -> String {
+        let mut out = String::new();
+        let options = GetOptions {
+            namespace: Some("default"),
+            prefix_kind: false,
+        };
+        get_table(store, kind, options, now, &mut out);
+        out
+    }
+
+    /// kubectl's printService: `80/TCP`, `80:30080/TCP`, `None` for headless, `<pending>` for
+    /// a LoadBalancer without one, the external name for an ExternalName Service.
+    #[test]
+    fn get_services_like_kubectl() {
+        let mut store = Store::new(RngStreams::new(1).stream(Stream::ObjectNames));
+        let tcp = Protocol::Tcp;
+        let services = [
+            service(
+                "web",
+                ServiceType::ClusterIP,
+                ClusterIp::Unset,
+                &[(80, None, tcp)],
+            ),
+            service(
+                "api",
+                ServiceType::NodePort,
+                ClusterIp::Unset,
+                &[(80, Some(30080), tcp), (53, None, Protocol::Udp)],
+            ),
+            service("db", ServiceType::ClusterIP, ClusterIp::Headless, &[]),
+            service(
+                "lb",
+                ServiceType::LoadBalancer,
+                ClusterIp::Unset,
+                &[(443, None, tcp)],
+            ),
+        ];
+        for s in services {
+            store.create(s).expect("create");
+        }
+        let mut alias = service("alias", ServiceType::ExternalName, ClusterIp::Unset, &[]);
+        alias.spec.external_name = "db.example.com".to_string();
+        store.create(alias).expect("create");
+        let now = SimTime::ZERO + SimDuration::from_secs(150);
+        assert_eq!(
+            table(&store, Kind::Service, now),
+            "\
+NAME    TYPE           CLUSTER-IP   EXTERNAL-IP      PORT(S)                     AGE
+alias   ExternalName   <none>       db.example.com   <none>                      2m30s
+api     NodePort       10.96.0.11   <none>           80:30080/TCP,53:30000/UDP   2m30s
+db      ClusterIP      None         <none>           <none>                      2m30s
+lb      LoadBalancer   10.96.0.12   <pending>        443:30001/TCP               2m30s
+web     ClusterIP      10.96.0.10   <none>           80/TCP                      2m30s
+"
+        );
+        let mut all = String::new();
+        let options = GetOptions {
+            namespace: None,
+            prefix_kind: true,
+        };
+        get_table(&store, Kind::Service, options, now, &mut all);
+        assert!(all.starts_with("NAMESPACE   NAME            TYPE"), "{all}");
+        assert!(
+            all.contains("default     service/web     ClusterIP"),
+            "{all}"
+        );
+    }
+
+    /// kubectl's printEndpointSlice: three addresses then `+ N more...`, `<unset>` for an
+    /// empty list.
+    #[test]
+    fn get_endpointslices_like_kubectl() {
+        let mut store = Store::new(RngStreams::new(1).stream(Stream::ObjectNames));
+        let endpoint = |i: u8| Endpoint {
+            addresses: vec![format!("10.244.0.{i}")],
+            conditions: EndpointConditions {
+                ready: true,
+                serving: true,
+                terminating: false,
+            },
+            node_name: None,
+            zone: None,
+            target_ref: None,
+        };
+        let slice = |name: &str, endpoints: Vec<Endpoint>, ports: &[u16]| EndpointSlice {
+            meta: ObjectMeta {
+                name: name.to_string(),
+                namespace: "default".to_string(),
+                ..ObjectMeta::default()
+            },
+            address_type: AddressType::IPv4,
+            endpoints,
+            ports: ports
+                .iter()
+                .map(|port| EndpointPort {
+                    name: String::new(),
+                    protocol: Protocol::Tcp,
+                    port: *port,
+                    app_protocol: None,
+                })
+                .collect(),
+        };
+        store
+            .create(slice(
+                "web-x7k2p",
+                (1..=5).map(endpoint).collect(),
+                &[8080, 9090],
+            ))
+            .expect("create");
+        store
+            .create(slice("api-2bq9z", Vec::new(), &[]))
+            .expect("create");
+        store
+            .create(slice("db-mm4ct", vec![endpoint(9)], &[5432]))
+            .expect("create");
+        let now = SimTime::ZERO + SimDuration::from_secs(30);
+        assert_eq!(
+            table(&store, Kind::EndpointSlice, now),
+            "\
+NAME        ADDRESSTYPE   PORTS       ENDPOINTS                                      AGE
+api-2bq9z   IPv4          <unset>     <unset>                                        30s
+db-mm4ct    IPv4          5432        10.244.0.9                                     30s
+web-x7k2p   IPv4          8080,9090   10.244.0.1,10.244.0.2,10.244.0.3 + 2 more...   30s
+"
+        );
     }
 }

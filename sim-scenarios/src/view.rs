@@ -22,6 +22,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 use sim_core::objects::{
+    ClusterIp, EndpointSlice, Service, ServiceType, SessionAffinity, TargetPort,
+};
+use sim_core::objects::{
     ConditionStatus, Container, ContainerState, ContainerStatus, Deployment, DeploymentStrategy,
     IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate, Probe,
     ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
@@ -418,6 +421,12 @@ pub fn pod_to_json(pod: &Pod) -> Value {
         .collect();
     put(&mut status, "containerStatuses", containers);
     put(&mut status, "startTime", s.start_time.map(rfc3339));
+    put(&mut status, "podIP", s.pod_ip.as_deref());
+    put(
+        &mut status,
+        "podIPs",
+        s.pod_ip.as_ref().map(|ip| json!([{ "ip": ip }])),
+    );
     put(&mut status, "qosClass", qos_class(&pod.spec));
     put(&mut status, "reason", s.reason.as_str());
     put(&mut status, "message", s.message.as_str());
@@ -628,7 +637,167 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::Pod => store.get::<Pod>(key).map(pod_to_json),
         Kind::ReplicaSet => store.get::<ReplicaSet>(key).map(replicaset_to_json),
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
+        Kind::Service => store.get::<Service>(key).map(service_to_json),
+        Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(endpointslice_to_json),
     }
+}
+
+/// A Service as the API returns it: `clusterIP`/`clusterIPs`, the IPv4 single-stack family
+/// fields the API server fills in, and an empty `status.loadBalancer` (no load balancer is
+/// ever provisioned).
+pub fn service_to_json(service: &Service) -> Value {
+    let s = &service.spec;
+    let mut spec = Map::new();
+    put(&mut spec, "type", s.type_.as_str());
+    put(&mut spec, "selector", string_map(&s.selector));
+    let ports: Vec<Value> = s
+        .ports
+        .iter()
+        .map(|p| {
+            let mut m = Map::new();
+            put(&mut m, "name", p.name.as_str());
+            put(&mut m, "protocol", p.protocol.as_str());
+            put(&mut m, "appProtocol", p.app_protocol.as_deref());
+            put(&mut m, "port", p.port);
+            let target = match &p.target_port {
+                TargetPort::Number(n) => Value::from(*n),
+                TargetPort::Name(name) => Value::from(name.as_str()),
+            };
+            put(&mut m, "targetPort", target);
+            put(&mut m, "nodePort", p.node_port);
+            Value::Object(m)
+        })
+        .collect();
+    put(&mut spec, "ports", ports);
+    let cluster_ip = match s.cluster_ip {
+        ClusterIp::Unset => None,
+        ClusterIp::Headless => Some("None".to_string()),
+        ClusterIp::Address(a) => Some(a.to_string()),
+    };
+    put(
+        &mut spec,
+        "clusterIPs",
+        cluster_ip.as_ref().map(|ip| json!([ip])),
+    );
+    put(&mut spec, "clusterIP", cluster_ip);
+    if s.type_ != ServiceType::ExternalName {
+        put(&mut spec, "ipFamilies", json!(["IPv4"]));
+        put(&mut spec, "ipFamilyPolicy", "SingleStack");
+    }
+    put(&mut spec, "externalIPs", s.external_ips.clone());
+    put(&mut spec, "externalName", s.external_name.as_str());
+    put(
+        &mut spec,
+        "publishNotReadyAddresses",
+        s.publish_not_ready_addresses,
+    );
+    match s.session_affinity {
+        SessionAffinity::None => put(&mut spec, "sessionAffinity", "None"),
+        SessionAffinity::ClientIp { timeout_seconds } => {
+            put(&mut spec, "sessionAffinity", "ClientIP");
+            put(
+                &mut spec,
+                "sessionAffinityConfig",
+                json!({ "clientIP": { "timeoutSeconds": timeout_seconds } }),
+            );
+        }
+    }
+    put(
+        &mut spec,
+        "externalTrafficPolicy",
+        s.external_traffic_policy.map(|p| p.as_str()),
+    );
+    put(
+        &mut spec,
+        "internalTrafficPolicy",
+        s.internal_traffic_policy.map(|p| p.as_str()),
+    );
+    put(
+        &mut spec,
+        "allocateLoadBalancerNodePorts",
+        s.allocate_load_balancer_node_ports,
+    );
+    json!({
+        "apiVersion": Kind::Service.api_version(),
+        "kind": Kind::Service.name(),
+        "metadata": metadata_to_json(&service.meta, Kind::Service),
+        "spec": spec,
+        "status": { "loadBalancer": {} },
+    })
+}
+
+/// An EndpointSlice as the API returns it. Every condition is printed, `false` included,
+/// and an unnamed port keeps its empty `name`, as the controller writes them.
+pub fn endpointslice_to_json(slice: &EndpointSlice) -> Value {
+    let endpoints: Vec<Value> = slice
+        .endpoints
+        .iter()
+        .map(|e| {
+            let mut m = Map::new();
+            m.insert("addresses".to_string(), json!(e.addresses));
+            m.insert(
+                "conditions".to_string(),
+                json!({
+                    "ready": e.conditions.ready,
+                    "serving": e.conditions.serving,
+                    "terminating": e.conditions.terminating,
+                }),
+            );
+            put(&mut m, "nodeName", e.node_name.as_deref());
+            put(&mut m, "zone", e.zone.as_deref());
+            put(
+                &mut m,
+                "targetRef",
+                e.target_ref.as_ref().map(|r| {
+                    json!({
+                        "kind": Kind::Pod.name(),
+                        "namespace": r.namespace,
+                        "name": r.name,
+                        "uid": r.uid.to_string(),
+                    })
+                }),
+            );
+            Value::Object(m)
+        })
+        .collect();
+    let ports: Vec<Value> = slice
+        .ports
+        .iter()
+        .map(|p| {
+            let mut m = Map::new();
+            m.insert("name".to_string(), Value::from(p.name.as_str()));
+            put(&mut m, "protocol", p.protocol.as_str());
+            put(&mut m, "port", p.port);
+            put(&mut m, "appProtocol", p.app_protocol.as_deref());
+            Value::Object(m)
+        })
+        .collect();
+    let mut object = Map::new();
+    object.insert(
+        "apiVersion".to_string(),
+        Value::from(Kind::EndpointSlice.api_version()),
+    );
+    object.insert("kind".to_string(), Value::from(Kind::EndpointSlice.name()));
+    object.insert(
+        "metadata".to_string(),
+        metadata_to_json(&slice.meta, Kind::EndpointSlice),
+    );
+    object.insert(
+        "addressType".to_string(),
+        Value::from(slice.address_type.as_str()),
+    );
+    // Unlike most lists, `endpoints` and `ports` are not `omitempty`: the API server prints
+    // the empty lists of a placeholder slice as null.
+    let list = |items: Vec<Value>| {
+        if items.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(items)
+        }
+    };
+    object.insert("endpoints".to_string(), list(endpoints));
+    object.insert("ports".to_string(), list(ports));
+    Value::Object(object)
 }
 
 /// A field path that cannot be parsed.
@@ -830,6 +999,7 @@ mod tests {
             liveness_probe: None,
             startup_probe: None,
             restart_policy: None,
+            pre_stop: None,
         }
     }
 
@@ -844,6 +1014,7 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
             priority: 0,
+            active_deadline_seconds: None,
         }
     }
 
@@ -939,6 +1110,7 @@ mod tests {
                 start_time: Some(SimTime(2_000)),
                 reason: String::new(),
                 message: String::new(),
+                pod_ip: None,
             },
         }
     }
@@ -1476,5 +1648,162 @@ mod tests {
             value_to_text(&json!({ "b": 1, "a": "x" })),
             r#"{"a":"x","b":1}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod service_view_tests {
+    use super::*;
+    use sim_core::objects::{
+        AddressType, Endpoint, EndpointConditions, EndpointPort, EndpointTargetRef, Ipv4Address,
+        OwnerReference, Protocol, ServicePort, ServiceSpec, TrafficPolicy, Uid,
+    };
+
+    fn text(v: &Value, path: &str) -> Option<String> {
+        field_value(v, path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(value_to_text)
+    }
+
+    #[test]
+    fn service_renders_in_the_api_shape() {
+        let service = Service {
+            meta: ObjectMeta {
+                name: "web".to_string(),
+                namespace: "default".to_string(),
+                ..ObjectMeta::default()
+            },
+            spec: ServiceSpec {
+                type_: ServiceType::NodePort,
+                selector: BTreeMap::from([("app".to_string(), "web".to_string())]),
+                ports: vec![ServicePort {
+                    name: "http".to_string(),
+                    protocol: Protocol::Tcp,
+                    port: 80,
+                    target_port: TargetPort::Name("http".to_string()),
+                    node_port: Some(30080),
+                    app_protocol: None,
+                }],
+                cluster_ip: ClusterIp::Address(Ipv4Address::new(10, 96, 0, 10)),
+                external_ips: Vec::new(),
+                external_name: String::new(),
+                publish_not_ready_addresses: false,
+                session_affinity: SessionAffinity::ClientIp {
+                    timeout_seconds: 10_800,
+                },
+                external_traffic_policy: Some(TrafficPolicy::Cluster),
+                internal_traffic_policy: Some(TrafficPolicy::Cluster),
+                allocate_load_balancer_node_ports: None,
+            },
+        };
+        let v = service_to_json(&service);
+        assert_eq!(text(&v, "apiVersion").as_deref(), Some("v1"));
+        assert_eq!(text(&v, "spec.type").as_deref(), Some("NodePort"));
+        assert_eq!(text(&v, "spec.clusterIP").as_deref(), Some("10.96.0.10"));
+        assert_eq!(
+            text(&v, "spec.clusterIPs[0]").as_deref(),
+            Some("10.96.0.10")
+        );
+        assert_eq!(
+            text(&v, "spec.ports[http].nodePort").as_deref(),
+            Some("30080")
+        );
+        assert_eq!(
+            text(&v, "spec.ports[0].targetPort").as_deref(),
+            Some("http")
+        );
+        assert_eq!(text(&v, "spec.selector.app").as_deref(), Some("web"));
+        assert_eq!(
+            text(&v, "spec.sessionAffinityConfig.clientIP.timeoutSeconds").as_deref(),
+            Some("10800")
+        );
+        assert_eq!(
+            text(&v, "spec.ipFamilyPolicy").as_deref(),
+            Some("SingleStack")
+        );
+        assert_eq!(
+            text(&v, "status").as_deref(),
+            Some(r#"{"loadBalancer":{}}"#)
+        );
+    }
+
+    #[test]
+    fn endpointslice_renders_conditions_and_owner() {
+        let slice = EndpointSlice {
+            meta: ObjectMeta {
+                name: "web-x7k2p".to_string(),
+                namespace: "default".to_string(),
+                labels: BTreeMap::from([(
+                    "kubernetes.io/service-name".to_string(),
+                    "web".to_string(),
+                )]),
+                owner_references: vec![OwnerReference {
+                    kind: Kind::Service,
+                    name: "web".to_string(),
+                    uid: Uid(4),
+                    controller: true,
+                    block_owner_deletion: true,
+                }],
+                ..ObjectMeta::default()
+            },
+            address_type: AddressType::IPv4,
+            endpoints: vec![Endpoint {
+                addresses: vec!["10.244.0.5".to_string()],
+                conditions: EndpointConditions {
+                    ready: false,
+                    serving: true,
+                    terminating: true,
+                },
+                node_name: Some("node-1".to_string()),
+                zone: Some("zone-a".to_string()),
+                target_ref: Some(EndpointTargetRef {
+                    namespace: "default".to_string(),
+                    name: "web-1".to_string(),
+                    uid: Uid(9),
+                }),
+            }],
+            ports: vec![EndpointPort {
+                name: String::new(),
+                protocol: Protocol::Tcp,
+                port: 8080,
+                app_protocol: None,
+            }],
+        };
+        let v = endpointslice_to_json(&slice);
+        assert_eq!(
+            text(&v, "apiVersion").as_deref(),
+            Some("discovery.k8s.io/v1")
+        );
+        assert_eq!(text(&v, "addressType").as_deref(), Some("IPv4"));
+        assert_eq!(
+            text(&v, "endpoints[0].conditions.ready").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            text(&v, "endpoints[0].conditions.serving").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            text(&v, "endpoints[0].conditions.terminating").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            text(&v, "endpoints[0].targetRef.name").as_deref(),
+            Some("web-1")
+        );
+        assert_eq!(text(&v, "endpoints[0].zone").as_deref(), Some("zone-a"));
+        assert_eq!(text(&v, "ports[0].name").as_deref(), Some(""));
+        assert_eq!(text(&v, "ports[0].port").as_deref(), Some("8080"));
+        assert_eq!(
+            text(&v, "metadata.ownerReferences[0].kind").as_deref(),
+            Some("Service")
+        );
+        let placeholder = EndpointSlice {
+            endpoints: Vec::new(),
+            ports: Vec::new(),
+            ..slice
+        };
+        let v = endpointslice_to_json(&placeholder);
+        assert_eq!(text(&v, "endpoints").as_deref(), Some("<none>"));
     }
 }

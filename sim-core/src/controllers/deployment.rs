@@ -616,6 +616,7 @@ mod tests {
                 restart_policy: crate::objects::RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                active_deadline_seconds: None,
             },
         };
         let h = pod_template_hash(&t);

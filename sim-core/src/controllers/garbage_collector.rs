@@ -1,8 +1,9 @@
 //! The garbage collector, background propagation only (the `kubectl delete` default):
 //! once every owner of an object is gone, the object is deleted (pods gracefully).
-//! Foreground and orphan propagation come with the controllers issue.
+//! Foreground and orphan propagation come with the controllers issue. EndpointSlices go with
+//! their Service this way (k8s-semantics §12.1).
 
-use crate::objects::{Kind, ObjectMeta, ObjectRef, Pod, ReplicaSet};
+use crate::objects::{EndpointSlice, Kind, ObjectMeta, ObjectRef, Pod, ReplicaSet, Service};
 use crate::store::{Change, ChangeType, DeleteOptions, Store};
 
 use super::{Action, Context, Controller, ReconcileError};
@@ -30,6 +31,8 @@ fn owners_gone(store: &Store, meta: &ObjectMeta) -> bool {
                 Kind::Node => store
                     .get::<crate::objects::Node>(&crate::objects::ObjectKey::cluster(&r.name))
                     .map(|o| o.meta.uid),
+                Kind::Service => store.get::<Service>(&key).map(|o| o.meta.uid),
+                Kind::EndpointSlice => store.get::<EndpointSlice>(&key).map(|o| o.meta.uid),
             };
             live_uid != Some(r.uid)
         })
@@ -58,7 +61,13 @@ impl Controller for GarbageCollector {
                     .filter(|p| owned_by(&p.meta, change))
                     .map(|p| ObjectRef::new(Kind::Pod, p.meta.key())),
             ),
-            Kind::Node | Kind::Pod => {}
+            Kind::Service => wake.extend(
+                store
+                    .list_namespace::<EndpointSlice>(ns)
+                    .filter(|s| owned_by(&s.meta, change))
+                    .map(|s| ObjectRef::new(Kind::EndpointSlice, s.meta.key())),
+            ),
+            Kind::Node | Kind::Pod | Kind::EndpointSlice => {}
         }
     }
 
@@ -82,7 +91,14 @@ impl Controller for GarbageCollector {
                     }
                 }
             }
-            Kind::Deployment | Kind::Node => {}
+            Kind::EndpointSlice => {
+                if let Some(slice) = ctx.store.get::<EndpointSlice>(&key.key) {
+                    if owners_gone(ctx.store, &slice.meta) {
+                        ctx.store.delete::<EndpointSlice>(&key.key)?;
+                    }
+                }
+            }
+            Kind::Deployment | Kind::Node | Kind::Service => {}
         }
         Ok(Action::AwaitChange)
     }

@@ -12,12 +12,14 @@ use crate::store::{ApiError, Change, Store};
 use crate::time::{SimDuration, SimTime};
 
 pub mod deployment;
+pub mod endpointslice;
 pub mod garbage_collector;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
 
 pub use deployment::DeploymentController;
+pub use endpointslice::EndpointSliceController;
 pub use garbage_collector::GarbageCollector;
 pub use node_lifecycle::NodeLifecycleController;
 pub use pod_gc::PodGarbageCollector;

@@ -341,6 +341,7 @@ mod tests {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                active_deadline_seconds: None,
             },
             status,
         }

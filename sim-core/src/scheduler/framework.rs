@@ -249,6 +249,7 @@ pub trait FilterPlugin {
 /// #             restart_policy: RestartPolicy::Always,
 /// #             termination_grace_period_seconds: 30,
 /// #             priority: 0,
+/// #             active_deadline_seconds: None,
 /// #         },
 /// #         status: PodStatus::default(),
 /// #     }
@@ -313,6 +314,7 @@ mod tests {
             liveness_probe: None,
             startup_probe: None,
             restart_policy: None,
+            pre_stop: None,
         }
     }
 
@@ -327,6 +329,7 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
             priority: 0,
+            active_deadline_seconds: None,
         }
     }
 

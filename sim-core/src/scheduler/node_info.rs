@@ -331,10 +331,12 @@ pub(crate) mod tests {
                     liveness_probe: None,
                     startup_probe: None,
                     restart_policy: None,
+                    pre_stop: None,
                 }],
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                active_deadline_seconds: None,
             },
             status: PodStatus::default(),
         }
