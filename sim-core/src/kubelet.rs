@@ -586,6 +586,12 @@ impl Kubelets {
         }
     }
 
+    fn container_mut(&mut self, pod: Uid, container: usize) -> Option<&mut ContainerRuntime> {
+        self.pods
+            .get_mut(&pod)
+            .and_then(|rt| rt.containers.get_mut(container))
+    }
+
     /// Number of pods the kubelets are running.
     pub fn pod_count(&self) -> usize {
         self.pods.len()
@@ -940,11 +946,7 @@ impl Kubelets {
             };
             self.write_status_now(pod, store)?;
             // The pod worker re-syncs at once and finds the pull in back-off.
-            if let Some(c) = self
-                .pods
-                .get_mut(&pod)
-                .and_then(|rt| rt.containers.get_mut(container))
-            {
+            if let Some(c) = self.container_mut(pod, container) {
                 c.phase = Phase::PullBackOff {
                     first_failure: false,
                 };
@@ -1392,6 +1394,7 @@ impl Kubelets {
         published: Option<bool>,
     ) {
         let seed = self.config.seed;
+        // Field by field, so the agenda stays borrowable beside the container.
         let Some(c) = self
             .pods
             .get_mut(&pod)
@@ -1430,11 +1433,7 @@ impl Kubelets {
     /// Starts the liveness and readiness workers of a container that just became started
     /// at `started` (k8s-semantics §1.5, §1.7, §1.8).
     fn start_workers(&mut self, pod: Uid, container: usize, started: SimTime, after_startup: bool) {
-        let Some(c) = self
-            .pods
-            .get_mut(&pod)
-            .and_then(|rt| rt.containers.get_mut(container))
-        else {
+        let Some(c) = self.container_mut(pod, container) else {
             return;
         };
         let Phase::Running { started_at } = c.phase else {
@@ -1476,6 +1475,7 @@ impl Kubelets {
 
     /// Removes a container's probe workers (it stopped, or it is being stopped).
     fn drop_workers(&mut self, pod: Uid, container: usize, kinds: &[ProbeKind]) {
+        // Field by field, so the agenda stays borrowable beside the container.
         let Some(c) = self
             .pods
             .get_mut(&pod)
@@ -1507,11 +1507,7 @@ impl Kubelets {
         grace: SimDuration,
         timers: &mut Vec<Timer>,
     ) {
-        let Some(c) = self
-            .pods
-            .get_mut(&pod)
-            .and_then(|rt| rt.containers.get_mut(container))
-        else {
+        let Some(c) = self.container_mut(pod, container) else {
             return;
         };
         if !c.is_running() {
