@@ -114,6 +114,30 @@ pub enum ScenarioAction {
         /// Cordoned or not.
         unschedulable: bool,
     },
+    /// `kubectl rollout pause` (true) / `resume` (false) of a Deployment.
+    SetPaused {
+        /// The Deployment.
+        target: ObjectRef,
+        /// `spec.paused`.
+        paused: bool,
+    },
+    /// `kubectl rollout undo`: copies the pod template of an earlier revision's ReplicaSet
+    /// back into the Deployment (k8s-semantics §4.6).
+    RolloutUndo {
+        /// The Deployment.
+        target: ObjectRef,
+        /// `--to-revision`; `None` (or 0, as kubectl) is the previous revision.
+        to_revision: Option<u64>,
+    },
+    /// `kubectl set image`: a new image for one container of a Deployment's pod template.
+    SetImage {
+        /// The Deployment.
+        target: ObjectRef,
+        /// Container name.
+        container: String,
+        /// New image.
+        image: String,
+    },
 }
 
 impl ScenarioAction {
@@ -128,6 +152,10 @@ impl ScenarioAction {
                 ..
             } => "Cordon",
             ScenarioAction::SetUnschedulable { .. } => "Uncordon",
+            ScenarioAction::SetPaused { paused: true, .. } => "Pause",
+            ScenarioAction::SetPaused { .. } => "Resume",
+            ScenarioAction::RolloutUndo { .. } => "RolloutUndo",
+            ScenarioAction::SetImage { .. } => "SetImage",
         }
     }
 }
@@ -581,9 +609,11 @@ impl Simulation {
         let target = match &action {
             ScenarioAction::DeletePods { .. } => return self.delete_pods(action, at),
             ScenarioAction::Apply(o) => o.object_ref(),
-            ScenarioAction::Delete { target, .. } | ScenarioAction::Scale { target, .. } => {
-                target.clone()
-            }
+            ScenarioAction::Delete { target, .. }
+            | ScenarioAction::Scale { target, .. }
+            | ScenarioAction::SetPaused { target, .. }
+            | ScenarioAction::RolloutUndo { target, .. }
+            | ScenarioAction::SetImage { target, .. } => target.clone(),
             ScenarioAction::SetUnschedulable { node, .. } => {
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone()))
             }
@@ -648,6 +678,67 @@ impl Simulation {
                     n.unschedulable = unschedulable
                 })
                 .map_err(fail),
+            ScenarioAction::SetPaused { target, paused } => self
+                .store
+                .modify::<Deployment, _>(&target.key, true, |d| d.paused = paused)
+                .map_err(fail),
+            ScenarioAction::RolloutUndo {
+                target,
+                to_revision,
+            } => {
+                let template = crate::controllers::deployment::rollback_template(
+                    &self.store,
+                    &target.key,
+                    to_revision.filter(|&r| r > 0),
+                )
+                .map_err(fail)?;
+                // kubectl skips the update when the template already matches.
+                match template {
+                    Some(template) => self
+                        .store
+                        .modify::<Deployment, _>(&target.key, true, |d| d.template = template)
+                        .map_err(fail),
+                    None => Ok(()),
+                }
+            }
+            ScenarioAction::SetImage {
+                target,
+                container,
+                image,
+            } => {
+                let invalid = |message: String| ApiError::Invalid {
+                    kind: Kind::Deployment,
+                    key: target.key.to_string(),
+                    message,
+                };
+                let found = self
+                    .store
+                    .get::<Deployment>(&target.key)
+                    .ok_or_else(|| ApiError::NotFound {
+                        kind: Kind::Deployment,
+                        key: target.key.to_string(),
+                    })
+                    .map_err(fail)?
+                    .template
+                    .spec
+                    .containers
+                    .iter()
+                    .any(|c| c.name == container);
+                if !found {
+                    return Err(fail(invalid(format!(
+                        "unable to find container named {container:?}"
+                    ))));
+                }
+                self.store
+                    .modify::<Deployment, _>(&target.key, true, |d| {
+                        for c in &mut d.template.spec.containers {
+                            if c.name == container {
+                                c.image = image.clone();
+                            }
+                        }
+                    })
+                    .map_err(fail)
+            }
         }
     }
 
@@ -808,6 +899,23 @@ fn describe_action(action: &ScenarioAction) -> String {
             unschedulable: true,
         } => format!("kubectl cordon {node}"),
         ScenarioAction::SetUnschedulable { node, .. } => format!("kubectl uncordon {node}"),
+        ScenarioAction::SetPaused {
+            target,
+            paused: true,
+        } => format!("kubectl rollout pause {target}"),
+        ScenarioAction::SetPaused { target, .. } => format!("kubectl rollout resume {target}"),
+        ScenarioAction::RolloutUndo {
+            target,
+            to_revision,
+        } => match to_revision.filter(|&r| r > 0) {
+            Some(r) => format!("kubectl rollout undo {target} --to-revision={r}"),
+            None => format!("kubectl rollout undo {target}"),
+        },
+        ScenarioAction::SetImage {
+            target,
+            container,
+            image,
+        } => format!("kubectl set image {target} {container}={image}"),
     }
 }
 

@@ -239,6 +239,18 @@ pub struct EventSpec {
     /// Delete a node object.
     #[serde(default)]
     pub remove_node: Option<String>,
+    /// `kubectl rollout pause deployment/web`.
+    #[serde(default)]
+    pub pause: Option<String>,
+    /// `kubectl rollout resume deployment/web`.
+    #[serde(default)]
+    pub resume: Option<String>,
+    /// `kubectl rollout undo`.
+    #[serde(default)]
+    pub rollout_undo: Option<RolloutUndoSpec>,
+    /// `kubectl set image`.
+    #[serde(default)]
+    pub set_image: Option<SetImageSpec>,
     /// Not modelled yet (node failure timing belongs to a later release).
     #[serde(default)]
     pub fail_node: Option<serde_yaml::Value>,
@@ -291,6 +303,35 @@ pub struct ScaleSpec {
     pub namespace: Option<String>,
     /// New replica count.
     pub replicas: u64,
+}
+
+/// `rolloutUndo:` of an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutUndoSpec {
+    /// `deployment/web`.
+    pub object: String,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `--to-revision` (default: the previous revision).
+    #[serde(default)]
+    pub to_revision: Option<u64>,
+}
+
+/// `setImage:` of an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetImageSpec {
+    /// `deployment/web`.
+    pub object: String,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The container to change.
+    pub container: String,
+    /// Its new image.
+    pub image: String,
 }
 
 /// `addNode:` of an event.

@@ -689,6 +689,29 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     })
 }
 
+/// `kind/name` of an event that only makes sense for a Deployment (the `kubectl rollout`
+/// and `kubectl set image` actions); anything else is reported at `path`.
+fn deployment_ref(
+    loader: &mut Loader<'_>,
+    path: &str,
+    text: &str,
+    namespace: Option<&str>,
+) -> Option<ObjectRef> {
+    let target = loader.object_ref(path, text, namespace)?;
+    if target.kind != Kind::Deployment {
+        loader.err(
+            path,
+            format!(
+                "only deployments have rollouts; found {} {:?}",
+                target.kind.name(),
+                target.key.name
+            ),
+        );
+        return None;
+    }
+    Some(target)
+}
+
 fn event_actions(
     loader: &mut Loader<'_>,
     path: &str,
@@ -723,6 +746,10 @@ fn event_actions(
         e.uncordon.is_some(),
         e.add_node.is_some(),
         e.remove_node.is_some(),
+        e.pause.is_some(),
+        e.resume.is_some(),
+        e.rollout_undo.is_some(),
+        e.set_image.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -731,7 +758,7 @@ fn event_actions(
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode); found {given}"
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage); found {given}"
             ),
         );
         return Vec::new();
@@ -818,6 +845,48 @@ fn event_actions(
         return vec![ScenarioAction::Scale {
             target,
             replicas: u32::try_from(s.replicas).unwrap_or(u32::MAX),
+        }];
+    }
+    if let Some(text) = e.pause.as_ref().or(e.resume.as_ref()) {
+        let field = if e.pause.is_some() { "pause" } else { "resume" };
+        let Some(target) = deployment_ref(loader, &format!("{path}.{field}"), text, None) else {
+            return Vec::new();
+        };
+        return vec![ScenarioAction::SetPaused {
+            target,
+            paused: e.pause.is_some(),
+        }];
+    }
+    if let Some(u) = &e.rollout_undo {
+        let upath = format!("{path}.rolloutUndo.object");
+        let Some(target) = deployment_ref(loader, &upath, &u.object, u.namespace.as_deref()) else {
+            return Vec::new();
+        };
+        return vec![ScenarioAction::RolloutUndo {
+            target,
+            to_revision: u.to_revision,
+        }];
+    }
+    if let Some(s) = &e.set_image {
+        let spath = format!("{path}.setImage");
+        let Some(target) = deployment_ref(
+            loader,
+            &format!("{spath}.object"),
+            &s.object,
+            s.namespace.as_deref(),
+        ) else {
+            return Vec::new();
+        };
+        for (field, value) in [("container", &s.container), ("image", &s.image)] {
+            if value.trim().is_empty() {
+                loader.err(&format!("{spath}.{field}"), format!("`{field}` is empty"));
+                return Vec::new();
+            }
+        }
+        return vec![ScenarioAction::SetImage {
+            target,
+            container: s.container.clone(),
+            image: s.image.clone(),
         }];
     }
     if let Some(node) = e.cordon.as_ref().or(e.uncordon.as_ref()) {
@@ -1140,6 +1209,13 @@ fn check_references(
             }
             ScenarioAction::Delete { target, .. } => (target.clone(), "delete.object"),
             ScenarioAction::Scale { target, .. } => (target.clone(), "scale.object"),
+            ScenarioAction::SetPaused {
+                target,
+                paused: true,
+            } => (target.clone(), "pause"),
+            ScenarioAction::SetPaused { target, .. } => (target.clone(), "resume"),
+            ScenarioAction::RolloutUndo { target, .. } => (target.clone(), "rolloutUndo.object"),
+            ScenarioAction::SetImage { target, .. } => (target.clone(), "setImage.object"),
             ScenarioAction::SetUnschedulable {
                 node,
                 unschedulable,

@@ -1,8 +1,9 @@
 //! The Deployment controller: owns ReplicaSets named `<deployment>-<pod-template-hash>`,
 //! scales them, rolls out template changes (RollingUpdate with maxSurge/maxUnavailable, or
 //! Recreate), keeps revisions, status and the Available/Progressing conditions
-//! (k8s-semantics §4.1–4.7). Proportional scaling during a rollout (§4.8) is not modelled:
-//! a scale in the middle of a rollout converges through the rolling steps instead.
+//! (k8s-semantics §4.1–4.7), and spreads a scale in the middle of a rollout across the active
+//! ReplicaSets in proportion to their sizes (§4.8, kube-controller-manager's `scale()` in
+//! pkg/controller/deployment/sync.go). A paused Deployment is scaled but not rolled out (§4.6).
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,13 @@ use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 /// Revision annotation on Deployments and ReplicaSets.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
+
+/// `spec.replicas` of the Deployment when the controller last scaled this ReplicaSet; a
+/// mismatch with the Deployment's current `replicas` marks a scaling event.
+pub const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
+/// `replicas + maxSurge` of the Deployment when the controller last scaled this ReplicaSet:
+/// the denominator of its share in proportional scaling.
+pub const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
 
 const SOURCE: &str = "deployment-controller";
 
@@ -105,13 +113,30 @@ impl Controller for DeploymentController {
             .iter()
             .position(|rs| without_hash(&rs.template) == wanted);
 
-        if d.paused {
+        // `syncDeployment`: a paused Deployment, or one whose replicas changed while a
+        // rollout has several active ReplicaSets, is only scaled (`sync`), not rolled out.
+        // A scaling event with a single active ReplicaSet goes through the rolling step,
+        // which scales that ReplicaSet to `replicas` exactly as `scale()` would.
+        // Recreate never has two active ReplicaSets for long and `scale()` does not spread
+        // its replicas, so it always takes the rollout path (which drains the old ones).
+        let active_sets = sets.iter().filter(|rs| rs.replicas > 0).count();
+        let rolling = matches!(d.strategy, DeploymentStrategy::RollingUpdate { .. });
+        if d.paused || (rolling && active_sets > 1 && is_scaling_event(&d, &sets)) {
+            let scaled = scale_only(ctx, &d, &mut sets, new_index)?;
+            if d.paused && !scaled {
+                if let Some(i) = new_index {
+                    cleanup_history(ctx, &d, &sets, i)?;
+                }
+            }
             return sync_status(ctx, &d, &sets, new_index, false);
         }
 
         let mut created_new = false;
         let new_index = match new_index {
-            Some(i) => i,
+            Some(i) => {
+                sync_new_revision(ctx, &d, &mut sets, i)?;
+                i
+            }
             None => {
                 let replicas = match d.strategy {
                     DeploymentStrategy::Recreate => {
@@ -149,6 +174,54 @@ impl Controller for DeploymentController {
     }
 }
 
+/// What `kubectl rollout undo` writes into the Deployment at `key`: the pod template of the
+/// ReplicaSet with revision `to_revision`, or with the second-highest revision when `None`
+/// (kubectl's `deploymentRevision`), without its `pod-template-hash` label. `Ok(None)` when
+/// the Deployment already has that template (kubectl skips the rollback). An unknown
+/// revision or an empty history is refused, as kubectl refuses it.
+pub fn rollback_template(
+    store: &Store,
+    key: &crate::objects::ObjectKey,
+    to_revision: Option<u64>,
+) -> Result<Option<PodTemplate>, crate::store::ApiError> {
+    let invalid = |message: String| crate::store::ApiError::Invalid {
+        kind: Kind::Deployment,
+        key: key.to_string(),
+        message,
+    };
+    let d = store
+        .get::<Deployment>(key)
+        .ok_or_else(|| crate::store::ApiError::NotFound {
+            kind: Kind::Deployment,
+            key: key.to_string(),
+        })?;
+    let mut by_revision: Vec<(u64, &PodTemplate)> = Vec::new();
+    let sets = owned_replicasets(store, &d.meta);
+    for rs in &sets {
+        by_revision.push((revision_of(&rs.meta), &rs.template));
+    }
+    // Highest revision first; equal revisions cannot happen for sets this controller made.
+    by_revision.sort_by_key(|(revision, _)| std::cmp::Reverse(*revision));
+    let chosen = match to_revision {
+        Some(wanted) => by_revision
+            .iter()
+            .find(|(revision, _)| *revision == wanted)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "unable to find specified revision {wanted} in history"
+                ))
+            })?,
+        None => by_revision.get(1).ok_or_else(|| {
+            invalid("no rollout history found: there is no previous revision".to_string())
+        })?,
+    };
+    let template = without_hash(chosen.1);
+    if template == without_hash(&d.template) {
+        return Ok(None);
+    }
+    Ok(Some(template))
+}
+
 fn owned_replicasets(store: &Store, owner: &ObjectMeta) -> Vec<ReplicaSet> {
     let mut sets: Vec<ReplicaSet> = store
         .list_namespace::<ReplicaSet>(&owner.namespace)
@@ -165,6 +238,44 @@ fn owned_replicasets(store: &Store, owner: &ObjectMeta) -> Vec<ReplicaSet> {
 fn old_pods_exist(store: &Store, sets: &[ReplicaSet]) -> bool {
     sets.iter()
         .any(|rs| owned_pods(store, &rs.meta).any(|p| !p.status.phase.is_terminal()))
+}
+
+/// `getNewReplicaSet` for an existing ReplicaSet: after a rollback (§4.6) the old
+/// ReplicaSet that matches the template again becomes the newest revision, max + 1 of the
+/// others, and the Deployment's revision follows it.
+fn sync_new_revision(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    new_index: usize,
+) -> Result<(), ReconcileError> {
+    let max_old = sets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != new_index)
+        .map(|(_, rs)| revision_of(&rs.meta))
+        .max()
+        .unwrap_or(0);
+    let current = revision_of(&sets[new_index].meta);
+    if current > max_old {
+        return Ok(());
+    }
+    let revision = (max_old + 1).to_string();
+    let key = sets[new_index].meta.key();
+    ctx.store.modify::<ReplicaSet, _>(&key, false, |rs| {
+        rs.meta
+            .annotations
+            .insert(REVISION.to_string(), revision.clone());
+    })?;
+    sets[new_index]
+        .meta
+        .annotations
+        .insert(REVISION.to_string(), revision.clone());
+    ctx.store
+        .modify::<Deployment, _>(&d.meta.key(), false, |dep| {
+            dep.meta.annotations.insert(REVISION.to_string(), revision);
+        })?;
+    Ok(())
 }
 
 fn fenceposts(d: &Deployment) -> (u32, u32) {
@@ -213,6 +324,7 @@ fn create_replicaset(
         + 1;
     let mut annotations = BTreeMap::new();
     annotations.insert(REVISION.to_string(), revision.to_string());
+    set_replicas_annotations(&mut annotations, d);
     let mut labels = d.template.labels.clone();
     labels.insert(POD_TEMPLATE_HASH.to_string(), hash.clone());
     let rs = ReplicaSet {
@@ -262,6 +374,34 @@ fn scaling_event(ctx: &mut Context<'_>, d_ref: &ObjectRef, rs_name: &str, from: 
     );
 }
 
+/// Records the Deployment's size on a ReplicaSet the controller scales (`SetReplicasAnnotations`).
+/// Returns whether an annotation changed.
+fn set_replicas_annotations(annotations: &mut BTreeMap<String, String>, d: &Deployment) -> bool {
+    let desired = d.replicas.to_string();
+    let max = d.replicas.saturating_add(max_surge(d)).to_string();
+    let mut changed = false;
+    for (key, value) in [(DESIRED_REPLICAS, desired), (MAX_REPLICAS, max)] {
+        if annotations.get(key) != Some(&value) {
+            annotations.insert(key.to_string(), value);
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn annotation_u32(meta: &ObjectMeta, key: &str) -> Option<u32> {
+    meta.annotations.get(key).and_then(|v| v.parse().ok())
+}
+
+/// `isScalingEvent`: some active ReplicaSet was last scaled for a different `replicas`.
+fn is_scaling_event(d: &Deployment, sets: &[ReplicaSet]) -> bool {
+    sets.iter()
+        .filter(|rs| rs.replicas > 0)
+        .filter_map(|rs| annotation_u32(&rs.meta, DESIRED_REPLICAS))
+        .any(|desired| desired != d.replicas)
+}
+
+/// Scales a ReplicaSet, writing the replicas annotations in the same update.
 fn scale(
     ctx: &mut Context<'_>,
     d: &Deployment,
@@ -269,14 +409,38 @@ fn scale(
     index: usize,
     to: u32,
 ) -> Result<bool, ReconcileError> {
+    if sets[index].replicas == to {
+        return Ok(false);
+    }
+    write_scale(ctx, d, sets, index, to)
+}
+
+/// `scaleReplicaSet`: writes the size and the replicas annotations when either differs; an
+/// event only when the size changed. Returns whether the size changed.
+fn write_scale(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    index: usize,
+    to: u32,
+) -> Result<bool, ReconcileError> {
     let from = sets[index].replicas;
-    if from == to {
+    let mut annotations = sets[index].meta.annotations.clone();
+    let annotations_changed = set_replicas_annotations(&mut annotations, d);
+    if from == to && !annotations_changed {
         return Ok(false);
     }
     let key = sets[index].meta.key();
-    ctx.store
-        .modify::<ReplicaSet, _>(&key, true, |rs| rs.replicas = to)?;
+    let written = annotations.clone();
+    ctx.store.modify::<ReplicaSet, _>(&key, from != to, |rs| {
+        rs.replicas = to;
+        rs.meta.annotations = written;
+    })?;
     sets[index].replicas = to;
+    sets[index].meta.annotations = annotations;
+    if from == to {
+        return Ok(false);
+    }
     let d_ref = ObjectRef::new(Kind::Deployment, d.meta.key());
     scaling_event(ctx, &d_ref, &sets[index].meta.name, from, to);
     Ok(true)
@@ -385,6 +549,159 @@ fn recreate_step(
         return Ok(false);
     }
     scale(ctx, d, sets, new_index, d.replicas)
+}
+
+/// `MaxSurge`: the resolved surge of a RollingUpdate Deployment, 0 for Recreate.
+fn max_surge(d: &Deployment) -> u32 {
+    fenceposts(d).0
+}
+
+/// `sync` → `scale()` (§4.8): brings the active ReplicaSets to the Deployment's size without
+/// progressing a rollout. Returns whether any ReplicaSet changed size.
+fn scale_only(
+    ctx: &mut Context<'_>,
+    d: &Deployment,
+    sets: &mut [ReplicaSet],
+    new_index: Option<usize>,
+) -> Result<bool, ReconcileError> {
+    let active: Vec<usize> = (0..sets.len()).filter(|&i| sets[i].replicas > 0).collect();
+    // `FindActiveOrLatest`: one active ReplicaSet takes the whole size; with none, the new
+    // one (or else the newest old one) does.
+    let sole = match active.as_slice() {
+        [] => new_index.or(sets.len().checked_sub(1)),
+        [only] => Some(*only),
+        _ => None,
+    };
+    if let Some(i) = sole {
+        return scale(ctx, d, sets, i, d.replicas);
+    }
+    // `IsSaturated`: the new ReplicaSet already runs everything, so the old ones go to 0.
+    if let Some(n) = new_index {
+        let new_rs = &sets[n];
+        let saturated = new_rs.replicas == d.replicas
+            && annotation_u32(&new_rs.meta, DESIRED_REPLICAS) == Some(d.replicas)
+            && new_rs.status.available_replicas == d.replicas;
+        if saturated {
+            let mut scaled = false;
+            for i in active.into_iter().filter(|&i| i != n) {
+                scaled |= scale(ctx, d, sets, i, 0)?;
+            }
+            return Ok(scaled);
+        }
+    }
+    if !matches!(d.strategy, DeploymentStrategy::RollingUpdate { .. }) {
+        return Ok(false);
+    }
+    let shares: Vec<ActiveShare> = active
+        .iter()
+        .map(|&i| ActiveShare {
+            replicas: sets[i].replicas,
+            max_replicas_before: annotation_u32(&sets[i].meta, MAX_REPLICAS),
+        })
+        .collect();
+    let sizes = proportional_sizes(d.replicas, max_surge(d), d.status.replicas, &shares);
+    let mut scaled = false;
+    for (&i, size) in active.iter().zip(sizes) {
+        // Every active ReplicaSet is written, even at the same size, so its annotations
+        // record the new `replicas` and the scaling event is over.
+        scaled |= write_scale(ctx, d, sets, i, size)?;
+    }
+    Ok(scaled)
+}
+
+/// An active ReplicaSet as proportional scaling sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ActiveShare {
+    /// `spec.replicas` now.
+    replicas: u32,
+    /// Its `max-replicas` annotation: the Deployment's `replicas + maxSurge` when it was
+    /// last scaled.
+    max_replicas_before: Option<u32>,
+}
+
+/// The proportional part of `scale()`: new sizes for the active ReplicaSets `shares` (oldest
+/// first), in the same order. The total moves to `replicas + maxSurge` (0 when scaling to
+/// 0); each ReplicaSet gets `round(size × newMax / oldMax) − size` of the difference
+/// (`GetProportion`), capped by what is left, visiting the largest first (ties: newer first
+/// when growing, older first when shrinking); the rounding leftover goes to the first
+/// visited, the largest.
+fn proportional_sizes(
+    replicas: u32,
+    max_surge: u32,
+    status_replicas: u32,
+    shares: &[ActiveShare],
+) -> Vec<u32> {
+    let current: i64 = shares.iter().map(|s| i64::from(s.replicas)).sum();
+    let allowed = if replicas > 0 {
+        i64::from(replicas) + i64::from(max_surge)
+    } else {
+        0
+    };
+    let to_add = allowed - current;
+    let mut sizes: Vec<i64> = shares.iter().map(|s| i64::from(s.replicas)).collect();
+    if to_add == 0 {
+        return shares.iter().map(|s| s.replicas).collect();
+    }
+    // Visiting order: largest first; ties newer (later in `shares`) first when scaling up,
+    // older first when scaling down (`ReplicaSetsBySizeNewer` / `ReplicaSetsBySizeOlder`).
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        let by_size = shares[b].replicas.cmp(&shares[a].replicas);
+        let by_age = if to_add > 0 { b.cmp(&a) } else { a.cmp(&b) };
+        by_size.then(by_age)
+    });
+    let mut added: i64 = 0;
+    for &i in &order {
+        let proportion =
+            share_proportion(shares[i], replicas, allowed, status_replicas, to_add, added);
+        sizes[i] += proportion;
+        added += proportion;
+    }
+    if let Some(&largest) = order.first() {
+        sizes[largest] = (sizes[largest] + to_add - added).max(0);
+    }
+    sizes
+        .into_iter()
+        .map(|s| u32::try_from(s.max(0)).unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// `GetProportion`: how many of the `to_add` replicas (negative: removed) this ReplicaSet
+/// takes, given `added` already handed out.
+fn share_proportion(
+    share: ActiveShare,
+    replicas: u32,
+    max_replicas_now: i64,
+    status_replicas: u32,
+    to_add: i64,
+    added: i64,
+) -> i64 {
+    if share.replicas == 0 || to_add == 0 || to_add == added {
+        return 0;
+    }
+    let size = i64::from(share.replicas);
+    // `getReplicaSetFraction`.
+    let fraction = if replicas == 0 {
+        -size
+    } else {
+        // Without the annotation (scaled by hand), the Deployment's current total stands in.
+        let before = match share.max_replicas_before {
+            Some(m) if m > 0 => i64::from(m),
+            _ => i64::from(status_replicas),
+        };
+        if before == 0 {
+            0
+        } else {
+            // Go's math.Round of size × now / before, exact: both are non-negative.
+            (2 * size * max_replicas_now + before) / (2 * before) - size
+        }
+    };
+    let allowed = to_add - added;
+    if to_add > 0 {
+        fraction.min(allowed)
+    } else {
+        fraction.max(allowed)
+    }
 }
 
 fn set_condition(
@@ -599,6 +916,79 @@ mod tests {
             resolve_fenceposts(IntOrPercent::Int(0), IntOrPercent::Percent(10), 5),
             (0, 1)
         );
+    }
+
+    fn share(replicas: u32, max_replicas_before: u32) -> ActiveShare {
+        ActiveShare {
+            replicas,
+            max_replicas_before: Some(max_replicas_before),
+        }
+    }
+
+    /// §4.8: replicas 10 (maxSurge 3 ⇒ both ReplicaSets annotated max-replicas 13) rolling
+    /// from RS-A (8, older) to RS-B (4); scaled to 20 ⇒ allowed 20 + 3 = 23, so 23 − 12 = 11
+    /// are added. Largest first: A gets round(8 × 23 / 13) − 8 = round(14.15) − 8 = 6, B gets
+    /// round(4 × 23 / 13) − 4 = round(7.08) − 4 = 3; the 2 left over by rounding go to the
+    /// largest, A ⇒ A 16, B 7.
+    #[test]
+    fn proportional_scale_up_during_rollout() {
+        let sizes = proportional_sizes(20, 3, 12, &[share(8, 13), share(4, 13)]);
+        assert_eq!(sizes, vec![16, 7]);
+    }
+
+    /// §4.8 with the default 25 % surge: at 20 replicas surge is 5 ⇒ allowed 25, 13 added;
+    /// A round(8 × 25 / 13) = round(15.38) = 15 (+7), B round(4 × 25 / 13) = round(7.69) = 8
+    /// (+4), leftover 2 to A ⇒ 17 and 8.
+    #[test]
+    fn proportional_scale_up_with_percent_surge() {
+        let sizes = proportional_sizes(20, 5, 12, &[share(8, 13), share(4, 13)]);
+        assert_eq!(sizes, vec![17, 8]);
+    }
+
+    /// §4.8 downwards: A 16 and B 7 annotated max 23 scaled to 10 (surge 3) ⇒ allowed 13,
+    /// 10 removed; A round(16 × 13 / 23) = round(9.04) = 9 (−7), B round(7 × 13 / 23) =
+    /// round(3.96) = 4 (−3), nothing left over.
+    #[test]
+    fn proportional_scale_down_during_rollout() {
+        let sizes = proportional_sizes(10, 3, 23, &[share(16, 23), share(7, 23)]);
+        assert_eq!(sizes, vec![9, 4]);
+    }
+
+    /// Scaling to 0 removes every ReplicaSet's whole size (`getReplicaSetFraction`).
+    #[test]
+    fn proportional_scale_to_zero_empties_every_set() {
+        let sizes = proportional_sizes(0, 0, 23, &[share(16, 23), share(7, 23)]);
+        assert_eq!(sizes, vec![0, 0]);
+    }
+
+    /// Equal sizes: growing favours the newer ReplicaSet. 5 + 5 at max 10 scaled to allowed
+    /// 11: the newer B (visited first) gets round(5 × 11 / 10) − 5 = round(5.5) − 5 = 1 (Go
+    /// rounds half away from zero) and nothing is left for A.
+    #[test]
+    fn proportional_tie_grows_the_newer_set() {
+        let sizes = proportional_sizes(9, 2, 10, &[share(5, 10), share(5, 10)]);
+        assert_eq!(sizes, vec![5, 6]);
+    }
+
+    /// Equal sizes: shrinking favours the older ReplicaSet. 5 + 5 at max 10 scaled to allowed
+    /// 9: A (older, visited first) gets round(5 × 9 / 10) − 5 = round(4.5) − 5 = 0, B gets 0
+    /// too, and the leftover −1 goes to the first visited, A.
+    #[test]
+    fn proportional_tie_shrinks_the_older_set() {
+        let sizes = proportional_sizes(7, 2, 10, &[share(5, 10), share(5, 10)]);
+        assert_eq!(sizes, vec![4, 5]);
+    }
+
+    /// Without a max-replicas annotation the Deployment's status.replicas is the old total:
+    /// 6 + 2 of 8 scaled to allowed 16 ⇒ A round(6 × 16 / 8) − 6 = 6, B 2 ⇒ 12 and 4.
+    #[test]
+    fn proportional_without_annotation_uses_status_replicas() {
+        let unannotated = |replicas| ActiveShare {
+            replicas,
+            max_replicas_before: None,
+        };
+        let sizes = proportional_sizes(14, 2, 8, &[unannotated(6), unannotated(2)]);
+        assert_eq!(sizes, vec![12, 4]);
     }
 
     #[test]
