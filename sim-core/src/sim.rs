@@ -23,7 +23,7 @@ use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
 use crate::scheduler::Profile;
 use crate::scheduling::{SchedulerWakeup, SchedulingQueue};
-use crate::store::{ApiError, Change, DeleteOptions, Object, Store};
+use crate::store::{ApiError, Change, DeleteOptions, Object, PropagationPolicy, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordId, Timeline};
 use rand_chacha::ChaCha8Rng;
@@ -86,6 +86,9 @@ pub enum ScenarioAction {
         target: ObjectRef,
         /// `--grace-period`.
         grace_period_seconds: Option<u64>,
+        /// `--cascade` (`propagationPolicy`); `None` is kubectl's default, background. Pods
+        /// own nothing here, so a pod is deleted gracefully whatever the policy.
+        propagation_policy: Option<PropagationPolicy>,
     },
     /// Delete `count` pods matching a selector (those first in name order).
     DeletePods {
@@ -632,24 +635,26 @@ impl Simulation {
             ScenarioAction::Delete {
                 target,
                 grace_period_seconds,
+                propagation_policy,
             } => {
                 let key = &target.key;
+                let policy = propagation_policy.unwrap_or_default();
                 match target.kind {
-                    Kind::Pod => self
-                        .store
-                        .delete_pod(
-                            key,
-                            DeleteOptions {
-                                grace_period_seconds,
-                            },
-                        )
-                        .map(|_| ()),
-                    Kind::Node => self.store.delete::<Node>(key).map(|_| ()),
-                    Kind::ReplicaSet => self.store.delete::<ReplicaSet>(key).map(|_| ()),
-                    Kind::Deployment => self.store.delete::<Deployment>(key).map(|_| ()),
-                    Kind::Service => self.store.delete::<Service>(key).map(|_| ()),
-                    Kind::EndpointSlice => self.store.delete::<EndpointSlice>(key).map(|_| ()),
+                    Kind::Pod => self.store.delete_pod(
+                        key,
+                        DeleteOptions {
+                            grace_period_seconds,
+                        },
+                    ),
+                    Kind::Node => self.store.delete_propagating::<Node>(key, policy),
+                    Kind::ReplicaSet => self.store.delete_propagating::<ReplicaSet>(key, policy),
+                    Kind::Deployment => self.store.delete_propagating::<Deployment>(key, policy),
+                    Kind::Service => self.store.delete_propagating::<Service>(key, policy),
+                    Kind::EndpointSlice => {
+                        self.store.delete_propagating::<EndpointSlice>(key, policy)
+                    }
                 }
+                .map(|_| ())
                 .map_err(fail)
             }
             // Handled above, one record per victim.
@@ -869,10 +874,17 @@ fn describe_action(action: &ScenarioAction) -> String {
         ScenarioAction::Delete {
             target,
             grace_period_seconds,
-        } => match grace_period_seconds {
-            Some(g) => format!("kubectl delete {target} --grace-period={g}"),
-            None => format!("kubectl delete {target}"),
-        },
+            propagation_policy,
+        } => {
+            let mut text = format!("kubectl delete {target}");
+            if let Some(g) = grace_period_seconds {
+                text.push_str(&format!(" --grace-period={g}"));
+            }
+            if let Some(p) = propagation_policy {
+                text.push_str(&format!(" --cascade={}", p.cascade_flag()));
+            }
+            text
+        }
         ScenarioAction::DeletePods {
             selector,
             node,

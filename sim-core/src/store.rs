@@ -90,6 +90,67 @@ pub struct DeleteOptions {
     pub grace_period_seconds: Option<u64>,
 }
 
+/// `propagationPolicy` of a delete request: what happens to the object's dependents
+/// (k8s-semantics §12.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PropagationPolicy {
+    /// The owner goes at once; the garbage collector deletes the dependents afterwards.
+    #[default]
+    Background,
+    /// The owner stays, with a deletionTimestamp and the `foregroundDeletion` finalizer,
+    /// until every dependent with `blockOwnerDeletion` is gone.
+    Foreground,
+    /// The owner goes once the garbage collector (finalizer `orphan`) has removed its
+    /// ownerReferences from the dependents, which keep running.
+    Orphan,
+}
+
+/// The finalizer of a foreground deletion.
+pub const FINALIZER_FOREGROUND_DELETION: &str = "foregroundDeletion";
+/// The finalizer of an orphaning deletion.
+pub const FINALIZER_ORPHAN: &str = "orphan";
+
+impl PropagationPolicy {
+    /// Every policy, in the order the API documents them.
+    pub const ALL: [PropagationPolicy; 3] = [
+        PropagationPolicy::Background,
+        PropagationPolicy::Foreground,
+        PropagationPolicy::Orphan,
+    ];
+
+    /// The API spelling (`Foreground`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropagationPolicy::Background => "Background",
+            PropagationPolicy::Foreground => "Foreground",
+            PropagationPolicy::Orphan => "Orphan",
+        }
+    }
+
+    /// The API spelling parsed back (exact, as the API server matches it).
+    pub fn parse(text: &str) -> Option<PropagationPolicy> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// kubectl's `--cascade` value for it.
+    pub fn cascade_flag(self) -> &'static str {
+        match self {
+            PropagationPolicy::Background => "background",
+            PropagationPolicy::Foreground => "foreground",
+            PropagationPolicy::Orphan => "orphan",
+        }
+    }
+
+    /// The finalizer the API server adds for it, if any.
+    pub fn finalizer(self) -> Option<&'static str> {
+        match self {
+            PropagationPolicy::Background => None,
+            PropagationPolicy::Foreground => Some(FINALIZER_FOREGROUND_DELETION),
+            PropagationPolicy::Orphan => Some(FINALIZER_ORPHAN),
+        }
+    }
+}
+
 /// What a delete request did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteOutcome {
@@ -290,13 +351,24 @@ fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
     );
 }
 
+/// `metadata.finalizers` as the timeline prints it, so a cascading deletion shows.
+fn track_finalizers(meta: &ObjectMeta, out: &mut Vec<(String, String)>) {
+    push(
+        out,
+        "metadata.finalizers",
+        format!("[{}]", meta.finalizers.join(", ")),
+    );
+}
+
 fn track_replicaset(rs: &ReplicaSet, out: &mut Vec<(String, String)>) {
+    track_finalizers(&rs.meta, out);
     push(out, "spec.replicas", rs.replicas);
     push(out, "status.replicas", rs.status.replicas);
     push(out, "status.readyReplicas", rs.status.ready_replicas);
 }
 
 fn track_deployment(d: &Deployment, out: &mut Vec<(String, String)>) {
+    track_finalizers(&d.meta, out);
     push(out, "spec.replicas", d.replicas);
     push(out, "status.replicas", d.status.replicas);
     push(out, "status.updatedReplicas", d.status.updated_replicas);
@@ -681,7 +753,72 @@ impl Store {
     /// A delete request for a non-pod object: removed at once; dependents are left to the
     /// garbage collector (background propagation, the `kubectl delete` default).
     pub fn delete<T: Object>(&mut self, key: &ObjectKey) -> Result<DeleteOutcome, ApiError> {
-        self.remove::<T>(key).map(|_| DeleteOutcome::Removed)
+        self.delete_propagating::<T>(key, PropagationPolicy::Background)
+    }
+
+    /// A delete request for a non-pod object with a `propagationPolicy`. An object without
+    /// finalizers under background propagation is removed at once. Otherwise it gets a
+    /// deletionTimestamp (now) and the policy's finalizer, and stays until its finalizers
+    /// are removed ([`Store::remove_finalizer`]); a second request changes nothing.
+    pub fn delete_propagating<T: Object>(
+        &mut self,
+        key: &ObjectKey,
+        policy: PropagationPolicy,
+    ) -> Result<DeleteOutcome, ApiError> {
+        let meta = T::collection(self)
+            .get(key)
+            .ok_or_else(|| ApiError::NotFound {
+                kind: T::KIND,
+                key: key.to_string(),
+            })?
+            .meta();
+        if meta.deletion_timestamp.is_some() {
+            return Ok(DeleteOutcome::AlreadyTerminating);
+        }
+        let finalizer = policy.finalizer();
+        if finalizer.is_none() && meta.finalizers.is_empty() {
+            self.remove::<T>(key)?;
+            return Ok(DeleteOutcome::Removed);
+        }
+        let now = self.now;
+        self.modify::<T, _>(key, false, |obj| {
+            let meta = obj.meta_mut();
+            meta.deletion_timestamp = Some(now);
+            meta.deletion_grace_period_seconds = Some(0);
+            if let Some(f) = finalizer {
+                if !meta.finalizers.iter().any(|x| x == f) {
+                    meta.finalizers.push(f.to_string());
+                }
+            }
+        })?;
+        Ok(DeleteOutcome::Terminating)
+    }
+
+    /// Removes `finalizer` from the object (a no-op if it does not have it); an object being
+    /// deleted whose last finalizer goes is removed. Returns whether it was removed.
+    pub fn remove_finalizer<T: Object>(
+        &mut self,
+        key: &ObjectKey,
+        finalizer: &str,
+    ) -> Result<bool, ApiError> {
+        let meta = T::collection(self)
+            .get(key)
+            .ok_or_else(|| ApiError::NotFound {
+                kind: T::KIND,
+                key: key.to_string(),
+            })?
+            .meta();
+        if meta.finalizers.iter().any(|f| f == finalizer) {
+            self.modify::<T, _>(key, false, |obj| {
+                obj.meta_mut().finalizers.retain(|f| f != finalizer);
+            })?;
+        }
+        let meta = T::collection(self).get(key).map(Object::meta);
+        if meta.is_some_and(|m| m.deletion_timestamp.is_some() && m.finalizers.is_empty()) {
+            self.remove::<T>(key)?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// A delete request for a pod, with the graceful-deletion rules of the API server:

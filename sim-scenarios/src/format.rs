@@ -290,6 +290,9 @@ pub struct DeleteSpec {
     /// `--grace-period` in seconds.
     #[serde(default)]
     pub grace_period: Option<u64>,
+    /// With `object`: `Background` (the default), `Foreground` or `Orphan` (`--cascade`).
+    #[serde(default)]
+    pub propagation_policy: Option<String>,
 }
 
 /// `scale:` of an event.

@@ -13,6 +13,7 @@ use sim_core::objects::{
 };
 use sim_core::selector::LabelSelector;
 use sim_core::sim::{AnyObject, ScenarioAction};
+use sim_core::store::PropagationPolicy;
 use sim_core::time::{SimDuration, SimTime};
 
 use crate::convert::to_core;
@@ -780,6 +781,27 @@ fn event_actions(
     if let Some(d) = &e.delete {
         let dpath = format!("{path}.delete");
         let namespace = d.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let propagation_policy = match &d.propagation_policy {
+            None => None,
+            Some(text) => match PropagationPolicy::parse(text) {
+                Some(p) => Some(p),
+                None => {
+                    let known: Vec<&str> =
+                        PropagationPolicy::ALL.iter().map(|p| p.as_str()).collect();
+                    let hint = suggest(text, &known)
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    loader.err(
+                        &format!("{dpath}.propagationPolicy"),
+                        format!(
+                            "unknown propagationPolicy {text:?}{hint}; expected one of {}",
+                            known.join(", ")
+                        ),
+                    );
+                    return Vec::new();
+                }
+            },
+        };
         if let Some(object) = &d.object {
             if d.selector.is_some() || d.node.is_some() || d.count.is_some() {
                 loader.err(
@@ -793,9 +815,17 @@ fn event_actions(
                 .map(|target| ScenarioAction::Delete {
                     target,
                     grace_period_seconds: d.grace_period,
+                    propagation_policy,
                 })
                 .into_iter()
                 .collect();
+        }
+        if propagation_policy.is_some() {
+            loader.err(
+                &format!("{dpath}.propagationPolicy"),
+                "`propagationPolicy` goes with `object`: pods matched by `selector` or `node` own nothing to propagate to",
+            );
+            return Vec::new();
         }
         if d.selector.is_none() && d.node.is_none() {
             loader.err(&dpath, "delete needs `object`, or `selector` and/or `node`");
@@ -935,6 +965,7 @@ fn event_actions(
         return vec![ScenarioAction::Delete {
             target: ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
             grace_period_seconds: None,
+            propagation_policy: None,
         }];
     }
     Vec::new()
