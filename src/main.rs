@@ -15,6 +15,7 @@ use sim_core::time::SimTime;
 use sim_scenarios::describe::{describe, DESCRIBABLE};
 use sim_scenarios::explain::explain_with;
 use sim_scenarios::render::{render_jsonl, render_table, TableOptions};
+use sim_scenarios::rollout::{rollout_history, rollout_status, HistoryError, Outcome};
 use sim_scenarios::run::{build, run, RunOptions};
 use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
 use sim_scenarios::source::InputErrors;
@@ -141,6 +142,56 @@ enum Command {
         /// Root seed (overrides the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// A Deployment's rollout at an instant, as `kubectl rollout status` and
+    /// `kubectl rollout history` print it: `kubesim rollout status deployment/api --at 1m5s
+    /// scenarios/rollout.yaml`.
+    Rollout {
+        #[command(subcommand)]
+        command: RolloutCommand,
+    },
+}
+
+/// Options shared by the `rollout` subcommands.
+#[derive(clap::Args)]
+struct RolloutArgs {
+    /// The Deployment as deployment/NAME (also deploy/NAME, deployments/NAME).
+    object: String,
+    #[command(flatten)]
+    input: Input,
+    /// The simulated instant (Go duration; default: the end of the scenario).
+    #[arg(long)]
+    at: Option<String>,
+    /// Namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    namespace: String,
+    /// Root seed (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum RolloutCommand {
+    /// What `kubectl rollout status` would print at `--at`: a `Waiting for ...` line (exit 0),
+    /// `deployment "x" successfully rolled out` (exit 0), or `error: deployment "x" exceeded
+    /// its progress deadline` (exit 1). Unlike kubectl it does not block until the rollout
+    /// ends: time is simulated, so it reads the status once, at the instant asked for.
+    #[command(
+        long_about = "What `kubectl rollout status` would print at `--at`: a `Waiting for ...` line (exit 0), `deployment \"x\" successfully rolled out` (exit 0), or `error: deployment \"x\" exceeded its progress deadline` (exit 1).\n\nUnlike kubectl it does not block until the rollout ends: time is simulated, so it reads the status once, at the instant asked for (run it at later instants to follow the rollout)."
+    )]
+    Status {
+        #[command(flatten)]
+        args: RolloutArgs,
+    },
+    /// The Deployment's revisions (one per ReplicaSet) with their CHANGE-CAUSE, as
+    /// `kubectl rollout history` prints them; `--revision N` shows that revision's pod
+    /// template.
+    History {
+        #[command(flatten)]
+        args: RolloutArgs,
+        /// Show the pod template of this revision.
+        #[arg(long)]
+        revision: Option<u64>,
     },
 }
 
@@ -456,6 +507,59 @@ fn explain_command(
     }
 }
 
+/// `kubesim rollout status|history deployment/NAME`: runs the scenario to `--at` and prints
+/// what kubectl would.
+fn rollout_command(args: &RolloutArgs, history: Option<Option<u64>>) -> ExitCode {
+    let Some((kind, name)) = args
+        .object
+        .split_once('/')
+        .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('/'))
+    else {
+        eprintln!(
+            "error: arguments in resource/name form must have a single resource and name (for example deployment/api), found {:?}",
+            args.object
+        );
+        return ExitCode::from(2);
+    };
+    if let Err(code) = parse_kind(kind, &[Kind::Deployment]) {
+        return code;
+    }
+    let (sim, _, _) = match simulate_to(&args.input, args.at.as_deref(), args.seed) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let key = ObjectKey::new(args.namespace.as_str(), name);
+    match history {
+        None => match rollout_status(sim.store(), &key) {
+            Ok(status) if status.outcome == Outcome::Failed => {
+                eprintln!("error: {}", status.text);
+                ExitCode::from(1)
+            }
+            Ok(status) => {
+                out(&status.text);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(2)
+            }
+        },
+        Some(revision) => match rollout_history(sim.store(), &key, revision) {
+            Ok(text) => {
+                out(&text);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(match e {
+                    HistoryError::NotFound(_) => 2,
+                    HistoryError::NoSuchRevision(_) => 1,
+                })
+            }
+        },
+    }
+}
+
 /// `kubesim get`: runs the scenario to `--at` and prints kubectl-style tables.
 fn get_command(
     resources: &str,
@@ -554,6 +658,10 @@ fn main() -> ExitCode {
             namespace,
             seed,
         } => explain_command(&object, &input, at.as_deref(), &namespace, seed),
+        Command::Rollout { command } => match command {
+            RolloutCommand::Status { args } => rollout_command(&args, None),
+            RolloutCommand::History { args, revision } => rollout_command(&args, Some(revision)),
+        },
         Command::Validate { input } => match load(&input) {
             Ok(s) => {
                 warn(&s);

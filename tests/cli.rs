@@ -512,3 +512,142 @@ fn describe_and_explain_refuse_unknown_objects_and_kinds() {
         "--at",
     );
 }
+
+#[test]
+fn rollout_status_reads_the_rollout_at_an_instant() {
+    let status = |at: &str| {
+        let output = kubesim(&[
+            "rollout",
+            "status",
+            "deployment/api",
+            "--at",
+            at,
+            "scenarios/rollout.yaml",
+        ]);
+        let (stdout, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        stdout
+    };
+    let waiting = "Waiting for deployment \"api\" rollout to finish: ";
+    assert_eq!(
+        status("1m5s"),
+        format!("{waiting}2 out of 4 new replicas have been updated...\n")
+    );
+    assert_eq!(
+        status("1m15s"),
+        format!("{waiting}1 old replicas are pending termination...\n")
+    );
+    assert_eq!(
+        status("5s"),
+        format!("{waiting}0 of 4 updated replicas are available...\n")
+    );
+    assert_eq!(status("2m"), "deployment \"api\" successfully rolled out\n");
+}
+
+#[test]
+fn rollout_status_fails_past_the_progress_deadline() {
+    let dir = scratch("rollout-deadline");
+    let manifest = write(
+        &dir,
+        "web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  progressDeadlineSeconds: 30\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: example.com/web:1\n          resources:\n            requests: {cpu: \"64\"}\n",
+    );
+    let manifest = manifest.display().to_string();
+    let output = kubesim(&["rollout", "status", "deploy/web", "-f", &manifest]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("error: deployment \"web\" exceeded its progress deadline\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rollout_history_lists_revisions_and_shows_one() {
+    let output = kubesim(&[
+        "rollout",
+        "history",
+        "deployment/api",
+        "scenarios/rollout.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "deployment.apps/api\nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+    );
+    let output = kubesim(&[
+        "rollout",
+        "history",
+        "deployment/api",
+        "--revision",
+        "1",
+        "scenarios/rollout.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("deployment.apps/api with revision #1\nPod Template:\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Image:\texample.com/api:1.0.0\n"),
+        "{stdout}"
+    );
+    let output = kubesim(&[
+        "rollout",
+        "history",
+        "deployment/api",
+        "--revision",
+        "7",
+        "scenarios/rollout.yaml",
+    ]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unable to find the specified revision"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rollout_refuses_unknown_deployments_and_kinds() {
+    for (args, expected) in [
+        (
+            &[
+                "rollout",
+                "status",
+                "deployment/nope",
+                "scenarios/rollout.yaml",
+            ][..],
+            "Error from server (NotFound): deployments.apps \"nope\" not found",
+        ),
+        (
+            &[
+                "rollout",
+                "history",
+                "deploy/nope",
+                "scenarios/rollout.yaml",
+            ][..],
+            "Error from server (NotFound): deployments.apps \"nope\" not found",
+        ),
+        (
+            &["rollout", "status", "pod/api", "scenarios/rollout.yaml"][..],
+            "the server doesn't have a resource type \"pod\"",
+        ),
+        (
+            &["rollout", "status", "api", "scenarios/rollout.yaml"][..],
+            "resource/name form",
+        ),
+    ] {
+        let output = kubesim(args);
+        let (stdout, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(expected),
+            "{expected:?} missing from {stderr}"
+        );
+    }
+}

@@ -369,7 +369,7 @@ fn multiline(out: &mut Lines, level: usize, title: &str, entries: &[String]) {
 }
 
 /// kubectl's toleration line: `key=value:Effect op=Exists for 300s`.
-fn toleration_text(t: &Toleration) -> String {
+pub(crate) fn toleration_text(t: &Toleration) -> String {
     let mut text = t.key.clone();
     if !t.value.is_empty() {
         text.push_str(&format!("={}", t.value));

@@ -10,6 +10,7 @@ pub mod format;
 pub mod manifest;
 pub use sim_core::quantity;
 pub mod render;
+pub mod rollout;
 pub mod run;
 pub mod scenario;
 pub mod source;
