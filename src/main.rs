@@ -92,19 +92,10 @@ enum Command {
         /// names; several separated by commas, like `pods,nodes`).
         resources: String,
         #[command(flatten)]
-        input: Input,
-        /// The simulated instant (Go duration; default: the end of the scenario).
-        #[arg(long)]
-        at: Option<String>,
-        /// Namespace.
-        #[arg(short = 'n', long, default_value = "default")]
-        namespace: String,
+        snapshot: Snapshot,
         /// All namespaces (adds a NAMESPACE column).
         #[arg(short = 'A', long = "all-namespaces")]
         all_namespaces: bool,
-        /// Root seed (overrides the scenario's).
-        #[arg(long)]
-        seed: Option<u64>,
     },
     /// One object in detail at an instant, laid out as `kubectl describe` does, with its
     /// events: `kubesim describe pod api --at 2m scenarios/liveness.yaml`.
@@ -115,16 +106,7 @@ enum Command {
         /// The object's name.
         name: String,
         #[command(flatten)]
-        input: Input,
-        /// The simulated instant (Go duration; default: the end of the scenario).
-        #[arg(long)]
-        at: Option<String>,
-        /// Namespace.
-        #[arg(short = 'n', long, default_value = "default")]
-        namespace: String,
-        /// Root seed (overrides the scenario's).
-        #[arg(long)]
-        seed: Option<u64>,
+        snapshot: Snapshot,
     },
     /// The story of an object up to an instant: each transition, the rule behind it and its
     /// numbers: `kubesim explain pod/api --at 2m scenarios/liveness.yaml`.
@@ -132,16 +114,7 @@ enum Command {
         /// The object as KIND/NAME, e.g. pod/api or deployment/web.
         object: String,
         #[command(flatten)]
-        input: Input,
-        /// The simulated instant (Go duration; default: the end of the scenario).
-        #[arg(long)]
-        at: Option<String>,
-        /// Namespace.
-        #[arg(short = 'n', long, default_value = "default")]
-        namespace: String,
-        /// Root seed (overrides the scenario's).
-        #[arg(long)]
-        seed: Option<u64>,
+        snapshot: Snapshot,
     },
     /// A Deployment's rollout at an instant, as `kubectl rollout status` and
     /// `kubectl rollout history` print it: `kubesim rollout status deployment/api --at 1m5s
@@ -157,6 +130,14 @@ enum Command {
 struct RolloutArgs {
     /// The Deployment as deployment/NAME (also deploy/NAME, deployments/NAME).
     object: String,
+    #[command(flatten)]
+    snapshot: Snapshot,
+}
+
+/// Where and when to look: the input, run to `--at`, in a namespace, with a seed (shared by
+/// `get`, `describe`, `explain` and `rollout`).
+#[derive(clap::Args)]
+struct Snapshot {
     #[command(flatten)]
     input: Input,
     /// The simulated instant (Go duration; default: the end of the scenario).
@@ -384,14 +365,11 @@ fn run_command(
 }
 
 /// Loads the input and runs its simulation to `--at` (default and cap: the end of the
-/// scenario), as `get`, `describe` and `explain` need it. A failure has been reported on
-/// stderr; the exit code is returned.
-fn simulate_to(
-    input: &Input,
-    at: Option<&str>,
-    seed: Option<u64>,
-) -> Result<(Simulation, SimTime, Scenario), ExitCode> {
-    let scenario = load(input).map_err(|e| report_input_errors(&e))?;
+/// scenario), as `get`, `describe`, `explain` and `rollout` need it. A failure has been
+/// reported on stderr; the exit code is returned.
+fn simulate_to(snapshot: &Snapshot) -> Result<(Simulation, SimTime, Scenario), ExitCode> {
+    let (at, seed) = (snapshot.at.as_deref(), snapshot.seed);
+    let scenario = load(&snapshot.input).map_err(|e| report_input_errors(&e))?;
     warn(&scenario);
     let until = match at.map(parse_go_duration).transpose() {
         Ok(d) => d.map_or(scenario.duration, |d| {
@@ -441,23 +419,16 @@ fn parse_kind(text: &str, accepted: &[Kind]) -> Result<Kind, ExitCode> {
 }
 
 /// `kubesim describe KIND NAME`: runs the scenario to `--at` and describes the object.
-fn describe_command(
-    kind: &str,
-    name: &str,
-    input: &Input,
-    at: Option<&str>,
-    namespace: &str,
-    seed: Option<u64>,
-) -> ExitCode {
+fn describe_command(kind: &str, name: &str, snapshot: &Snapshot) -> ExitCode {
     let kind = match parse_kind(kind, &DESCRIBABLE) {
         Ok(kind) => kind,
         Err(code) => return code,
     };
-    let (sim, until, _) = match simulate_to(input, at, seed) {
+    let (sim, until, _) = match simulate_to(snapshot) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let key = ObjectKey::new(namespace, name);
+    let key = ObjectKey::new(snapshot.namespace.as_str(), name);
     match describe(sim.store(), sim.timeline(), kind, &key, until) {
         Ok(text) => {
             out(&text);
@@ -470,30 +441,35 @@ fn describe_command(
     }
 }
 
-/// `kubesim explain KIND/NAME`: runs the scenario to `--at` and tells the object's story.
-fn explain_command(
-    object: &str,
-    input: &Input,
-    at: Option<&str>,
-    namespace: &str,
-    seed: Option<u64>,
-) -> ExitCode {
-    let Some((kind, name)) = object
+/// Splits `KIND/NAME` as kubectl does, reporting a malformed one (with `example`).
+fn split_object<'a>(object: &'a str, example: &str) -> Result<(&'a str, &'a str), ExitCode> {
+    match object
         .split_once('/')
         .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('/'))
-    else {
-        eprintln!("error: arguments in resource/name form must have a single resource and name (for example pod/api), found {object:?}");
-        return ExitCode::from(2);
+    {
+        Some(parts) => Ok(parts),
+        None => {
+            eprintln!("error: arguments in resource/name form must have a single resource and name (for example {example}), found {object:?}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `kubesim explain KIND/NAME`: runs the scenario to `--at` and tells the object's story.
+fn explain_command(object: &str, snapshot: &Snapshot) -> ExitCode {
+    let (kind, name) = match split_object(object, "pod/api") {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     let kind = match parse_kind(kind, &Kind::ALL) {
         Ok(kind) => kind,
         Err(code) => return code,
     };
-    let (sim, until, scenario) = match simulate_to(input, at, seed) {
+    let (sim, until, scenario) = match simulate_to(snapshot) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let object = ObjectRef::new(kind, ObjectKey::new(namespace, name));
+    let object = ObjectRef::new(kind, ObjectKey::new(snapshot.namespace.as_str(), name));
     // The scenario gives the spec of pods already gone and their behaviour (preStop times).
     match explain_with(sim.store(), sim.timeline(), &object, until, Some(&scenario)) {
         Ok(text) => {
@@ -510,25 +486,18 @@ fn explain_command(
 /// `kubesim rollout status|history deployment/NAME`: runs the scenario to `--at` and prints
 /// what kubectl would.
 fn rollout_command(args: &RolloutArgs, history: Option<Option<u64>>) -> ExitCode {
-    let Some((kind, name)) = args
-        .object
-        .split_once('/')
-        .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('/'))
-    else {
-        eprintln!(
-            "error: arguments in resource/name form must have a single resource and name (for example deployment/api), found {:?}",
-            args.object
-        );
-        return ExitCode::from(2);
+    let (kind, name) = match split_object(&args.object, "deployment/api") {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     if let Err(code) = parse_kind(kind, &[Kind::Deployment]) {
         return code;
     }
-    let (sim, _, _) = match simulate_to(&args.input, args.at.as_deref(), args.seed) {
+    let (sim, _, _) = match simulate_to(&args.snapshot) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let key = ObjectKey::new(args.namespace.as_str(), name);
+    let key = ObjectKey::new(args.snapshot.namespace.as_str(), name);
     match history {
         None => match rollout_status(sim.store(), &key) {
             Ok(status) if status.outcome == Outcome::Failed => {
@@ -561,13 +530,8 @@ fn rollout_command(args: &RolloutArgs, history: Option<Option<u64>>) -> ExitCode
 }
 
 /// `kubesim get`: runs the scenario to `--at` and prints kubectl-style tables.
-fn get_command(
-    resources: &str,
-    input: &Input,
-    at: Option<&str>,
-    namespace: Option<&str>,
-    seed: Option<u64>,
-) -> ExitCode {
+fn get_command(resources: &str, snapshot: &Snapshot, all_namespaces: bool) -> ExitCode {
+    let namespace = (!all_namespaces).then_some(snapshot.namespace.as_str());
     let mut kinds = Vec::new();
     for name in resources.split(',') {
         match Kind::parse(name.trim()) {
@@ -581,7 +545,7 @@ fn get_command(
             }
         }
     }
-    let (sim, until, _) = match simulate_to(input, at, seed) {
+    let (sim, until, _) = match simulate_to(snapshot) {
         Ok(run) => run,
         Err(code) => return code,
     };
@@ -631,33 +595,15 @@ fn main() -> ExitCode {
         ),
         Command::Get {
             resources,
-            input,
-            at,
-            namespace,
+            snapshot,
             all_namespaces,
-            seed,
-        } => get_command(
-            &resources,
-            &input,
-            at.as_deref(),
-            (!all_namespaces).then_some(namespace.as_str()),
-            seed,
-        ),
+        } => get_command(&resources, &snapshot, all_namespaces),
         Command::Describe {
             kind,
             name,
-            input,
-            at,
-            namespace,
-            seed,
-        } => describe_command(&kind, &name, &input, at.as_deref(), &namespace, seed),
-        Command::Explain {
-            object,
-            input,
-            at,
-            namespace,
-            seed,
-        } => explain_command(&object, &input, at.as_deref(), &namespace, seed),
+            snapshot,
+        } => describe_command(&kind, &name, &snapshot),
+        Command::Explain { object, snapshot } => explain_command(&object, &snapshot),
         Command::Rollout { command } => match command {
             RolloutCommand::Status { args } => rollout_command(&args, None),
             RolloutCommand::History { args, revision } => rollout_command(&args, Some(revision)),
