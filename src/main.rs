@@ -537,9 +537,11 @@ fn get_command(resources: &str, snapshot: &Snapshot, all_namespaces: bool) -> Ex
         match Kind::parse(name.trim()) {
             Some(kind) => kinds.push(kind),
             None => {
+                let known: Vec<String> = Kind::ALL.iter().map(|k| k.plural()).collect();
                 eprintln!(
-                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets, services, endpointslices)",
-                    name.trim()
+                    "error: the server doesn't have a resource type {:?} (kubesim simulates {})",
+                    name.trim(),
+                    known.join(", ")
                 );
                 return ExitCode::from(2);
             }

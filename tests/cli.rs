@@ -264,7 +264,7 @@ fn unsupported_kinds_are_warnings() {
     write(
         &dir,
         "svc.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  key: value\n",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\nspec:\n  podSelector: {}\n",
     );
     let output = kubesim(&[
         "validate",
@@ -274,7 +274,7 @@ fn unsupported_kinds_are_warnings() {
     let (stdout, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("warning:") && stderr.contains("ConfigMap"),
+        stderr.contains("warning:") && stderr.contains("NetworkPolicy"),
         "{stderr}"
     );
     assert!(stdout.contains("valid"));
@@ -372,10 +372,21 @@ fn get_prints_kubectl_tables_at_an_instant() {
         stdout.contains("deployment.apps/web   6/6     6            6           3m5s"),
         "{stdout}"
     );
-    let output = kubesim(&["get", "configmaps", "scenarios/quickstart.yaml"]);
+    let output = kubesim(&["get", "ingresses", "scenarios/quickstart.yaml"]);
     assert_eq!(output.status.code(), Some(2));
     let (_, stderr) = texts(&output);
     assert!(stderr.contains("services, endpointslices"), "{stderr}");
+    let output = kubesim(&["get", "ns,pc", "scenarios/quickstart.yaml"]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("namespace/kube-system       Active   5m"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("priorityclass.scheduling.k8s.io/system-node-critical"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -35,9 +35,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::behaviour::{BehaviourBook, ContainerBehaviour, FlapSpec, ImagePull};
 use crate::objects::{
-    ConditionStatus, Container, ContainerState, ContainerStatus, HookHandler, ImagePullPolicy,
-    Kind, ObjectKey, ObjectRef, Pod, PodConditionType, PodPhase, Probe, ProbeHandler,
-    RestartPolicy, Uid,
+    ConditionStatus, ConfigMap, ConfigSource, Container, ContainerState, ContainerStatus,
+    HookHandler, ImagePullPolicy, Kind, ObjectKey, ObjectRef, Pod, PodConditionType, PodPhase,
+    Probe, ProbeHandler, RestartPolicy, Secret, Uid,
 };
 use crate::probe::{next_flip, next_outcome, FailureRatio, Flap, ProbeScript, Search, TickPlan};
 use crate::store::{ApiError, Change, ChangeType, Store};
@@ -154,12 +154,25 @@ pub enum KubeletEvent {
         /// Killed by the kernel for exceeding its memory limit.
         oom_killed: bool,
     },
+    /// The pod worker retries a container held by a missing ConfigMap or Secret.
+    ConfigRetry {
+        /// Pod uid.
+        pod: Uid,
+        /// Container index.
+        container: usize,
+        /// Instance.
+        instance: u32,
+    },
     /// `activeDeadlineSeconds` has passed since the pod started.
     ActiveDeadline {
         /// Pod uid.
         pod: Uid,
     },
 }
+
+/// How soon the pod worker retries a pod whose sync failed (`backOffPeriod` of the kubelet;
+/// jittered by up to half in Kubernetes, canonical here).
+pub const POD_SYNC_RETRY: SimDuration = SimDuration::from_secs(10);
 
 /// A request from the kubelet to the simulation: run `event` at `at`.
 pub type Timer = (SimTime, KubeletEvent);
@@ -295,6 +308,9 @@ enum Phase {
     Pulling,
     /// Waiting before the next pull attempt.
     PullBackOff { first_failure: bool },
+    /// A ConfigMap or Secret the environment reads is missing (`CreateContainerConfigError`);
+    /// the pod worker retries every [`POD_SYNC_RETRY`] from `since`.
+    ConfigError { since: SimTime, message: String },
     /// The process runs.
     Running { started_at: SimTime },
     /// Waiting before a restart.
@@ -351,7 +367,10 @@ impl ContainerRuntime {
         self.last_terminated.is_some()
             || !matches!(
                 self.phase,
-                Phase::NotStarted | Phase::Pulling | Phase::PullBackOff { .. }
+                Phase::NotStarted
+                    | Phase::Pulling
+                    | Phase::PullBackOff { .. }
+                    | Phase::ConfigError { .. }
             )
     }
 
@@ -624,6 +643,12 @@ impl Kubelets {
         store: &mut Store,
         timers: &mut Vec<Timer>,
     ) -> Result<(), KubeletError> {
+        if matches!(change.kind, Kind::ConfigMap | Kind::Secret) {
+            if change.change_type != ChangeType::Deleted {
+                self.plan_config_retries(&change.key.namespace, store.now(), timers);
+            }
+            return Ok(());
+        }
         if change.kind != Kind::Pod {
             return Ok(());
         }
@@ -877,6 +902,25 @@ impl Kubelets {
                 self.stop_next_sidecar(pod, store, timers);
                 self.sync_status_later(pod, store.now());
                 self.finish_if_stopped(pod, store)
+            }
+            KubeletEvent::ConfigRetry {
+                pod,
+                container,
+                instance,
+            } => {
+                let Some(rt) = self.pods.get_mut(&pod) else {
+                    return Ok(());
+                };
+                if rt.stop.is_some() || rt.finished {
+                    return Ok(());
+                }
+                let c = &rt.containers[container];
+                if c.instance() != instance || !matches!(c.phase, Phase::ConfigError { .. }) {
+                    return Ok(());
+                }
+                self.pull_or_start(pod, container, store, timers)?;
+                self.sync_status_later(pod, store.now());
+                Ok(())
             }
             KubeletEvent::ActiveDeadline { pod } => {
                 let Some(rt) = self.pods.get(&pod) else {
@@ -1279,6 +1323,58 @@ impl Kubelets {
         self.start_container(pod, container, store, timers)
     }
 
+    /// After a ConfigMap or Secret appears or changes in `namespace`: each container held
+    /// by a missing one is retried at the pod worker's next retry tick. The retries in
+    /// between would fail the same way, so they are not simulated (their `Failed` events
+    /// are not repeated).
+    fn plan_config_retries(&mut self, namespace: &str, now: SimTime, timers: &mut Vec<Timer>) {
+        for (uid, rt) in &self.pods {
+            if rt.key.namespace != namespace || rt.stop.is_some() || rt.finished {
+                continue;
+            }
+            for (index, c) in rt.containers.iter().enumerate() {
+                if let Phase::ConfigError { since, .. } = c.phase {
+                    let period = POD_SYNC_RETRY.as_millis();
+                    let waited = now.saturating_since(since).as_millis();
+                    let ticks = waited.div_ceil(period).max(1);
+                    timers.push((
+                        since + SimDuration::from_millis(ticks * period),
+                        KubeletEvent::ConfigRetry {
+                            pod: *uid,
+                            container: index,
+                            instance: c.instance(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The first ConfigMap or Secret problem of `spec`'s environment, as the kubelet's
+    /// `makeEnvironmentVariables` reports it.
+    fn config_problem(spec: &Container, namespace: &str, store: &Store) -> Option<String> {
+        for r in &spec.config_refs {
+            let key = ObjectKey::new(namespace, r.name.as_str());
+            let keys = match r.source {
+                ConfigSource::ConfigMap => store.get::<ConfigMap>(&key).map(|c| &c.keys),
+                ConfigSource::Secret => store.get::<Secret>(&key).map(|c| &c.keys),
+            };
+            match (keys, &r.key) {
+                (None, _) if r.optional => {}
+                (None, _) => return Some(format!("{} \"{}\" not found", r.source.lower(), r.name)),
+                (Some(keys), Some(k)) if !keys.contains(k) && !r.optional => {
+                    return Some(format!(
+                        "couldn't find key {k} in {} {namespace}/{}",
+                        r.source.kind_name(),
+                        r.name
+                    ))
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     fn start_container(
         &mut self,
         pod: Uid,
@@ -1292,6 +1388,24 @@ impl Kubelets {
         };
         let pod_ref = rt.pod_ref();
         let c = &mut rt.containers[container];
+        if let Some(message) = Self::config_problem(&c.spec, &rt.key.namespace, store) {
+            let since = match &c.phase {
+                Phase::ConfigError { since, .. } => *since,
+                _ => now,
+            };
+            c.phase = Phase::ConfigError {
+                since,
+                message: message.clone(),
+            };
+            store.event(
+                pod_ref,
+                EventType::Warning,
+                "Failed",
+                format!("Error: {message}"),
+                SOURCE,
+            );
+            return Ok(());
+        }
         let name = c.spec.name.clone();
         store.event(
             pod_ref.clone(),
@@ -1890,6 +2004,10 @@ fn container_status(c: &ContainerRuntime, has_init: bool, pod_name: &str) -> Con
     let state = match &c.phase {
         Phase::NotStarted | Phase::Pulling if has_init => waiting("PodInitializing"),
         Phase::NotStarted | Phase::Pulling => waiting("ContainerCreating"),
+        Phase::ConfigError { message, .. } => ContainerState::Waiting {
+            reason: "CreateContainerConfigError".to_string(),
+            message: message.clone(),
+        },
         Phase::PullBackOff {
             first_failure: true,
         } => waiting("ErrImagePull"),

@@ -1,6 +1,7 @@
 //! kubesim's engine.
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod behaviour;
 pub mod controllers;
 pub mod duration;

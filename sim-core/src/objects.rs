@@ -11,6 +11,9 @@ use std::fmt;
 use crate::selector::LabelSelector;
 use crate::time::{SimDuration, SimTime};
 
+mod policy;
+pub use policy::*;
+
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uid(pub u64);
@@ -37,17 +40,35 @@ pub enum Kind {
     Service,
     /// `discovery.k8s.io/v1/EndpointSlice`
     EndpointSlice,
+    /// `v1/Namespace`
+    Namespace,
+    /// `v1/ResourceQuota`
+    ResourceQuota,
+    /// `v1/LimitRange`
+    LimitRange,
+    /// `scheduling.k8s.io/v1/PriorityClass`
+    PriorityClass,
+    /// `v1/ConfigMap`
+    ConfigMap,
+    /// `v1/Secret`
+    Secret,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
         Kind::Deployment,
         Kind::Service,
         Kind::EndpointSlice,
+        Kind::Namespace,
+        Kind::ResourceQuota,
+        Kind::LimitRange,
+        Kind::PriorityClass,
+        Kind::ConfigMap,
+        Kind::Secret,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -59,6 +80,12 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::Service => "Service",
             Kind::EndpointSlice => "EndpointSlice",
+            Kind::Namespace => "Namespace",
+            Kind::ResourceQuota => "ResourceQuota",
+            Kind::LimitRange => "LimitRange",
+            Kind::PriorityClass => "PriorityClass",
+            Kind::ConfigMap => "ConfigMap",
+            Kind::Secret => "Secret",
         }
     }
 
@@ -71,21 +98,45 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::Service => "service",
             Kind::EndpointSlice => "endpointslice",
+            Kind::Namespace => "namespace",
+            Kind::ResourceQuota => "resourcequota",
+            Kind::LimitRange => "limitrange",
+            Kind::PriorityClass => "priorityclass",
+            Kind::ConfigMap => "configmap",
+            Kind::Secret => "secret",
+        }
+    }
+
+    /// The plural resource name of API paths and errors (`pods "web-0" is forbidden`).
+    pub fn plural(self) -> String {
+        let singular = self.resource();
+        if singular.ends_with('s') {
+            format!("{singular}es")
+        } else {
+            format!("{singular}s")
         }
     }
 
     /// `apiVersion` of the kind.
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Node | Kind::Pod | Kind::Service => "v1",
+            Kind::Node
+            | Kind::Pod
+            | Kind::Service
+            | Kind::Namespace
+            | Kind::ResourceQuota
+            | Kind::LimitRange
+            | Kind::ConfigMap
+            | Kind::Secret => "v1",
             Kind::ReplicaSet | Kind::Deployment => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
+            Kind::PriorityClass => "scheduling.k8s.io/v1",
         }
     }
 
     /// Whether objects of this kind live in a namespace.
     pub fn namespaced(self) -> bool {
-        !matches!(self, Kind::Node)
+        !matches!(self, Kind::Node | Kind::Namespace | Kind::PriorityClass)
     }
 
     /// Parses a kind from its name, resource name, plural or kubectl short name.
@@ -97,6 +148,12 @@ impl Kind {
             "deployment" | "deployments" | "deploy" => Some(Kind::Deployment),
             "service" | "services" | "svc" => Some(Kind::Service),
             "endpointslice" | "endpointslices" => Some(Kind::EndpointSlice),
+            "namespace" | "namespaces" | "ns" => Some(Kind::Namespace),
+            "resourcequota" | "resourcequotas" | "quota" => Some(Kind::ResourceQuota),
+            "limitrange" | "limitranges" | "limits" => Some(Kind::LimitRange),
+            "priorityclass" | "priorityclasses" | "pc" => Some(Kind::PriorityClass),
+            "configmap" | "configmaps" | "cm" => Some(Kind::ConfigMap),
+            "secret" | "secrets" => Some(Kind::Secret),
             _ => None,
         }
     }
@@ -264,6 +321,31 @@ impl Resources {
         for (name, amount) in &other.extended {
             if let Some(slot) = self.extended.get_mut(name) {
                 *slot = slot.saturating_sub(*amount);
+            }
+        }
+    }
+
+    /// The amount of the resource called `name` (`cpu`, `memory`, `ephemeral-storage`,
+    /// `pods` or an extended resource), 0 when absent.
+    pub fn get(&self, name: &str) -> u64 {
+        match name {
+            "cpu" => self.cpu_millis,
+            "memory" => self.memory_bytes,
+            "ephemeral-storage" => self.ephemeral_storage_bytes,
+            "pods" => self.pods,
+            _ => self.extended.get(name).copied().unwrap_or(0),
+        }
+    }
+
+    /// Sets the amount of the resource called `name`.
+    pub fn set(&mut self, name: &str, amount: u64) {
+        match name {
+            "cpu" => self.cpu_millis = amount,
+            "memory" => self.memory_bytes = amount,
+            "ephemeral-storage" => self.ephemeral_storage_bytes = amount,
+            "pods" => self.pods = amount,
+            _ => {
+                self.extended.insert(name.to_string(), amount);
             }
         }
     }
@@ -553,6 +635,10 @@ pub struct Container {
     pub restart_policy: Option<RestartPolicy>,
     /// `lifecycle.preStop`: runs before TERM when the container is stopped.
     pub pre_stop: Option<HookHandler>,
+    /// Which requests and limits the manifest gave (admission tells missing from zero).
+    pub declared: DeclaredResources,
+    /// The ConfigMaps and Secrets `env` and `envFrom` read when the container starts.
+    pub config_refs: Vec<ConfigRef>,
 }
 
 /// `spec` of a pod.
@@ -574,8 +660,12 @@ pub struct PodSpec {
     pub restart_policy: RestartPolicy,
     /// `terminationGracePeriodSeconds`, default 30.
     pub termination_grace_period_seconds: u64,
-    /// `priority` resolved from `priorityClassName` (default 0).
+    /// `priority`: resolved from `priorityClassName` by admission (default 0).
     pub priority: i32,
+    /// `priorityClassName`, empty when not written.
+    pub priority_class_name: String,
+    /// `preemptionPolicy`, from the PriorityClass at admission.
+    pub preemption_policy: PreemptionPolicy,
     /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
     pub active_deadline_seconds: Option<u64>,
 }
@@ -896,6 +986,8 @@ pub struct ReplicaSetStatus {
     pub terminating_replicas: u32,
     /// Generation last acted upon.
     pub observed_generation: u64,
+    /// `ReplicaFailure` while pods cannot be created (`lastUpdateTime` unused).
+    pub conditions: Vec<DeploymentCondition>,
 }
 
 /// `spec.strategy` of a Deployment.

@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
     Action, Context, Controller, DeploymentController, EndpointSliceController, GarbageCollector,
-    NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    ResourceQuotaController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
+    ConfigMap, Deployment, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectRef, Pod,
+    PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -26,6 +28,7 @@ use crate::scheduling::{SchedulerWakeup, SchedulingQueue};
 use crate::store::{ApiError, Change, DeleteOptions, Object, PropagationPolicy, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordId, Timeline};
+use crate::with_kind;
 use rand_chacha::ChaCha8Rng;
 
 /// Any object kubesim simulates, for scenario actions.
@@ -41,6 +44,18 @@ pub enum AnyObject {
     Deployment(Box<Deployment>),
     /// A Service.
     Service(Box<Service>),
+    /// A Namespace.
+    Namespace(Box<Namespace>),
+    /// A ResourceQuota.
+    ResourceQuota(Box<ResourceQuota>),
+    /// A LimitRange.
+    LimitRange(Box<LimitRange>),
+    /// A PriorityClass.
+    PriorityClass(Box<PriorityClass>),
+    /// A ConfigMap.
+    ConfigMap(Box<ConfigMap>),
+    /// A Secret.
+    Secret(Box<Secret>),
 }
 
 impl AnyObject {
@@ -52,6 +67,12 @@ impl AnyObject {
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Service(_) => Kind::Service,
+            AnyObject::Namespace(_) => Kind::Namespace,
+            AnyObject::ResourceQuota(_) => Kind::ResourceQuota,
+            AnyObject::LimitRange(_) => Kind::LimitRange,
+            AnyObject::PriorityClass(_) => Kind::PriorityClass,
+            AnyObject::ConfigMap(_) => Kind::ConfigMap,
+            AnyObject::Secret(_) => Kind::Secret,
         }
     }
 
@@ -63,6 +84,12 @@ impl AnyObject {
             AnyObject::ReplicaSet(o) => &o.meta,
             AnyObject::Deployment(o) => &o.meta,
             AnyObject::Service(o) => &o.meta,
+            AnyObject::Namespace(o) => &o.meta,
+            AnyObject::ResourceQuota(o) => &o.meta,
+            AnyObject::LimitRange(o) => &o.meta,
+            AnyObject::PriorityClass(o) => &o.meta,
+            AnyObject::ConfigMap(o) => &o.meta,
+            AnyObject::Secret(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -314,6 +341,8 @@ pub struct Simulation {
     controller_rng: ChaCha8Rng,
     pending_reconciles: BTreeMap<(usize, ObjectRef), ()>,
     requeues: BTreeMap<(usize, ObjectRef), EventId>,
+    /// Consecutive failed reconciles per (controller, key), for the retry back-off.
+    failures: BTreeMap<(usize, ObjectRef), u32>,
     scheduler: SchedulingQueue,
     kubelets: Kubelets,
     checker: Option<InvariantChecker>,
@@ -339,6 +368,8 @@ impl Simulation {
             Box::new(EndpointSliceController::new(
                 streams.stream(Stream::EndpointSliceNames),
             )),
+            Box::new(NamespaceController),
+            Box::new(ResourceQuotaController),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -348,6 +379,7 @@ impl Simulation {
             controller_rng: streams.stream(Stream::Controllers),
             pending_reconciles: BTreeMap::new(),
             requeues: BTreeMap::new(),
+            failures: BTreeMap::new(),
             scheduler: SchedulingQueue::new(profile, streams.stream(Stream::SchedulerTieBreak)),
             kubelets: Kubelets::new(
                 behaviours,
@@ -514,13 +546,24 @@ impl Simulation {
                     rng: &mut self.controller_rng,
                 };
                 let result = self.controllers[controller].reconcile(&key, &mut ctx);
-                let requeue_after = match result {
-                    Ok(Action::AwaitChange) => None,
-                    Ok(Action::RequeueAfter(d)) => Some(d.max(SimDuration::from_millis(1))),
-                    // A refused write is retried, as a work queue would, after a second.
-                    Err(_) => Some(SimDuration::from_secs(1)),
-                };
                 let slot = (controller, key.clone());
+                let requeue_after = match result {
+                    Ok(action) => {
+                        // `Forget`: the next failure starts the back-off afresh.
+                        self.failures.remove(&slot);
+                        match action {
+                            Action::AwaitChange => None,
+                            Action::RequeueAfter(d) => Some(d.max(SimDuration::from_millis(1))),
+                        }
+                    }
+                    // A refused write is retried with the work queue's per-item back-off.
+                    Err(_) => {
+                        let failures = self.failures.entry(slot.clone()).or_insert(0);
+                        let delay = reconcile_backoff(*failures);
+                        *failures = failures.saturating_add(1);
+                        Some(delay)
+                    }
+                };
                 if let Some(old) = self.requeues.remove(&slot) {
                     self.queue.cancel(old);
                 }
@@ -631,7 +674,34 @@ impl Simulation {
         self.store.set_cause(Some(record));
         let fail = |error: ApiError| SimError::Action { at, error };
         match action {
-            ScenarioAction::Apply(object) => apply(&mut self.store, object).map_err(fail),
+            ScenarioAction::Apply(object) => {
+                let target = object.object_ref();
+                match apply(&mut self.store, object) {
+                    // Refused by admission, or its namespace is gone: `kubectl apply` reports
+                    // it and goes on with the other objects, so the run does too.
+                    Err(
+                        error @ (ApiError::Forbidden { .. }
+                        | ApiError::NotFound {
+                            kind: Kind::Namespace,
+                            ..
+                        }),
+                    ) => {
+                        let code = match error {
+                            ApiError::Forbidden { .. } => "Forbidden",
+                            _ => "NotFound",
+                        };
+                        self.store.event(
+                            target,
+                            EventType::Warning,
+                            "FailedCreate",
+                            format!("Error from server ({code}): {error}"),
+                            "kubectl",
+                        );
+                        Ok(())
+                    }
+                    result => result.map_err(fail),
+                }
+            }
             ScenarioAction::Delete {
                 target,
                 grace_period_seconds,
@@ -646,13 +716,8 @@ impl Simulation {
                             grace_period_seconds,
                         },
                     ),
-                    Kind::Node => self.store.delete_propagating::<Node>(key, policy),
-                    Kind::ReplicaSet => self.store.delete_propagating::<ReplicaSet>(key, policy),
-                    Kind::Deployment => self.store.delete_propagating::<Deployment>(key, policy),
-                    Kind::Service => self.store.delete_propagating::<Service>(key, policy),
-                    Kind::EndpointSlice => {
-                        self.store.delete_propagating::<EndpointSlice>(key, policy)
-                    }
+                    Kind::Namespace => self.store.delete_namespace(&key.name),
+                    kind => with_kind!(kind, T => self.store.delete_propagating::<T>(key, policy)),
                 }
                 .map(|_| ())
                 .map_err(fail)
@@ -947,6 +1012,15 @@ fn apply_object<T: Object>(
     }
 }
 
+/// client-go's `ItemExponentialFailureRateLimiter(5ms, 1000s)`, the per-item half of the
+/// controllers' default rate limiter: 5 ms × 2^failures, at most 1000 s.
+fn reconcile_backoff(failures: u32) -> SimDuration {
+    const BASE_MILLIS: u64 = 5;
+    const MAX: SimDuration = SimDuration::from_secs(1000);
+    let factor = 1u64.checked_shl(failures.min(63)).unwrap_or(u64::MAX);
+    SimDuration::from_millis(BASE_MILLIS.saturating_mul(factor)).min(MAX)
+}
+
 /// `kubectl apply` of one object: create it, or replace the spec (and labels/annotations)
 /// of the existing one, keeping its status.
 fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
@@ -1002,5 +1076,38 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
                 e.spec = s.spec;
             })
         }
+        AnyObject::Namespace(n) => apply_object(store, *n, |e, n| {
+            e.meta.labels = n.meta.labels;
+            e.meta.annotations = n.meta.annotations;
+        }),
+        AnyObject::ResourceQuota(q) => apply_object(store, *q, |e, q| {
+            e.meta.labels = q.meta.labels;
+            e.meta.annotations = q.meta.annotations;
+            e.hard = q.hard;
+        }),
+        AnyObject::LimitRange(l) => apply_object(store, *l, |e, l| {
+            e.meta.labels = l.meta.labels;
+            e.meta.annotations = l.meta.annotations;
+            e.limits = l.limits;
+        }),
+        AnyObject::PriorityClass(c) => apply_object(store, *c, |e, c| {
+            // `value` is immutable; the rest may change.
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
+            e.global_default = c.global_default;
+            e.description = c.description;
+        }),
+        AnyObject::ConfigMap(c) => apply_object(store, *c, |e, c| {
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
+            e.keys = c.keys;
+            e.immutable = c.immutable;
+        }),
+        AnyObject::Secret(c) => apply_object(store, *c, |e, c| {
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
+            e.keys = c.keys;
+            e.immutable = c.immutable;
+        }),
     }
 }

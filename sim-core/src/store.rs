@@ -15,8 +15,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ClusterIp, ContainerState, ContainerStatus, Deployment, EndpointSlice, Ipv4Address, Kind, Node,
-    ObjectKey, ObjectMeta, ObjectRef, Pod, PodConditionType, ReplicaSet, Service, ServiceType, Uid,
+    system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, Deployment,
+    EndpointSlice, Ipv4Address, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectMeta,
+    ObjectRef, Pod, PodConditionType, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
+    ServiceType, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -70,6 +72,16 @@ pub enum ApiError {
         kind: Kind,
         /// Key.
         key: String,
+    },
+    /// 403: refused by admission (quota, limit range, priority, namespace lifecycle).
+    #[error("{} {name:?} is forbidden: {message}", kind.plural())]
+    Forbidden {
+        /// Kind.
+        kind: Kind,
+        /// Name of the refused object.
+        name: String,
+        /// The admission plugin's message.
+        message: String,
     },
     /// 422.
     #[error("{kind} {key:?} is invalid: {message}")]
@@ -187,6 +199,76 @@ pub trait Object: Clone + 'static {
     }
 }
 
+/// Evaluates `$body` with the type alias `$T` naming the object type of the [`Kind`] value
+/// `$kind`: the one place that maps kinds to types, so generic code (`store.get::<T>`)
+/// serves every kind.
+///
+/// ```
+/// use sim_core::objects::{Kind, ObjectKey};
+/// use sim_core::store::{Object, Store};
+/// use sim_core::with_kind;
+///
+/// fn exists(store: &Store, kind: Kind, key: &ObjectKey) -> bool {
+///     with_kind!(kind, T => store.get::<T>(key).is_some())
+/// }
+/// ```
+#[macro_export]
+macro_rules! with_kind {
+    ($kind:expr, $T:ident => $body:expr) => {{
+        use $crate::objects as kinds;
+        match $kind {
+            kinds::Kind::Node => {
+                type $T = kinds::Node;
+                $body
+            }
+            kinds::Kind::Pod => {
+                type $T = kinds::Pod;
+                $body
+            }
+            kinds::Kind::ReplicaSet => {
+                type $T = kinds::ReplicaSet;
+                $body
+            }
+            kinds::Kind::Deployment => {
+                type $T = kinds::Deployment;
+                $body
+            }
+            kinds::Kind::Service => {
+                type $T = kinds::Service;
+                $body
+            }
+            kinds::Kind::EndpointSlice => {
+                type $T = kinds::EndpointSlice;
+                $body
+            }
+            kinds::Kind::Namespace => {
+                type $T = kinds::Namespace;
+                $body
+            }
+            kinds::Kind::ResourceQuota => {
+                type $T = kinds::ResourceQuota;
+                $body
+            }
+            kinds::Kind::LimitRange => {
+                type $T = kinds::LimitRange;
+                $body
+            }
+            kinds::Kind::PriorityClass => {
+                type $T = kinds::PriorityClass;
+                $body
+            }
+            kinds::Kind::ConfigMap => {
+                type $T = kinds::ConfigMap;
+                $body
+            }
+            kinds::Kind::Secret => {
+                type $T = kinds::Secret;
+                $body
+            }
+        }
+    }};
+}
+
 macro_rules! impl_object {
     ($ty:ty, $kind:expr, $field:ident, $tracked:path) => {
         impl_object!($ty, $kind, $field, $tracked, |_obj: &$ty| None);
@@ -218,10 +300,48 @@ macro_rules! impl_object {
 }
 
 impl_object!(Node, Kind::Node, nodes, track_node);
-impl_object!(Pod, Kind::Pod, pods, track_pod, |pod: &Pod| pod
-    .spec
-    .node_name
-    .as_deref());
+impl_object!(Namespace, Kind::Namespace, namespaces, track_namespace);
+impl_object!(
+    ResourceQuota,
+    Kind::ResourceQuota,
+    resourcequotas,
+    track_resourcequota
+);
+impl_object!(LimitRange, Kind::LimitRange, limitranges, track_nothing);
+impl_object!(
+    PriorityClass,
+    Kind::PriorityClass,
+    priorityclasses,
+    track_nothing
+);
+impl_object!(ConfigMap, Kind::ConfigMap, configmaps, track_nothing);
+impl_object!(Secret, Kind::Secret, secrets, track_nothing);
+
+// Written out: pods go through the admission chain (LimitRanger, Priority, ResourceQuota).
+impl Object for Pod {
+    const KIND: Kind = Kind::Pod;
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
+        track_pod(self, out);
+    }
+    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
+        &store.pods
+    }
+    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
+        &mut store.pods
+    }
+    fn bound_node(&self) -> Option<&str> {
+        self.spec.node_name.as_deref()
+    }
+    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
+        crate::admission::admit_pod(self, store)
+    }
+}
 impl_object!(ReplicaSet, Kind::ReplicaSet, replicasets, track_replicaset);
 impl_object!(Deployment, Kind::Deployment, deployments, track_deployment);
 impl_object!(
@@ -253,6 +373,16 @@ impl Object for Service {
     fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
         store.allocate_service(self)
     }
+}
+
+fn track_nothing<T>(_: &T, _: &mut Vec<(String, String)>) {}
+
+fn track_namespace(ns: &Namespace, out: &mut Vec<(String, String)>) {
+    push(out, "status.phase", ns.phase.as_str());
+}
+
+fn track_resourcequota(q: &ResourceQuota, out: &mut Vec<(String, String)>) {
+    push(out, "status.used", crate::objects::pretty_amounts(&q.used));
 }
 
 fn push(out: &mut Vec<(String, String)>, field: &str, value: impl ToString) {
@@ -432,6 +562,12 @@ pub struct Store {
     deployments: BTreeMap<ObjectKey, Deployment>,
     services: BTreeMap<ObjectKey, Service>,
     endpointslices: BTreeMap<ObjectKey, EndpointSlice>,
+    namespaces: BTreeMap<ObjectKey, Namespace>,
+    resourcequotas: BTreeMap<ObjectKey, ResourceQuota>,
+    limitranges: BTreeMap<ObjectKey, LimitRange>,
+    priorityclasses: BTreeMap<ObjectKey, PriorityClass>,
+    configmaps: BTreeMap<ObjectKey, ConfigMap>,
+    secrets: BTreeMap<ObjectKey, Secret>,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -447,6 +583,9 @@ pub struct Store {
     scratch_after: Vec<(String, String)>,
 }
 
+/// Uids of the objects a cluster starts with are `BUILTIN_UID_BASE + n`.
+const BUILTIN_UID_BASE: u64 = 1 << 40;
+
 /// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
 pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -460,13 +599,19 @@ pub fn safe_encode(text: &str) -> String {
 impl Store {
     /// An empty store; generated name suffixes come from `names`.
     pub fn new(names: ChaCha8Rng) -> Store {
-        Store {
+        let mut store = Store {
             nodes: BTreeMap::new(),
             pods: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             deployments: BTreeMap::new(),
             services: BTreeMap::new(),
             endpointslices: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            resourcequotas: BTreeMap::new(),
+            limitranges: BTreeMap::new(),
+            priorityclasses: BTreeMap::new(),
+            configmaps: BTreeMap::new(),
+            secrets: BTreeMap::new(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,
@@ -478,7 +623,41 @@ impl Store {
             names,
             scratch_before: Vec::new(),
             scratch_after: Vec::new(),
+        };
+        store.seed_builtins();
+        store
+    }
+
+    /// What a cluster has before anyone writes to it: the four namespaces and the two system
+    /// PriorityClasses. They are not on the timeline, and their uids come from a range of
+    /// their own so that the uids of the scenario's objects do not depend on them.
+    fn seed_builtins(&mut self) {
+        let mut uid = BUILTIN_UID_BASE;
+        let mut stamp = |meta: &mut ObjectMeta| {
+            uid += 1;
+            meta.uid = Uid(uid);
+            meta.resource_version = 1;
+            meta.generation = 1;
+        };
+        for name in BUILTIN_NAMESPACES {
+            let mut ns = Namespace::new(name);
+            stamp(&mut ns.meta);
+            self.namespaces.insert(ns.meta.key(), ns);
         }
+        for mut class in system_priority_classes() {
+            stamp(&mut class.meta);
+            self.priorityclasses.insert(class.meta.key(), class);
+        }
+    }
+
+    /// How many objects of `kind` live in `namespace` (for object-count quotas).
+    pub fn count_in_namespace(&self, kind: Kind, namespace: &str) -> usize {
+        with_kind!(kind, T => self.list_namespace::<T>(namespace).count())
+    }
+
+    /// The metadata of the object of `kind` at `key`, if it exists.
+    pub fn meta_of(&self, kind: Kind, key: &ObjectKey) -> Option<&ObjectMeta> {
+        with_kind!(kind, T => self.get::<T>(key).map(Object::meta))
     }
 
     /// Sets the clock and the cause attached to the records written next.
@@ -624,6 +803,14 @@ impl Store {
             obj.meta_mut().namespace = "default".to_string();
         }
         let key = obj.meta().key();
+        crate::admission::check_namespace(self, kind, &key.namespace).map_err(|e| match e {
+            ApiError::Forbidden { kind, message, .. } => ApiError::Forbidden {
+                kind,
+                name: key.name.clone(),
+                message,
+            },
+            other => other,
+        })?;
         if T::collection(self).contains_key(&key) {
             return Err(ApiError::AlreadyExists {
                 kind,
@@ -631,6 +818,10 @@ impl Store {
             });
         }
         obj.admit_create(self)?;
+        if kind.namespaced() && kind != Kind::Pod {
+            let delta = crate::admission::object_count_delta(kind);
+            crate::admission::check_quota(self, kind, &key.name, &key.namespace, &delta, None)?;
+        }
         let uid = Uid(self.next_uid);
         self.next_uid += 1;
         {
@@ -790,6 +981,29 @@ impl Store {
                     meta.finalizers.push(f.to_string());
                 }
             }
+        })?;
+        Ok(DeleteOutcome::Terminating)
+    }
+
+    /// A delete request for a namespace: it turns Terminating (no new content) and stays
+    /// until the namespace controller has emptied it.
+    pub fn delete_namespace(&mut self, name: &str) -> Result<DeleteOutcome, ApiError> {
+        let key = ObjectKey::cluster(name);
+        let ns = self
+            .namespaces
+            .get(&key)
+            .ok_or_else(|| ApiError::NotFound {
+                kind: Kind::Namespace,
+                key: name.to_string(),
+            })?;
+        if ns.meta.deletion_timestamp.is_some() {
+            return Ok(DeleteOutcome::AlreadyTerminating);
+        }
+        let now = self.now;
+        self.modify::<Namespace, _>(&key, false, |ns| {
+            ns.meta.deletion_timestamp = Some(now);
+            ns.meta.deletion_grace_period_seconds = Some(0);
+            ns.phase = crate::objects::NamespacePhase::Terminating;
         })?;
         Ok(DeleteOutcome::Terminating)
     }

@@ -46,6 +46,8 @@ fn container(name: &str, cpu_millis: u64) -> Container {
         startup_probe: None,
         restart_policy: None,
         pre_stop: None,
+        declared: Default::default(),
+        config_refs: Vec::new(),
     }
 }
 
@@ -79,6 +81,8 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                priority_class_name: String::new(),
+                preemption_policy: Default::default(),
                 active_deadline_seconds: None,
             },
         },

@@ -54,10 +54,10 @@ use sim_core::objects::{
     SessionAffinity, TargetPort, TrafficPolicy,
 };
 use sim_core::objects::{
-    ConditionStatus, Container, Deployment, DeploymentStatus, DeploymentStrategy, HookHandler,
-    ImagePullPolicy, IntOrPercent, Kind, Node, ObjectMeta, Pod, PodSpec, PodStatus, PodTemplate,
-    Probe, ProbeHandler, ReplicaSet, ReplicaSetStatus, Resources, RestartPolicy, Taint,
-    TaintEffect, Toleration, TolerationOperator,
+    ConditionStatus, Container, DeclaredResources, Deployment, DeploymentStatus,
+    DeploymentStrategy, HookHandler, ImagePullPolicy, IntOrPercent, Kind, Node, ObjectMeta, Pod,
+    PodSpec, PodStatus, PodTemplate, Probe, ProbeHandler, ReplicaSet, ReplicaSetStatus, Resources,
+    RestartPolicy, Taint, TaintEffect, Toleration, TolerationOperator,
 };
 use sim_core::selector::{LabelSelector, Requirement, SelectorOperator};
 use sim_core::sim::AnyObject;
@@ -66,6 +66,8 @@ use sim_core::store::{in_service_cidr, NODE_PORT_RANGE, SERVICE_CIDR};
 use crate::manifest::{LocatedManifest, Manifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
+
+mod policy;
 
 /// Most replicas one Deployment or ReplicaSet may ask for.
 pub const MAX_REPLICAS: u32 = 1_000_000;
@@ -114,6 +116,12 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
             AnyObject::Deployment(Box::new(checker.deployment(deployment)))
         }
         Manifest::Service(service) => AnyObject::Service(Box::new(checker.service(service))),
+        Manifest::Namespace(o) => AnyObject::Namespace(Box::new(checker.namespace(o))),
+        Manifest::ResourceQuota(o) => AnyObject::ResourceQuota(Box::new(checker.resource_quota(o))),
+        Manifest::LimitRange(o) => AnyObject::LimitRange(Box::new(checker.limit_range(o))),
+        Manifest::PriorityClass(o) => AnyObject::PriorityClass(Box::new(checker.priority_class(o))),
+        Manifest::ConfigMap(o) => AnyObject::ConfigMap(Box::new(checker.config_map(o))),
+        Manifest::Secret(o) => AnyObject::Secret(Box::new(checker.secret(o))),
     };
     if checker.errors.is_empty() {
         return Ok(object);
@@ -662,6 +670,8 @@ impl Checker<'_> {
             restart_policy,
             termination_grace_period_seconds,
             priority: spec.priority.unwrap_or(0),
+            priority_class_name: spec.priority_class_name.clone().unwrap_or_default(),
+            preemption_policy: Default::default(),
             active_deadline_seconds,
         }
     }
@@ -761,8 +771,9 @@ impl Checker<'_> {
             self.hook_handler(hook, &format!("{lifecycle_path}.postStart"));
         }
 
-        let (requests, limits) =
+        let (requests, limits, declared) =
             self.container_resources(container.resources.as_ref(), &format!("{path}.resources"));
+        let config_refs = self.config_refs(container, path);
 
         let [liveness_probe, readiness_probe, startup_probe] = [
             (ProbeKind::Liveness, container.liveness_probe.as_ref()),
@@ -793,6 +804,8 @@ impl Checker<'_> {
             startup_probe,
             restart_policy,
             pre_stop,
+            declared,
+            config_refs,
         }
     }
 
@@ -853,7 +866,7 @@ impl Checker<'_> {
         &mut self,
         resources: Option<&api::ResourceRequirements>,
         path: &str,
-    ) -> (Resources, Resources) {
+    ) -> (Resources, Resources, DeclaredResources) {
         let limits_path = format!("{path}.limits");
         let requests_path = format!("{path}.requests");
         let limits = self.resource_list(
@@ -917,7 +930,11 @@ impl Checker<'_> {
         if huge_pages && !cpu_or_memory(&requests) && !cpu_or_memory(&limits) {
             self.error(path, forbidden("HugePages require cpu or memory"));
         }
-        (to_resources(&requests), to_resources(&limits))
+        let declared = DeclaredResources {
+            requests: requests.keys().cloned().collect(),
+            limits: limits.keys().cloned().collect(),
+        };
+        (to_resources(&requests), to_resources(&limits), declared)
     }
 
     /// Parses a resource list (`requests`, `limits`, `capacity`, `allocatable`), reporting each

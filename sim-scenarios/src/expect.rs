@@ -4,12 +4,11 @@
 use std::collections::BTreeSet;
 
 use sim_core::controllers::endpointslice::LABEL_SERVICE_NAME;
-use sim_core::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
-};
+use sim_core::objects::{EndpointSlice, Kind, ObjectKey, ObjectRef, Service};
 use sim_core::selector::LabelSelector;
 use sim_core::store::{Object, Store};
 use sim_core::time::SimTime;
+use sim_core::with_kind;
 
 use crate::source::SourceLocation;
 use crate::view::{field_value, lookup, value_to_text};
@@ -230,16 +229,8 @@ impl Expectation {
                 filters,
             } => {
                 let ns = namespace.as_deref();
-                let n = match kind {
-                    Kind::Pod => count_matching::<Pod>(store, ns, selector, filters),
-                    Kind::Node => count_matching::<Node>(store, None, selector, filters),
-                    Kind::ReplicaSet => count_matching::<ReplicaSet>(store, ns, selector, filters),
-                    Kind::Deployment => count_matching::<Deployment>(store, ns, selector, filters),
-                    Kind::Service => count_matching::<Service>(store, ns, selector, filters),
-                    Kind::EndpointSlice => {
-                        count_matching::<EndpointSlice>(store, ns, selector, filters)
-                    }
-                };
+                let ns = ns.filter(|_| kind.namespaced());
+                let n = with_kind!(*kind, T => count_matching::<T>(store, ns, selector, filters));
                 Some(n.to_string())
             }
             Subject::ReadyEndpoints { service } => match ready_endpoints(store, service) {

@@ -4,7 +4,7 @@
 //! yaml` prints them), empty documents and comments. Every object is checked as strictly as
 //! `kubectl apply` checks it: an unknown field, a wrong type or a kind that does not exist is
 //! an error naming file, line, column and field. Kinds that exist but that kubesim does not
-//! simulate (ConfigMap, StatefulSet, ...) and custom resources are warnings: they are skipped,
+//! simulate (Ingress, NetworkPolicy, ...) and custom resources are warnings: they are skipped,
 //! and the report says so. So are EndpointSlices and Endpoints written by hand: kubesim's
 //! EndpointSlice controller makes the slices of every Service with a selector, and the
 //! legacy Endpoints API is not simulated.
@@ -15,7 +15,10 @@ use std::sync::Arc;
 
 use k8s_openapi::api;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service,
+};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::Resource;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, Visitor};
@@ -36,6 +39,12 @@ pub enum Manifest {
     ReplicaSet(Box<ReplicaSet>),
     Deployment(Box<Deployment>),
     Service(Box<Service>),
+    Namespace(Box<Namespace>),
+    ResourceQuota(Box<ResourceQuota>),
+    LimitRange(Box<LimitRange>),
+    PriorityClass(Box<PriorityClass>),
+    ConfigMap(Box<ConfigMap>),
+    Secret(Box<Secret>),
 }
 
 impl Manifest {
@@ -46,6 +55,12 @@ impl Manifest {
             Manifest::ReplicaSet(_) => ReplicaSet::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
             Manifest::Service(_) => Service::KIND,
+            Manifest::Namespace(_) => Namespace::KIND,
+            Manifest::ResourceQuota(_) => ResourceQuota::KIND,
+            Manifest::LimitRange(_) => LimitRange::KIND,
+            Manifest::PriorityClass(_) => PriorityClass::KIND,
+            Manifest::ConfigMap(_) => ConfigMap::KIND,
+            Manifest::Secret(_) => Secret::KIND,
         }
     }
 
@@ -56,6 +71,12 @@ impl Manifest {
             Manifest::ReplicaSet(replica_set) => &replica_set.metadata,
             Manifest::Deployment(deployment) => &deployment.metadata,
             Manifest::Service(service) => &service.metadata,
+            Manifest::Namespace(o) => &o.metadata,
+            Manifest::ResourceQuota(o) => &o.metadata,
+            Manifest::LimitRange(o) => &o.metadata,
+            Manifest::PriorityClass(o) => &o.metadata,
+            Manifest::ConfigMap(o) => &o.metadata,
+            Manifest::Secret(o) => &o.metadata,
         };
         metadata.name.as_deref()
     }
@@ -327,15 +348,27 @@ enum SupportedKind {
     ReplicaSet,
     Deployment,
     Service,
+    Namespace,
+    ResourceQuota,
+    LimitRange,
+    PriorityClass,
+    ConfigMap,
+    Secret,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 5] = [
+    const ALL: [SupportedKind; 11] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
         SupportedKind::Deployment,
         SupportedKind::Service,
+        SupportedKind::Namespace,
+        SupportedKind::ResourceQuota,
+        SupportedKind::LimitRange,
+        SupportedKind::PriorityClass,
+        SupportedKind::ConfigMap,
+        SupportedKind::Secret,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -345,6 +378,12 @@ impl SupportedKind {
             SupportedKind::ReplicaSet => (ReplicaSet::API_VERSION, ReplicaSet::KIND),
             SupportedKind::Deployment => (Deployment::API_VERSION, Deployment::KIND),
             SupportedKind::Service => (Service::API_VERSION, Service::KIND),
+            SupportedKind::Namespace => (Namespace::API_VERSION, Namespace::KIND),
+            SupportedKind::ResourceQuota => (ResourceQuota::API_VERSION, ResourceQuota::KIND),
+            SupportedKind::LimitRange => (LimitRange::API_VERSION, LimitRange::KIND),
+            SupportedKind::PriorityClass => (PriorityClass::API_VERSION, PriorityClass::KIND),
+            SupportedKind::ConfigMap => (ConfigMap::API_VERSION, ConfigMap::KIND),
+            SupportedKind::Secret => (Secret::API_VERSION, Secret::KIND),
         }
     }
 }
@@ -363,6 +402,18 @@ fn decode<'de, D: Deserializer<'de>>(
             Manifest::Deployment(Box::new(Deployment::deserialize(decoder)?))
         }
         SupportedKind::Service => Manifest::Service(Box::new(Service::deserialize(decoder)?)),
+        SupportedKind::Namespace => Manifest::Namespace(Box::new(Namespace::deserialize(decoder)?)),
+        SupportedKind::ResourceQuota => {
+            Manifest::ResourceQuota(Box::new(ResourceQuota::deserialize(decoder)?))
+        }
+        SupportedKind::LimitRange => {
+            Manifest::LimitRange(Box::new(LimitRange::deserialize(decoder)?))
+        }
+        SupportedKind::PriorityClass => {
+            Manifest::PriorityClass(Box::new(PriorityClass::deserialize(decoder)?))
+        }
+        SupportedKind::ConfigMap => Manifest::ConfigMap(Box::new(ConfigMap::deserialize(decoder)?)),
+        SupportedKind::Secret => Manifest::Secret(Box::new(Secret::deserialize(decoder)?)),
     })
 }
 
@@ -377,17 +428,12 @@ macro_rules! type_metas {
 const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::core::v1::Binding,
     api::core::v1::ComponentStatus,
-    api::core::v1::ConfigMap,
     api::core::v1::Endpoints,
     api::core::v1::Event,
-    api::core::v1::LimitRange,
-    api::core::v1::Namespace,
     api::core::v1::PersistentVolume,
     api::core::v1::PersistentVolumeClaim,
     api::core::v1::PodTemplate,
     api::core::v1::ReplicationController,
-    api::core::v1::ResourceQuota,
-    api::core::v1::Secret,
     api::core::v1::ServiceAccount,
     api::apps::v1::ControllerRevision,
     api::apps::v1::DaemonSet,
@@ -427,7 +473,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::resource::v1::ResourceClaim,
     api::resource::v1::ResourceClaimTemplate,
     api::resource::v1::ResourceSlice,
-    api::scheduling::v1::PriorityClass,
     api::storage::v1::CSIDriver,
     api::storage::v1::CSINode,
     api::storage::v1::CSIStorageCapacity,

@@ -2,7 +2,7 @@
 //! engine values. Every problem is reported with file, line, column and field; nothing is
 //! run until the whole scenario is valid.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use sim_core::behaviour::{set_field, BehaviourBook, BehaviourPatch, BehaviourRul
 use sim_core::duration::parse_go_duration;
 use sim_core::objects::{
     ConditionStatus, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Resources, Taint, TaintEffect,
+    BUILTIN_NAMESPACES,
 };
 use sim_core::selector::LabelSelector;
 use sim_core::sim::{AnyObject, ScenarioAction};
@@ -22,7 +23,7 @@ use crate::format::{
     BehaviourSpec, EventSpec, ExpectSpec, NodePoolSpec, QuantityText, ScenarioFile,
     SCENARIO_API_VERSION,
 };
-use crate::manifest::{load_manifests, LoadedManifests};
+use crate::manifest::{load_manifests, LoadedManifests, LocatedManifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity};
 use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLocation, YamlIndex};
 
@@ -128,11 +129,58 @@ pub fn manifest_files(path: &Path, from: &SourceLocation) -> Result<Vec<PathBuf>
     Ok(files)
 }
 
+/// A namespaced object's namespace, with the error to report if no Namespace of that name
+/// exists (located at `metadata.namespace`, or the object when it names none).
+struct NamespaceUse {
+    namespace: String,
+    error: InputError,
+}
+
+/// Records the namespace `m` lives in, for [`check_namespaces`].
+fn note_namespace(m: &LocatedManifest, object: &AnyObject, uses: &mut Vec<NamespaceUse>) {
+    let r = object.object_ref();
+    if !r.kind.namespaced() {
+        return;
+    }
+    let namespace = r.key.namespace.clone();
+    uses.push(NamespaceUse {
+        error: m.error(
+            "metadata.namespace",
+            format!(
+                "namespaces {namespace:?} not found: no manifest creates Namespace                  {namespace:?} (kubesim starts with {})",
+                BUILTIN_NAMESPACES.join(", ")
+            ),
+        ),
+        namespace,
+    });
+}
+
+/// NamespaceLifecycle, checked before the run: every object must live in a namespace that
+/// exists from the start or that some manifest of the scenario creates.
+fn check_namespaces(
+    errors: &mut Vec<InputError>,
+    uses: Vec<NamespaceUse>,
+    objects: impl Iterator<Item = AnyObject>,
+) {
+    let mut declared: BTreeSet<String> = BUILTIN_NAMESPACES.iter().map(|n| n.to_string()).collect();
+    for object in objects {
+        if let AnyObject::Namespace(ns) = object {
+            declared.insert(ns.meta.name.clone());
+        }
+    }
+    errors.extend(
+        uses.into_iter()
+            .filter(|u| !declared.contains(&u.namespace))
+            .map(|u| u.error),
+    );
+}
+
 /// Loads every object of the manifest files at `path` and converts them.
 fn load_objects(
     path: &Path,
     from: &SourceLocation,
     warnings: &mut Vec<InputError>,
+    uses: &mut Vec<NamespaceUse>,
 ) -> Result<Vec<AnyObject>, InputErrors> {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
@@ -147,7 +195,10 @@ fn load_objects(
                 warnings.extend(w);
                 for m in &loaded {
                     match to_core(m) {
-                        Ok(o) => objects.push(o),
+                        Ok(o) => {
+                            note_namespace(m, &o, uses);
+                            objects.push(o);
+                        }
                         Err(e) => errors.extend(e.0),
                     }
                 }
@@ -207,6 +258,7 @@ struct Loader<'a> {
     dir: PathBuf,
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
+    namespace_uses: Vec<NamespaceUse>,
 }
 
 impl Loader<'_> {
@@ -497,6 +549,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         dir: dir.to_path_buf(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        namespace_uses: Vec::new(),
     };
     if parsed.api_version != SCENARIO_API_VERSION {
         loader.err(
@@ -585,7 +638,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     for (i, m) in spec.manifests.iter().enumerate() {
         let at = index.locate_value(&format!("spec.manifests[{i}]"));
         let path = loader.dir.join(m);
-        match load_objects(&path, &at, &mut loader.warnings) {
+        match load_objects(&path, &at, &mut loader.warnings, &mut loader.namespace_uses) {
             Ok(objects) => initial.extend(objects),
             Err(e) => loader.errors.extend(e.0),
         }
@@ -611,7 +664,10 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
                 loader.warnings.extend(loaded.warnings);
                 for m in &loaded.objects {
                     match to_core(m) {
-                        Ok(o) => initial.push(o),
+                        Ok(o) => {
+                            note_namespace(m, &o, &mut loader.namespace_uses);
+                            initial.push(o);
+                        }
                         Err(e) => loader.errors.extend(e.0),
                     }
                 }
@@ -650,6 +706,16 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     }
 
     check_references(&mut loader, &nodes, &initial, &actions, &action_events);
+    let applied = actions.iter().filter_map(|(_, a)| match a {
+        ScenarioAction::Apply(o) => Some(o.clone()),
+        _ => None,
+    });
+    let uses = std::mem::take(&mut loader.namespace_uses);
+    check_namespaces(
+        &mut loader.errors,
+        uses,
+        initial.iter().cloned().chain(applied),
+    );
 
     // Expectations.
     let mut expectations = Vec::new();
@@ -768,8 +834,10 @@ fn event_actions(
         let at = loader.index.locate_value(&format!("{path}.apply"));
         let target = loader.dir.join(file);
         let mut warnings = Vec::new();
-        let result = load_objects(&target, &at, &mut warnings);
+        let mut uses = Vec::new();
+        let result = load_objects(&target, &at, &mut warnings, &mut uses);
         loader.warnings.extend(warnings);
+        loader.namespace_uses.extend(uses);
         return match result {
             Ok(objects) => objects.into_iter().map(ScenarioAction::Apply).collect(),
             Err(errors) => {
@@ -1169,17 +1237,20 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         dir: PathBuf::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        namespace_uses: Vec::new(),
     };
     let pool = default_pool();
     let nodes = loader.pool_nodes("defaultCluster", &pool, 1, pool.count.unwrap_or(3));
     let mut initial = Vec::new();
     for p in paths {
         let at = SourceLocation::new(p.display().to_string(), 1, 1);
-        match load_objects(p, &at, &mut loader.warnings) {
+        match load_objects(p, &at, &mut loader.warnings, &mut loader.namespace_uses) {
             Ok(o) => initial.extend(o),
             Err(e) => loader.errors.extend(e.0),
         }
     }
+    let uses = std::mem::take(&mut loader.namespace_uses);
+    check_namespaces(&mut loader.errors, uses, initial.iter().cloned());
     let Loader {
         errors, warnings, ..
     } = loader;

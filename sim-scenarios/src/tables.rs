@@ -2,8 +2,9 @@
 //! `kubectl get` prints, with the STATUS column computed as kubectl's pod printer computes it.
 
 use sim_core::objects::{
-    ClusterIp, ConditionStatus, ContainerState, ContainerStatus, Deployment, EndpointSlice, Kind,
-    Node, Pod, PodConditionType, ReplicaSet, RestartPolicy, Service, ServiceType,
+    ClusterIp, ConditionStatus, ConfigMap, ContainerState, ContainerStatus, Deployment,
+    EndpointSlice, Kind, LimitRange, Namespace, Node, Pod, PodConditionType, PriorityClass,
+    ReplicaSet, ResourceQuota, ResourceUnit, RestartPolicy, Secret, Service, ServiceType,
 };
 use sim_core::store::Store;
 use sim_core::time::SimTime;
@@ -262,6 +263,24 @@ pub struct GetOptions<'a> {
     pub prefix_kind: bool,
 }
 
+/// kubectl's REQUEST and LIMIT columns of a ResourceQuota: `name: used/hard` for each hard
+/// entry, the `limits.` ones under LIMIT, the rest under REQUEST.
+fn quota_columns(q: &ResourceQuota) -> (String, String) {
+    let mut request = Vec::new();
+    let mut limit = Vec::new();
+    for (name, hard) in &q.hard {
+        let unit = ResourceUnit::of(name);
+        let used = q.used.get(name).copied().unwrap_or(0);
+        let entry = format!("{name}: {}/{}", unit.format(used), unit.format(*hard));
+        if name.starts_with("limits.") {
+            limit.push(entry);
+        } else {
+            request.push(entry);
+        }
+    }
+    (request.join(", "), limit.join(", "))
+}
+
 /// `kubectl get <kind>` for every object of `kind` at `now`; `No resources found` when empty.
 pub fn get_table(
     store: &Store,
@@ -394,6 +413,92 @@ pub fn get_table(
                 "AGE",
             ]
         }
+        Kind::Namespace => {
+            for ns in store.list::<Namespace>() {
+                rows.push(vec![
+                    String::new(),
+                    ns.meta.name.clone(),
+                    ns.phase.as_str().to_string(),
+                    age(ns.meta.creation_timestamp, now),
+                ]);
+            }
+            vec!["", "NAME", "STATUS", "AGE"]
+        }
+        Kind::ResourceQuota => {
+            for q in store
+                .list::<ResourceQuota>()
+                .filter(|q| in_ns(&q.meta.namespace))
+            {
+                let (request, limit) = quota_columns(q);
+                rows.push(vec![
+                    q.meta.namespace.clone(),
+                    q.meta.name.clone(),
+                    age(q.meta.creation_timestamp, now),
+                    request,
+                    limit,
+                ]);
+            }
+            vec!["NAMESPACE", "NAME", "AGE", "REQUEST", "LIMIT"]
+        }
+        Kind::LimitRange => {
+            for l in store
+                .list::<LimitRange>()
+                .filter(|l| in_ns(&l.meta.namespace))
+            {
+                rows.push(vec![
+                    l.meta.namespace.clone(),
+                    l.meta.name.clone(),
+                    crate::view::rfc3339(l.meta.creation_timestamp),
+                ]);
+            }
+            vec!["NAMESPACE", "NAME", "CREATED AT"]
+        }
+        Kind::PriorityClass => {
+            for c in store.list::<PriorityClass>() {
+                rows.push(vec![
+                    String::new(),
+                    c.meta.name.clone(),
+                    c.value.to_string(),
+                    c.global_default.to_string(),
+                    age(c.meta.creation_timestamp, now),
+                    c.preemption_policy.as_str().to_string(),
+                ]);
+            }
+            vec![
+                "",
+                "NAME",
+                "VALUE",
+                "GLOBAL-DEFAULT",
+                "AGE",
+                "PREEMPTIONPOLICY",
+            ]
+        }
+        Kind::ConfigMap => {
+            for c in store
+                .list::<ConfigMap>()
+                .filter(|c| in_ns(&c.meta.namespace))
+            {
+                rows.push(vec![
+                    c.meta.namespace.clone(),
+                    c.meta.name.clone(),
+                    c.keys.len().to_string(),
+                    age(c.meta.creation_timestamp, now),
+                ]);
+            }
+            vec!["NAMESPACE", "NAME", "DATA", "AGE"]
+        }
+        Kind::Secret => {
+            for c in store.list::<Secret>().filter(|c| in_ns(&c.meta.namespace)) {
+                rows.push(vec![
+                    c.meta.namespace.clone(),
+                    c.meta.name.clone(),
+                    c.secret_type.clone(),
+                    c.keys.len().to_string(),
+                    age(c.meta.creation_timestamp, now),
+                ]);
+            }
+            vec!["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"]
+        }
     };
     if rows.is_empty() {
         match namespace.filter(|_| kind.namespaced()) {
@@ -445,6 +550,8 @@ mod tests {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                priority_class_name: String::new(),
+                preemption_policy: Default::default(),
                 active_deadline_seconds: None,
             },
             status: PodStatus {

@@ -20,14 +20,16 @@
 
 use std::collections::BTreeMap;
 
+mod policy;
+
 use serde_json::{json, Map, Value};
 use sim_core::objects::{
     ClusterIp, EndpointSlice, Service, ServiceType, SessionAffinity, TargetPort,
 };
 use sim_core::objects::{
-    ConditionStatus, Container, ContainerState, ContainerStatus, Deployment, DeploymentStrategy,
-    IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate, Probe,
-    ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
+    ConditionStatus, Container, ContainerState, ContainerStatus, Deployment, DeploymentCondition,
+    DeploymentStrategy, IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate,
+    Probe, ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
 };
 use sim_core::selector::{LabelSelector, SelectorOperator};
 use sim_core::store::Store;
@@ -297,6 +299,12 @@ fn pod_spec_to_json(spec: &PodSpec) -> Value {
         spec.termination_grace_period_seconds,
     );
     put(&mut m, "priority", spec.priority);
+    put(
+        &mut m,
+        "priorityClassName",
+        spec.priority_class_name.as_str(),
+    );
+    put(&mut m, "preemptionPolicy", spec.preemption_policy.as_str());
     Value::Object(m)
 }
 
@@ -521,6 +529,29 @@ fn template_to_json(template: &PodTemplate) -> Value {
     Value::Object(m)
 }
 
+/// Deployment or ReplicaSet conditions (a ReplicaSet's have no `lastUpdateTime`).
+fn conditions_to_json(conditions: &[DeploymentCondition], with_update_time: bool) -> Value {
+    conditions
+        .iter()
+        .map(|c| {
+            let mut m = Map::new();
+            put(&mut m, "type", c.type_.as_str());
+            put(&mut m, "status", c.status.as_str());
+            put(&mut m, "reason", c.reason.as_str());
+            put(&mut m, "message", c.message.as_str());
+            if with_update_time {
+                put(&mut m, "lastUpdateTime", rfc3339(c.last_update_time));
+            }
+            put(
+                &mut m,
+                "lastTransitionTime",
+                rfc3339(c.last_transition_time),
+            );
+            Value::Object(m)
+        })
+        .collect()
+}
+
 /// A ReplicaSet as the API returns it.
 pub fn replicaset_to_json(rs: &ReplicaSet) -> Value {
     let mut spec = Map::new();
@@ -540,6 +571,11 @@ pub fn replicaset_to_json(rs: &ReplicaSet) -> Value {
     put(&mut status, "availableReplicas", s.available_replicas);
     put(&mut status, "terminatingReplicas", s.terminating_replicas);
     put(&mut status, "observedGeneration", s.observed_generation);
+    put(
+        &mut status,
+        "conditions",
+        conditions_to_json(&s.conditions, false),
+    );
     json!({
         "apiVersion": Kind::ReplicaSet.api_version(),
         "kind": Kind::ReplicaSet.name(),
@@ -593,25 +629,11 @@ pub fn deployment_to_json(d: &Deployment) -> Value {
     put(&mut status, "readyReplicas", s.ready_replicas);
     put(&mut status, "availableReplicas", s.available_replicas);
     put(&mut status, "unavailableReplicas", s.unavailable_replicas);
-    let conditions: Vec<Value> = s
-        .conditions
-        .iter()
-        .map(|c| {
-            let mut m = Map::new();
-            put(&mut m, "type", c.type_.as_str());
-            put(&mut m, "status", c.status.as_str());
-            put(&mut m, "reason", c.reason.as_str());
-            put(&mut m, "message", c.message.as_str());
-            put(&mut m, "lastUpdateTime", rfc3339(c.last_update_time));
-            put(
-                &mut m,
-                "lastTransitionTime",
-                rfc3339(c.last_transition_time),
-            );
-            Value::Object(m)
-        })
-        .collect();
-    put(&mut status, "conditions", conditions);
+    put(
+        &mut status,
+        "conditions",
+        conditions_to_json(&s.conditions, true),
+    );
     json!({
         "apiVersion": Kind::Deployment.api_version(),
         "kind": Kind::Deployment.name(),
@@ -624,21 +646,26 @@ pub fn deployment_to_json(d: &Deployment) -> Value {
 /// The object of `kind` at `key` in `store`, as the API returns it; `None` when it does not
 /// exist. The namespace of `key` is ignored for cluster-scoped kinds.
 pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
+    let cluster_key;
+    let key = if kind.namespaced() || key.namespace.is_empty() {
+        key
+    } else {
+        cluster_key = ObjectKey::cluster(key.name.as_str());
+        &cluster_key
+    };
     match kind {
-        Kind::Node => {
-            if key.namespace.is_empty() {
-                store.get::<Node>(key).map(node_to_json)
-            } else {
-                store
-                    .get::<Node>(&ObjectKey::cluster(key.name.as_str()))
-                    .map(node_to_json)
-            }
-        }
+        Kind::Node => store.get::<Node>(key).map(node_to_json),
         Kind::Pod => store.get::<Pod>(key).map(pod_to_json),
         Kind::ReplicaSet => store.get::<ReplicaSet>(key).map(replicaset_to_json),
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
         Kind::Service => store.get::<Service>(key).map(service_to_json),
         Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(endpointslice_to_json),
+        Kind::Namespace => store.get(key).map(policy::namespace_to_json),
+        Kind::ResourceQuota => store.get(key).map(policy::resourcequota_to_json),
+        Kind::LimitRange => store.get(key).map(policy::limitrange_to_json),
+        Kind::PriorityClass => store.get(key).map(policy::priorityclass_to_json),
+        Kind::ConfigMap => store.get(key).map(policy::configmap_to_json),
+        Kind::Secret => store.get(key).map(policy::secret_to_json),
     }
 }
 
@@ -1000,6 +1027,8 @@ mod tests {
             startup_probe: None,
             restart_policy: None,
             pre_stop: None,
+            declared: Default::default(),
+            config_refs: Vec::new(),
         }
     }
 
@@ -1014,6 +1043,8 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
             priority: 0,
+            priority_class_name: String::new(),
+            preemption_policy: Default::default(),
             active_deadline_seconds: None,
         }
     }

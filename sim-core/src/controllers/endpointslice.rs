@@ -867,6 +867,8 @@ mod tests {
                         restart_policy: RestartPolicy::Always,
                         termination_grace_period_seconds: 30,
                         priority: 0,
+                        priority_class_name: String::new(),
+                        preemption_policy: Default::default(),
                         active_deadline_seconds: None,
                     },
                     status,

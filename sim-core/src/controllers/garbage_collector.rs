@@ -14,16 +14,14 @@
 //! Only controller owners are woken when a dependent goes (the store's change carries the
 //! controller owner, and the built-in controllers own their objects that way).
 
-use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Pod, ReplicaSet,
-    Service, Uid,
-};
+use crate::objects::{Kind, ObjectKey, ObjectMeta, ObjectRef, Pod, Uid};
 use crate::store::{
     Change, ChangeType, DeleteOptions, Object, PropagationPolicy, Store,
     FINALIZER_FOREGROUND_DELETION, FINALIZER_ORPHAN,
 };
 
 use super::{Action, Context, Controller, ReconcileError};
+use crate::with_kind;
 
 /// The controller. Stateless: it finds dependents through the store.
 #[derive(Debug, Default)]
@@ -38,16 +36,8 @@ fn owned_by(meta: &ObjectMeta, change: &Change) -> bool {
         .any(|r| r.uid == change.uid && r.kind == change.kind)
 }
 
-/// The metadata of the object of `kind` at `key`, if it exists.
 fn meta_of<'a>(store: &'a Store, kind: Kind, key: &ObjectKey) -> Option<&'a ObjectMeta> {
-    match kind {
-        Kind::Deployment => store.get::<Deployment>(key).map(Object::meta),
-        Kind::ReplicaSet => store.get::<ReplicaSet>(key).map(Object::meta),
-        Kind::Pod => store.get::<Pod>(key).map(Object::meta),
-        Kind::Node => store.get::<Node>(key).map(Object::meta),
-        Kind::Service => store.get::<Service>(key).map(Object::meta),
-        Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(Object::meta),
-    }
+    store.meta_of(kind, key)
 }
 
 fn owners_gone(store: &Store, meta: &ObjectMeta) -> bool {
@@ -109,31 +99,12 @@ fn dependents_of(store: &Store, namespace: &str, uid: Uid) -> Vec<Dependent> {
     }
     let mut out = Vec::new();
     for kind in DEPENDENT_KINDS {
-        match kind {
-            Kind::ReplicaSet => collect(
-                store
-                    .list_namespace::<ReplicaSet>(namespace)
-                    .map(Object::meta),
-                kind,
-                uid,
-                &mut out,
-            ),
-            Kind::Pod => collect(
-                store.list_namespace::<Pod>(namespace).map(Object::meta),
-                kind,
-                uid,
-                &mut out,
-            ),
-            Kind::EndpointSlice => collect(
-                store
-                    .list_namespace::<EndpointSlice>(namespace)
-                    .map(Object::meta),
-                kind,
-                uid,
-                &mut out,
-            ),
-            Kind::Deployment | Kind::Node | Kind::Service => {}
-        }
+        with_kind!(kind, T => collect(
+            store.list_namespace::<T>(namespace).map(Object::meta),
+            kind,
+            uid,
+            &mut out,
+        ));
     }
     out
 }
@@ -163,10 +134,25 @@ fn delete_dependent(store: &mut Store, dependent: &Dependent) -> Result<(), Reco
     let key = &dependent.key;
     match dependent.kind {
         Kind::Pod => store.delete_pod(key, DeleteOptions::default())?,
-        Kind::ReplicaSet => store.delete_propagating::<ReplicaSet>(key, policy)?,
-        Kind::EndpointSlice => store.delete_propagating::<EndpointSlice>(key, policy)?,
-        Kind::Deployment | Kind::Node | Kind::Service => return Ok(()),
+        kind => with_kind!(kind, T => store.delete_propagating::<T>(key, policy)?),
     };
+    Ok(())
+}
+
+/// An object being deleted has its finalizers processed; one whose owners are all gone is
+/// deleted (background).
+fn collect_or_finalize<T: Object>(
+    store: &mut Store,
+    key: &ObjectKey,
+) -> Result<(), ReconcileError> {
+    let Some(meta) = store.get::<T>(key).map(Object::meta) else {
+        return Ok(());
+    };
+    if meta.deletion_timestamp.is_some() {
+        finalize_owner::<T>(store, key)?;
+    } else if owners_gone(store, meta) {
+        store.delete::<T>(key)?;
+    }
     Ok(())
 }
 
@@ -186,12 +172,7 @@ fn finalize_owner<T: Object>(store: &mut Store, key: &ObjectKey) -> Result<(), R
         .any(|f| f == FINALIZER_FOREGROUND_DELETION);
     if orphan {
         for dependent in dependents_of(store, &namespace, uid) {
-            match dependent.kind {
-                Kind::ReplicaSet => strip_owner::<ReplicaSet>(store, &dependent.key, uid)?,
-                Kind::Pod => strip_owner::<Pod>(store, &dependent.key, uid)?,
-                Kind::EndpointSlice => strip_owner::<EndpointSlice>(store, &dependent.key, uid)?,
-                Kind::Deployment | Kind::Node | Kind::Service => {}
-            }
+            with_kind!(dependent.kind, T => strip_owner::<T>(store, &dependent.key, uid)?);
         }
         if store.remove_finalizer::<T>(key, FINALIZER_ORPHAN)? {
             return Ok(());
@@ -234,26 +215,17 @@ impl Controller for GarbageCollector {
                 wake.push(ObjectRef::new(*kind, key));
             }
         }
-        match change.kind {
-            Kind::Deployment => wake.extend(
+        // Leaf kinds own nothing; skipping them keeps a pod's deletion O(1) here.
+        if matches!(change.kind, Kind::Pod | Kind::EndpointSlice | Kind::Node) {
+            return;
+        }
+        for kind in DEPENDENT_KINDS {
+            with_kind!(kind, T => wake.extend(
                 store
-                    .list_namespace::<ReplicaSet>(ns)
-                    .filter(|rs| owned_by(&rs.meta, change))
-                    .map(|rs| ObjectRef::new(Kind::ReplicaSet, rs.meta.key())),
-            ),
-            Kind::ReplicaSet => wake.extend(
-                store
-                    .list_namespace::<Pod>(ns)
-                    .filter(|p| owned_by(&p.meta, change))
-                    .map(|p| ObjectRef::new(Kind::Pod, p.meta.key())),
-            ),
-            Kind::Service => wake.extend(
-                store
-                    .list_namespace::<EndpointSlice>(ns)
-                    .filter(|s| owned_by(&s.meta, change))
-                    .map(|s| ObjectRef::new(Kind::EndpointSlice, s.meta.key())),
-            ),
-            Kind::Node | Kind::Pod | Kind::EndpointSlice => {}
+                    .list_namespace::<T>(ns)
+                    .filter(|o| owned_by(o.meta(), change))
+                    .map(|o| ObjectRef::new(kind, o.meta().key())),
+            ));
         }
     }
 
@@ -263,18 +235,6 @@ impl Controller for GarbageCollector {
         ctx: &mut Context<'_>,
     ) -> Result<Action, ReconcileError> {
         match key.kind {
-            Kind::Deployment => finalize_owner::<Deployment>(ctx.store, &key.key)?,
-            Kind::Service => finalize_owner::<Service>(ctx.store, &key.key)?,
-            Kind::ReplicaSet => {
-                let Some(rs) = ctx.store.get::<ReplicaSet>(&key.key) else {
-                    return Ok(Action::AwaitChange);
-                };
-                if rs.meta.deletion_timestamp.is_some() {
-                    finalize_owner::<ReplicaSet>(ctx.store, &key.key)?;
-                } else if owners_gone(ctx.store, &rs.meta) {
-                    ctx.store.delete::<ReplicaSet>(&key.key)?;
-                }
-            }
             Kind::Pod => {
                 if let Some(pod) = ctx.store.get::<Pod>(&key.key) {
                     if owners_gone(ctx.store, &pod.meta) {
@@ -282,18 +242,7 @@ impl Controller for GarbageCollector {
                     }
                 }
             }
-            Kind::EndpointSlice => {
-                let Some(slice) = ctx.store.get::<EndpointSlice>(&key.key) else {
-                    return Ok(Action::AwaitChange);
-                };
-                if slice.meta.deletion_timestamp.is_some() {
-                    finalize_owner::<EndpointSlice>(ctx.store, &key.key)?;
-                } else if owners_gone(ctx.store, &slice.meta) {
-                    ctx.store.delete::<EndpointSlice>(&key.key)?;
-                }
-            }
-            // Nodes own nothing here; a finalizer of the collector on one just goes.
-            Kind::Node => finalize_owner::<Node>(ctx.store, &key.key)?,
+            kind => with_kind!(kind, T => collect_or_finalize::<T>(ctx.store, &key.key)?),
         }
         Ok(Action::AwaitChange)
     }
@@ -327,6 +276,8 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
             priority: 0,
+            priority_class_name: String::new(),
+            preemption_policy: Default::default(),
             active_deadline_seconds: None,
         }
     }

@@ -6,10 +6,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::objects::{
-    Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference, Pod, PodConditionType, PodPhase,
-    PodStatus, ReplicaSet, ReplicaSetStatus, Uid,
+    ConditionStatus, DeploymentCondition, Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference,
+    Pod, PodConditionType, PodPhase, PodStatus, ReplicaSet, ReplicaSetStatus, Uid,
 };
-use crate::store::{DeleteOptions, Store};
+use crate::store::{ApiError, DeleteOptions, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
@@ -17,6 +17,9 @@ use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Annotation that lowers (or raises) a pod's priority as a scale-down victim.
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
+
+/// The condition type of a ReplicaSet that cannot create its pods.
+pub const REPLICA_FAILURE: &str = "ReplicaFailure";
 
 /// Creations per sync are capped like kube-controller-manager's `burstReplicas`.
 const BURST_REPLICAS: usize = 500;
@@ -30,9 +33,20 @@ impl Controller for ReplicaSetController {
         "replicaset-controller"
     }
 
-    fn watches(&self, change: &crate::store::Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
+    fn watches(&self, change: &crate::store::Change, store: &Store, wake: &mut Vec<ObjectRef>) {
         // Its ReplicaSets and the pods they own.
         wake_owner_or_self(change, Kind::ReplicaSet, wake);
+        // An orphan pod wakes the ReplicaSets whose selector matches it (adoption).
+        if change.kind == Kind::Pod && change.controller_owner.is_none() {
+            if let Some(pod) = store.get::<Pod>(&change.key) {
+                wake.extend(
+                    store
+                        .list_namespace::<ReplicaSet>(&change.key.namespace)
+                        .filter(|rs| rs.selector.matches(&pod.meta.labels))
+                        .map(|rs| ObjectRef::new(Kind::ReplicaSet, rs.meta.key())),
+                );
+            }
+        }
     }
 
     fn reconcile(
@@ -48,23 +62,42 @@ impl Controller for ReplicaSetController {
         }
         let rs = rs.clone();
         let now = ctx.now;
+        claim_pods(ctx.store, &rs)?;
         let owned: Vec<&Pod> = owned_pods(ctx.store, &rs.meta).collect();
         let active: Vec<&Pod> = owned.iter().copied().filter(|p| p.is_active()).collect();
         let want = rs.replicas as usize;
         let rs_ref = ObjectRef::new(Kind::ReplicaSet, key.key.clone());
 
+        let mut create_error = None;
         if active.len() < want {
             let missing = (want - active.len()).min(BURST_REPLICAS);
             for _ in 0..missing {
                 let pod = pod_from_template(&rs);
-                let pod_key = ctx.store.create(pod)?;
-                ctx.store.event(
-                    rs_ref.clone(),
-                    EventType::Normal,
-                    "SuccessfulCreate",
-                    format!("Created pod: {}", pod_key.name),
-                    "replicaset-controller",
-                );
+                match ctx.store.create(pod) {
+                    Ok(pod_key) => {
+                        ctx.store.event(
+                            rs_ref.clone(),
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            format!("Created pod: {}", pod_key.name),
+                            "replicaset-controller",
+                        );
+                    }
+                    // Refused by admission (quota, limit range): reported, then retried with
+                    // the work queue's back-off; the first refusal ends the batch.
+                    Err(error @ ApiError::Forbidden { .. }) => {
+                        ctx.store.event(
+                            rs_ref.clone(),
+                            EventType::Warning,
+                            "FailedCreate",
+                            format!("Error creating: {error}"),
+                            "replicaset-controller",
+                        );
+                        create_error = Some(error);
+                        break;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
         } else if active.len() > want {
             let surplus = active.len() - want;
@@ -104,6 +137,7 @@ impl Controller for ReplicaSetController {
         let min_ready = SimDuration::from_secs(u64::from(rs.min_ready_seconds));
         let mut status = ReplicaSetStatus {
             observed_generation: rs.meta.generation,
+            conditions: replica_failure(&rs.status.conditions, create_error.as_ref(), now),
             ..ReplicaSetStatus::default()
         };
         let mut next_available: Option<SimTime> = None;
@@ -137,11 +171,78 @@ impl Controller for ReplicaSetController {
             ctx.store
                 .modify::<ReplicaSet, _>(&key.key, false, |r| r.status = status)?;
         }
+        if let Some(error) = create_error {
+            return Err(error.into());
+        }
         Ok(match next_available {
             Some(at) => Action::RequeueAfter(at.saturating_since(now)),
             None => Action::AwaitChange,
         })
     }
+}
+
+/// The `ReplicaFailure` condition after a sync: set (reason `FailedCreate`, the error as
+/// message) when a create was refused, kept as it was while it is refused again, removed
+/// once creates succeed (`calculateStatus`).
+fn replica_failure(
+    before: &[DeploymentCondition],
+    error: Option<&ApiError>,
+    now: SimTime,
+) -> Vec<DeploymentCondition> {
+    let Some(error) = error else {
+        return Vec::new();
+    };
+    if let Some(existing) = before.iter().find(|c| c.type_ == REPLICA_FAILURE) {
+        return vec![existing.clone()];
+    }
+    vec![DeploymentCondition {
+        type_: REPLICA_FAILURE.to_string(),
+        status: ConditionStatus::True,
+        reason: "FailedCreate".to_string(),
+        message: error.to_string(),
+        last_transition_time: now,
+        last_update_time: now,
+    }]
+}
+
+/// `ClaimPods` of the controller ref manager: orphan pods the selector matches are adopted
+/// (they get this ReplicaSet as controller owner), owned pods it no longer matches are
+/// released. Pods being deleted are neither adopted nor released.
+fn claim_pods(store: &mut Store, rs: &ReplicaSet) -> Result<(), ApiError> {
+    let uid = rs.meta.uid;
+    let (adopt, release): (Vec<ObjectKey>, Vec<ObjectKey>) = {
+        let mut adopt = Vec::new();
+        let mut release = Vec::new();
+        for pod in store.list_namespace::<Pod>(&rs.meta.namespace) {
+            if pod.meta.deletion_timestamp.is_some() {
+                continue;
+            }
+            let matches = rs.selector.matches(&pod.meta.labels);
+            match pod.meta.controller_ref() {
+                None if matches => adopt.push(pod.meta.key()),
+                Some(r) if r.uid == uid && !matches => release.push(pod.meta.key()),
+                _ => {}
+            }
+        }
+        (adopt, release)
+    };
+    for key in adopt {
+        store.modify::<Pod, _>(&key, false, |p| {
+            p.meta.owner_references.push(OwnerReference {
+                kind: Kind::ReplicaSet,
+                name: rs.meta.name.clone(),
+                uid,
+                controller: true,
+                block_owner_deletion: true,
+            });
+        })?;
+    }
+    for key in release {
+        store.modify::<Pod, _>(&key, false, |p| {
+            p.meta.owner_references.retain(|r| r.uid != uid);
+        })?;
+    }
+    Ok(())
 }
 
 /// Pods whose controller owner is the object described by `owner`.
@@ -341,6 +442,8 @@ mod tests {
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
                 priority: 0,
+                priority_class_name: String::new(),
+                preemption_policy: Default::default(),
                 active_deadline_seconds: None,
             },
             status,

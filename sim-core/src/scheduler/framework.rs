@@ -249,6 +249,8 @@ pub trait FilterPlugin {
 /// #             restart_policy: RestartPolicy::Always,
 /// #             termination_grace_period_seconds: 30,
 /// #             priority: 0,
+/// #             priority_class_name: String::new(),
+/// #             preemption_policy: Default::default(),
 /// #             active_deadline_seconds: None,
 /// #         },
 /// #         status: PodStatus::default(),
@@ -315,6 +317,8 @@ mod tests {
             startup_probe: None,
             restart_policy: None,
             pre_stop: None,
+            declared: Default::default(),
+            config_refs: Vec::new(),
         }
     }
 
@@ -329,6 +333,8 @@ mod tests {
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
             priority: 0,
+            priority_class_name: String::new(),
+            preemption_policy: Default::default(),
             active_deadline_seconds: None,
         }
     }
