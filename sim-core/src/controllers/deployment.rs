@@ -16,7 +16,7 @@ use crate::store::{Change, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
-use super::replicaset::owned_pods;
+use super::replicaset::{owned_pods, REPLICA_FAILURE};
 use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Label carrying the template hash on ReplicaSets and their pods.
@@ -782,6 +782,28 @@ fn sync_status(
             "Deployment does not have minimum availability.".to_string(),
             now,
         );
+    }
+    // `GetReplicaFailures`: the ReplicaSets' ReplicaFailure, the new one's first.
+    let failure = new_index
+        .into_iter()
+        .chain(0..sets.len())
+        .find_map(|i| {
+            fresh[i]
+                .conditions
+                .iter()
+                .find(|c| c.type_ == REPLICA_FAILURE)
+        })
+        .cloned();
+    match failure {
+        Some(c) => set_condition(
+            &mut status.conditions,
+            REPLICA_FAILURE,
+            c.status,
+            &c.reason,
+            c.message,
+            c.last_transition_time,
+        ),
+        None => status.conditions.retain(|c| c.type_ != REPLICA_FAILURE),
     }
     let mut action = Action::AwaitChange;
     if let Some(i) = new_index.filter(|_| !d.paused) {
