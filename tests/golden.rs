@@ -72,22 +72,39 @@ fn rollout_golden() {
     check("rollout");
 }
 
-/// Every lesson of `scenarios/lessons/` (G1–G12, G37, G45 as a learner meets them), each
-/// against `tests/golden/lessons/<lesson>.txt`; a new lesson needs its golden file.
-#[test]
-fn lessons_golden() {
-    let dir = common::root().join("scenarios").join("lessons");
-    let mut lessons: Vec<String> = std::fs::read_dir(&dir)
-        .expect("scenarios/lessons exists")
+/// The `.yaml` scenarios of `scenarios/<folder>/`, sorted by name.
+fn scenarios_in(folder: &str) -> Vec<String> {
+    let dir = common::root().join("scenarios").join(folder);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("scenarios/{folder} exists: {e}"))
         .filter_map(|entry| entry.ok())
         .filter_map(|entry| {
             let name = entry.file_name().to_string_lossy().to_string();
             name.strip_suffix(".yaml").map(str::to_string)
         })
         .collect();
-    lessons.sort();
+    names.sort();
+    names
+}
+
+/// Every lesson of `scenarios/lessons/` (G1–G12, G37, G45 as a learner meets them), each
+/// against `tests/golden/lessons/<lesson>.txt`; a new lesson needs its golden file.
+#[test]
+fn lessons_golden() {
+    let lessons = scenarios_in("lessons");
     assert!(lessons.len() >= 10, "at least ten lessons: {lessons:?}");
     for lesson in lessons {
         check(&format!("lessons/{lesson}"));
+    }
+}
+
+/// Every what-if of `scenarios/what-if/` (G17, G39, ...), each against
+/// `tests/golden/what-if/<scenario>.txt`.
+#[test]
+fn what_if_golden() {
+    let scenarios = scenarios_in("what-if");
+    assert!(scenarios.len() >= 2, "what-if scenarios: {scenarios:?}");
+    for scenario in scenarios {
+        check(&format!("what-if/{scenario}"));
     }
 }
