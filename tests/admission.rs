@@ -478,3 +478,36 @@ fn unknown_namespace_is_an_input_error() {
     assert!(stderr.contains("pod.yaml:5:"), "{stderr}");
     assert!(stderr.contains("namespaces \"tema\" not found"), "{stderr}");
 }
+
+/// `kubesim describe quota|namespace|limitrange` lay out like kubectl's describers.
+#[test]
+fn describe_quota_namespace_and_limit_range() {
+    let scenario = "scenarios/what-if/namespace-quota.yaml";
+    let output = kubesim(&[
+        "describe", "quota", "compute", "-n", "team-a", "--at", "3m", scenario,
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "Name:          compute\nNamespace:     team-a\nResource       Used    Hard\n\
+         --------       ----    ----\nlimits.memory  1536Mi  2Gi\npods           3       4\n\
+         requests.cpu   800m    1\n"
+    );
+    let output = kubesim(&["describe", "ns", "team-a", "--at", "3m", scenario]);
+    let (stdout, _) = texts(&output);
+    assert!(
+        stdout.contains("Status:       Active\n\nResource Quotas\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" Container  cpu       -    -    250m             500m           -\n"),
+        "{stdout}"
+    );
+    let output = kubesim(&["describe", "ns", "default", scenario]);
+    let (stdout, _) = texts(&output);
+    assert!(
+        stdout.ends_with("No resource quota.\n\nNo LimitRange resource.\n"),
+        "{stdout}"
+    );
+}

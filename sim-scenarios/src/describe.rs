@@ -17,14 +17,15 @@
 //!   Scenario actions (`kubectl apply` and the like) are kubesim's own records, not
 //!   Kubernetes events, and are not shown.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use sim_core::controllers::deployment::{POD_TEMPLATE_HASH, REVISION};
 use sim_core::objects::{
-    Container, ContainerState, ContainerStatus, Deployment, DeploymentStrategy, Kind, Node,
-    ObjectKey, ObjectMeta, ObjectRef, Pod, PodPhase, PodTemplate, Probe, ProbeHandler, ReplicaSet,
-    Resources, Toleration, TolerationOperator,
+    Container, ContainerState, ContainerStatus, Deployment, DeploymentStrategy, Kind, LimitRange,
+    Namespace, Node, ObjectKey, ObjectMeta, ObjectRef, Pod, PodPhase, PodTemplate, Probe,
+    ProbeHandler, ReplicaSet, ResourceQuota, ResourceUnit, Resources, Toleration,
+    TolerationOperator,
 };
 use sim_core::quantity::{format_bytes, format_cpu_millis};
 use sim_core::store::Store;
@@ -67,13 +68,21 @@ impl std::error::Error for NotFound {}
 /// and, outside the core group, the API group).
 pub fn resource_plural(kind: Kind) -> String {
     match kind.api_version().split_once('/') {
-        Some((group, _)) => format!("{}s.{group}", kind.resource()),
-        None => format!("{}s", kind.resource()),
+        Some((group, _)) => format!("{}.{group}", kind.plural()),
+        None => kind.plural(),
     }
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 4] = [Kind::Pod, Kind::Node, Kind::Deployment, Kind::ReplicaSet];
+pub const DESCRIBABLE: [Kind; 7] = [
+    Kind::Pod,
+    Kind::Node,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::Namespace,
+    Kind::ResourceQuota,
+    Kind::LimitRange,
+];
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
 /// created again under the same name is a new object, and kubectl shows only the events of
@@ -143,6 +152,26 @@ pub fn describe(
         Kind::ReplicaSet => {
             let rs = store.get::<ReplicaSet>(&key).ok_or_else(not_found)?;
             describe_replicaset(rs, store, &mut body);
+        }
+        // kubectl prints no events for these three.
+        Kind::Namespace => {
+            let ns = store.get::<Namespace>(&key).ok_or_else(not_found)?;
+            describe_namespace(ns, store, &mut body);
+            return Ok(tabwrite(&body.text));
+        }
+        Kind::ResourceQuota => {
+            let q = store.get::<ResourceQuota>(&key).ok_or_else(not_found)?;
+            body.field(0, "Name", &q.meta.name);
+            body.field(0, "Namespace", &q.meta.namespace);
+            quota_table(&mut body, 0, q, "----");
+            return Ok(tabwrite(&body.text));
+        }
+        Kind::LimitRange => {
+            let l = store.get::<LimitRange>(&key).ok_or_else(not_found)?;
+            body.field(0, "Name", &l.meta.name);
+            body.field(0, "Namespace", &l.meta.namespace);
+            limit_range_table(&mut body, "", l);
+            return Ok(tabwrite(&body.text));
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),
@@ -750,6 +779,99 @@ fn describe_replicaset(rs: &ReplicaSet, store: &Store, out: &mut Lines) {
         format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed"),
     );
     pod_template(out, &rs.template);
+}
+
+/// `Resource Used Hard` rows of a quota (kubectl's `describeQuota` underlines with `----`,
+/// `DescribeResourceQuotas` inside a namespace with `---`).
+fn quota_table(out: &mut Lines, level: usize, q: &ResourceQuota, rule: &str) {
+    out.line(level, "Resource\tUsed\tHard");
+    out.line(level, &format!("--------\t{rule}\t{rule}"));
+    for (name, hard) in &q.hard {
+        let unit = ResourceUnit::of(name);
+        let used = q.used.get(name).copied().unwrap_or(0);
+        out.line(
+            level,
+            &format!("{name}\t{}\t{}", unit.format(used), unit.format(*hard)),
+        );
+    }
+}
+
+/// kubectl's LimitRange table, one row per (item, resource); `-` where a value is unset.
+/// `indent` is the one-space indent `describeNamespace` uses.
+fn limit_range_table(out: &mut Lines, indent: &str, l: &LimitRange) {
+    out.line(
+        0,
+        &format!(
+            "{indent}Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio"
+        ),
+    );
+    out.line(
+        0,
+        &format!(
+            "{indent}----\t--------\t---\t---\t---------------\t-------------\t-----------------------"
+        ),
+    );
+    for item in &l.limits {
+        let names: BTreeSet<&String> = item
+            .max
+            .keys()
+            .chain(item.min.keys())
+            .chain(item.default.keys())
+            .chain(item.default_request.keys())
+            .chain(item.max_limit_request_ratio_millis.keys())
+            .collect();
+        for name in names {
+            let unit = ResourceUnit::of(name);
+            let show = |list: &BTreeMap<String, u64>| {
+                list.get(name.as_str())
+                    .map_or("-".to_string(), |v| unit.format(*v))
+            };
+            let ratio = item
+                .max_limit_request_ratio_millis
+                .get(name.as_str())
+                .map_or("-".to_string(), |v| ResourceUnit::Millis.format(*v));
+            out.line(
+                0,
+                &format!(
+                    "{indent}{}\t{name}\t{}\t{}\t{}\t{}\t{ratio}",
+                    item.limit_type.as_str(),
+                    show(&item.min),
+                    show(&item.max),
+                    show(&item.default_request),
+                    show(&item.default),
+                ),
+            );
+        }
+    }
+}
+
+/// kubectl's `describeNamespace`: status, then its quotas and limit ranges.
+fn describe_namespace(ns: &Namespace, store: &Store, out: &mut Lines) {
+    out.field(0, "Name", &ns.meta.name);
+    labels_multiline(out, 0, "Labels", &ns.meta.labels);
+    annotations_multiline(out, 0, &ns.meta.annotations);
+    out.field(0, "Status", ns.phase.as_str());
+    out.line(0, "");
+    let quotas: Vec<&ResourceQuota> = store.list_namespace(&ns.meta.name).collect();
+    if quotas.is_empty() {
+        out.line(0, "No resource quota.");
+    } else {
+        out.line(0, "Resource Quotas");
+        for q in quotas {
+            out.field(1, "Name", &q.meta.name);
+            quota_table(out, 1, q, "---");
+        }
+    }
+    out.line(0, "");
+    let ranges: Vec<&LimitRange> = store.list_namespace(&ns.meta.name).collect();
+    if ranges.is_empty() {
+        out.line(0, "No LimitRange resource.");
+    } else {
+        out.line(0, "Resource Limits");
+        for l in ranges {
+            limit_range_table(out, " ", l);
+        }
+    }
 }
 
 /// A pod's limits as kubectl's resource helper sums them: app containers and sidecars
