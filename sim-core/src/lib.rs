@@ -3,6 +3,7 @@
 
 pub mod behaviour;
 pub mod controllers;
+pub mod cron;
 pub mod duration;
 pub mod invariants;
 pub mod kubelet;
