@@ -375,12 +375,24 @@ mod tests {
     #[test]
     fn errors_read_like_robfig() {
         let e = |s: &str| parse(s).expect_err("invalid").0;
-        assert_eq!(e("* * * *"), "expected exactly 5 fields, found 4: [* * * *]");
+        assert_eq!(
+            e("* * * *"),
+            "expected exactly 5 fields, found 4: [* * * *]"
+        );
         assert_eq!(e("60 * * * *"), "end of range (60) above maximum (59): 60");
-        assert_eq!(e("* * 0 * *"), "beginning of range (0) below minimum (1): 0");
+        assert_eq!(
+            e("* * 0 * *"),
+            "beginning of range (0) below minimum (1): 0"
+        );
         assert_eq!(e("* * * * 7"), "end of range (7) above maximum (6): 7");
-        assert_eq!(e("5-1 * * * *"), "beginning of range (5) beyond end of range (1): 5-1");
-        assert_eq!(e("*/0 * * * *"), "step of range should be a positive number: */0");
+        assert_eq!(
+            e("5-1 * * * *"),
+            "beginning of range (5) beyond end of range (1): 5-1"
+        );
+        assert_eq!(
+            e("*/0 * * * *"),
+            "step of range should be a positive number: */0"
+        );
         assert_eq!(e("x * * * *"), "failed to parse int from x: x");
         assert_eq!(e("@fortnightly"), "unrecognized descriptor: @fortnightly");
         assert_eq!(e(""), "empty spec string");
@@ -407,7 +419,10 @@ mod tests {
 
     #[test]
     fn impossible_dates_never_fire() {
-        assert_eq!(parse("0 0 30 2 *").expect("parses").next_after(EPOCH, 0), None);
+        assert_eq!(
+            parse("0 0 30 2 *").expect("parses").next_after(EPOCH, 0),
+            None
+        );
         // February 29th: 2028 is the next leap year.
         let leap = parse("0 0 29 2 *").expect("parses").next_after(EPOCH, 0);
         assert_eq!(leap, Some(EPOCH + (365 + 365 + 31 + 28) * 86_400));

@@ -11,6 +11,9 @@ use std::fmt;
 use crate::selector::LabelSelector;
 use crate::time::{SimDuration, SimTime};
 
+pub mod batch;
+pub use batch::*;
+
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uid(pub u64);
@@ -37,17 +40,23 @@ pub enum Kind {
     Service,
     /// `discovery.k8s.io/v1/EndpointSlice`
     EndpointSlice,
+    /// `batch/v1/Job`
+    Job,
+    /// `batch/v1/CronJob`
+    CronJob,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
         Kind::Deployment,
         Kind::Service,
         Kind::EndpointSlice,
+        Kind::Job,
+        Kind::CronJob,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -59,6 +68,8 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::Service => "Service",
             Kind::EndpointSlice => "EndpointSlice",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
         }
     }
 
@@ -71,6 +82,8 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::Service => "service",
             Kind::EndpointSlice => "endpointslice",
+            Kind::Job => "job",
+            Kind::CronJob => "cronjob",
         }
     }
 
@@ -80,6 +93,7 @@ impl Kind {
             Kind::Node | Kind::Pod | Kind::Service => "v1",
             Kind::ReplicaSet | Kind::Deployment => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
+            Kind::Job | Kind::CronJob => "batch/v1",
         }
     }
 
@@ -97,6 +111,8 @@ impl Kind {
             "deployment" | "deployments" | "deploy" => Some(Kind::Deployment),
             "service" | "services" | "svc" => Some(Kind::Service),
             "endpointslice" | "endpointslices" => Some(Kind::EndpointSlice),
+            "job" | "jobs" => Some(Kind::Job),
+            "cronjob" | "cronjobs" | "cj" => Some(Kind::CronJob),
             _ => None,
         }
     }

@@ -11,13 +11,15 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
-    Action, Context, Controller, DeploymentController, EndpointSliceController, GarbageCollector,
-    NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    Action, Context, Controller, CronJobController, DeploymentController, EndpointSliceController,
+    GarbageCollector, JobController, NodeLifecycleController, PodGarbageCollector,
+    ReplicaSetController, TtlAfterFinishedController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
+    CronJob, Deployment, EndpointSlice, Job, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet,
+    Service,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -41,6 +43,10 @@ pub enum AnyObject {
     Deployment(Box<Deployment>),
     /// A Service.
     Service(Box<Service>),
+    /// A Job.
+    Job(Box<Job>),
+    /// A CronJob.
+    CronJob(Box<CronJob>),
 }
 
 impl AnyObject {
@@ -52,6 +58,8 @@ impl AnyObject {
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Service(_) => Kind::Service,
+            AnyObject::Job(_) => Kind::Job,
+            AnyObject::CronJob(_) => Kind::CronJob,
         }
     }
 
@@ -63,6 +71,8 @@ impl AnyObject {
             AnyObject::ReplicaSet(o) => &o.meta,
             AnyObject::Deployment(o) => &o.meta,
             AnyObject::Service(o) => &o.meta,
+            AnyObject::Job(o) => &o.meta,
+            AnyObject::CronJob(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -117,11 +127,12 @@ pub enum ScenarioAction {
         /// Cordoned or not.
         unschedulable: bool,
     },
-    /// `kubectl rollout pause` (true) / `resume` (false) of a Deployment.
+    /// `kubectl rollout pause` (true) / `resume` (false) of a Deployment; for a Job or a
+    /// CronJob, `spec.suspend` (`kubectl patch -p '{"spec":{"suspend":true}}'`).
     SetPaused {
-        /// The Deployment.
+        /// The Deployment, Job or CronJob.
         target: ObjectRef,
-        /// `spec.paused`.
+        /// `spec.paused` (`spec.suspend`).
         paused: bool,
     },
     /// `kubectl rollout undo`: copies the pod template of an earlier revision's ReplicaSet
@@ -339,6 +350,9 @@ impl Simulation {
             Box::new(EndpointSliceController::new(
                 streams.stream(Stream::EndpointSliceNames),
             )),
+            Box::new(JobController::default()),
+            Box::new(TtlAfterFinishedController),
+            Box::new(CronJobController::default()),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -653,6 +667,8 @@ impl Simulation {
                     Kind::EndpointSlice => {
                         self.store.delete_propagating::<EndpointSlice>(key, policy)
                     }
+                    Kind::Job => self.store.delete_propagating::<Job>(key, policy),
+                    Kind::CronJob => self.store.delete_propagating::<CronJob>(key, policy),
                 }
                 .map(|_| ())
                 .map_err(fail)
@@ -683,10 +699,20 @@ impl Simulation {
                     n.unschedulable = unschedulable
                 })
                 .map_err(fail),
-            ScenarioAction::SetPaused { target, paused } => self
-                .store
-                .modify::<Deployment, _>(&target.key, true, |d| d.paused = paused)
-                .map_err(fail),
+            ScenarioAction::SetPaused { target, paused } => match target.kind {
+                Kind::Job => self
+                    .store
+                    .modify::<Job, _>(&target.key, true, |j| j.spec.suspend = paused)
+                    .map_err(fail),
+                Kind::CronJob => self
+                    .store
+                    .modify::<CronJob, _>(&target.key, true, |c| c.spec.suspend = paused)
+                    .map_err(fail),
+                _ => self
+                    .store
+                    .modify::<Deployment, _>(&target.key, true, |d| d.paused = paused)
+                    .map_err(fail),
+            },
             ScenarioAction::RolloutUndo {
                 target,
                 to_revision,
@@ -911,6 +937,9 @@ fn describe_action(action: &ScenarioAction) -> String {
             unschedulable: true,
         } => format!("kubectl cordon {node}"),
         ScenarioAction::SetUnschedulable { node, .. } => format!("kubectl uncordon {node}"),
+        ScenarioAction::SetPaused { target, paused } if target.kind != Kind::Deployment => {
+            format!("kubectl patch {target} -p '{{\"spec\":{{\"suspend\":{paused}}}}}'")
+        }
         ScenarioAction::SetPaused {
             target,
             paused: true,
@@ -990,6 +1019,20 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.revision_history_limit = d.revision_history_limit;
             e.progress_deadline_seconds = d.progress_deadline_seconds;
             e.paused = d.paused;
+        }),
+        AnyObject::Job(j) => apply_object(store, *j, |e, j| {
+            // A Job's template is immutable; apply changes what may change.
+            e.meta.labels = j.meta.labels;
+            e.meta.annotations = j.meta.annotations;
+            e.spec.parallelism = j.spec.parallelism;
+            e.spec.suspend = j.spec.suspend;
+            e.spec.active_deadline_seconds = j.spec.active_deadline_seconds;
+            e.spec.ttl_seconds_after_finished = j.spec.ttl_seconds_after_finished;
+        }),
+        AnyObject::CronJob(c) => apply_object(store, *c, |e, c| {
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
+            e.spec = c.spec;
         }),
         AnyObject::Service(s) => {
             let mut s = *s;

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use sim_core::controllers::endpointslice::LABEL_SERVICE_NAME;
 use sim_core::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
+    CronJob, Deployment, EndpointSlice, Job, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet,
+    Service,
 };
 use sim_core::selector::LabelSelector;
 use sim_core::store::{Object, Store};
@@ -239,6 +240,8 @@ impl Expectation {
                     Kind::EndpointSlice => {
                         count_matching::<EndpointSlice>(store, ns, selector, filters)
                     }
+                    Kind::Job => count_matching::<Job>(store, ns, selector, filters),
+                    Kind::CronJob => count_matching::<CronJob>(store, ns, selector, filters),
                 };
                 Some(n.to_string())
             }

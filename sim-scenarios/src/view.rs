@@ -29,15 +29,18 @@ use sim_core::objects::{
     IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate, Probe,
     ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
 };
+use sim_core::objects::{CronJob, Job};
 use sim_core::selector::{LabelSelector, SelectorOperator};
 use sim_core::store::Store;
 use sim_core::time::{civil_from_days, SimTime, EPOCH_UNIX_SECONDS};
 
 use crate::quantity::{format_bytes, format_cpu_millis};
 
+mod batch;
+pub use batch::{cronjob_to_json, job_to_json};
+
 /// The wall-clock instant that simulated time zero stands for.
 pub const EPOCH_RFC3339: &str = "2026-01-01T00:00:00Z";
-
 
 /// Annotation keys with this prefix are engine bookkeeping, hidden from the view.
 const INTERNAL_ANNOTATION_PREFIX: &str = "kubesim.io/internal-";
@@ -617,6 +620,8 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
         Kind::Service => store.get::<Service>(key).map(service_to_json),
         Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(endpointslice_to_json),
+        Kind::Job => store.get::<Job>(key).map(job_to_json),
+        Kind::CronJob => store.get::<CronJob>(key).map(cronjob_to_json),
     }
 }
 

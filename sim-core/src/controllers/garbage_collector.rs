@@ -15,8 +15,8 @@
 //! controller owner, and the built-in controllers own their objects that way).
 
 use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Pod, ReplicaSet,
-    Service, Uid,
+    CronJob, Deployment, EndpointSlice, Job, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Pod,
+    ReplicaSet, Service, Uid,
 };
 use crate::store::{
     Change, ChangeType, DeleteOptions, Object, PropagationPolicy, Store,
@@ -30,7 +30,7 @@ use super::{Action, Context, Controller, ReconcileError};
 pub struct GarbageCollector;
 
 /// The kinds that may own objects, and the kinds they own.
-const DEPENDENT_KINDS: [Kind; 3] = [Kind::ReplicaSet, Kind::Pod, Kind::EndpointSlice];
+const DEPENDENT_KINDS: [Kind; 4] = [Kind::ReplicaSet, Kind::Job, Kind::Pod, Kind::EndpointSlice];
 
 fn owned_by(meta: &ObjectMeta, change: &Change) -> bool {
     meta.owner_references
@@ -47,6 +47,8 @@ fn meta_of<'a>(store: &'a Store, kind: Kind, key: &ObjectKey) -> Option<&'a Obje
         Kind::Node => store.get::<Node>(key).map(Object::meta),
         Kind::Service => store.get::<Service>(key).map(Object::meta),
         Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(Object::meta),
+        Kind::Job => store.get::<Job>(key).map(Object::meta),
+        Kind::CronJob => store.get::<CronJob>(key).map(Object::meta),
     }
 }
 
@@ -132,7 +134,13 @@ fn dependents_of(store: &Store, namespace: &str, uid: Uid) -> Vec<Dependent> {
                 uid,
                 &mut out,
             ),
-            Kind::Deployment | Kind::Node | Kind::Service => {}
+            Kind::Job => collect(
+                store.list_namespace::<Job>(namespace).map(Object::meta),
+                kind,
+                uid,
+                &mut out,
+            ),
+            Kind::Deployment | Kind::Node | Kind::Service | Kind::CronJob => {}
         }
     }
     out
@@ -165,7 +173,8 @@ fn delete_dependent(store: &mut Store, dependent: &Dependent) -> Result<(), Reco
         Kind::Pod => store.delete_pod(key, DeleteOptions::default())?,
         Kind::ReplicaSet => store.delete_propagating::<ReplicaSet>(key, policy)?,
         Kind::EndpointSlice => store.delete_propagating::<EndpointSlice>(key, policy)?,
-        Kind::Deployment | Kind::Node | Kind::Service => return Ok(()),
+        Kind::Job => store.delete_propagating::<Job>(key, policy)?,
+        Kind::Deployment | Kind::Node | Kind::Service | Kind::CronJob => return Ok(()),
     };
     Ok(())
 }
@@ -190,7 +199,8 @@ fn finalize_owner<T: Object>(store: &mut Store, key: &ObjectKey) -> Result<(), R
                 Kind::ReplicaSet => strip_owner::<ReplicaSet>(store, &dependent.key, uid)?,
                 Kind::Pod => strip_owner::<Pod>(store, &dependent.key, uid)?,
                 Kind::EndpointSlice => strip_owner::<EndpointSlice>(store, &dependent.key, uid)?,
-                Kind::Deployment | Kind::Node | Kind::Service => {}
+                Kind::Job => strip_owner::<Job>(store, &dependent.key, uid)?,
+                Kind::Deployment | Kind::Node | Kind::Service | Kind::CronJob => {}
             }
         }
         if store.remove_finalizer::<T>(key, FINALIZER_ORPHAN)? {
@@ -253,6 +263,18 @@ impl Controller for GarbageCollector {
                     .filter(|s| owned_by(&s.meta, change))
                     .map(|s| ObjectRef::new(Kind::EndpointSlice, s.meta.key())),
             ),
+            Kind::CronJob => wake.extend(
+                store
+                    .list_namespace::<Job>(ns)
+                    .filter(|j| owned_by(&j.meta, change))
+                    .map(|j| ObjectRef::new(Kind::Job, j.meta.key())),
+            ),
+            Kind::Job => wake.extend(
+                store
+                    .list_namespace::<Pod>(ns)
+                    .filter(|p| owned_by(&p.meta, change))
+                    .map(|p| ObjectRef::new(Kind::Pod, p.meta.key())),
+            ),
             Kind::Node | Kind::Pod | Kind::EndpointSlice => {}
         }
     }
@@ -265,6 +287,17 @@ impl Controller for GarbageCollector {
         match key.kind {
             Kind::Deployment => finalize_owner::<Deployment>(ctx.store, &key.key)?,
             Kind::Service => finalize_owner::<Service>(ctx.store, &key.key)?,
+            Kind::CronJob => finalize_owner::<CronJob>(ctx.store, &key.key)?,
+            Kind::Job => {
+                let Some(job) = ctx.store.get::<Job>(&key.key) else {
+                    return Ok(Action::AwaitChange);
+                };
+                if job.meta.deletion_timestamp.is_some() {
+                    finalize_owner::<Job>(ctx.store, &key.key)?;
+                } else if owners_gone(ctx.store, &job.meta) {
+                    ctx.store.delete::<Job>(&key.key)?;
+                }
+            }
             Kind::ReplicaSet => {
                 let Some(rs) = ctx.store.get::<ReplicaSet>(&key.key) else {
                     return Ok(Action::AwaitChange);
