@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Node, Pod, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::Resource;
@@ -36,6 +37,8 @@ pub enum Manifest {
     ReplicaSet(Box<ReplicaSet>),
     Deployment(Box<Deployment>),
     Service(Box<Service>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
 }
 
 impl Manifest {
@@ -46,6 +49,8 @@ impl Manifest {
             Manifest::ReplicaSet(_) => ReplicaSet::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
             Manifest::Service(_) => Service::KIND,
+            Manifest::Job(_) => Job::KIND,
+            Manifest::CronJob(_) => CronJob::KIND,
         }
     }
 
@@ -56,6 +61,8 @@ impl Manifest {
             Manifest::ReplicaSet(replica_set) => &replica_set.metadata,
             Manifest::Deployment(deployment) => &deployment.metadata,
             Manifest::Service(service) => &service.metadata,
+            Manifest::Job(job) => &job.metadata,
+            Manifest::CronJob(cron_job) => &cron_job.metadata,
         };
         metadata.name.as_deref()
     }
@@ -327,15 +334,19 @@ enum SupportedKind {
     ReplicaSet,
     Deployment,
     Service,
+    Job,
+    CronJob,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 5] = [
+    const ALL: [SupportedKind; 7] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
         SupportedKind::Deployment,
         SupportedKind::Service,
+        SupportedKind::Job,
+        SupportedKind::CronJob,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -345,6 +356,8 @@ impl SupportedKind {
             SupportedKind::ReplicaSet => (ReplicaSet::API_VERSION, ReplicaSet::KIND),
             SupportedKind::Deployment => (Deployment::API_VERSION, Deployment::KIND),
             SupportedKind::Service => (Service::API_VERSION, Service::KIND),
+            SupportedKind::Job => (Job::API_VERSION, Job::KIND),
+            SupportedKind::CronJob => (CronJob::API_VERSION, CronJob::KIND),
         }
     }
 }
@@ -363,6 +376,8 @@ fn decode<'de, D: Deserializer<'de>>(
             Manifest::Deployment(Box::new(Deployment::deserialize(decoder)?))
         }
         SupportedKind::Service => Manifest::Service(Box::new(Service::deserialize(decoder)?)),
+        SupportedKind::Job => Manifest::Job(Box::new(Job::deserialize(decoder)?)),
+        SupportedKind::CronJob => Manifest::CronJob(Box::new(CronJob::deserialize(decoder)?)),
     })
 }
 
@@ -395,8 +410,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::autoscaling::v2::HorizontalPodAutoscaler,
     api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,
-    api::batch::v1::CronJob,
-    api::batch::v1::Job,
     api::policy::v1::Eviction,
     api::policy::v1::PodDisruptionBudget,
     api::admissionregistration::v1::MutatingAdmissionPolicy,
