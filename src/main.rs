@@ -538,7 +538,7 @@ fn get_command(resources: &str, snapshot: &Snapshot, all_namespaces: bool) -> Ex
             Some(kind) => kinds.push(kind),
             None => {
                 eprintln!(
-                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets, services, endpointslices)",
+                    "error: the server doesn't have a resource type {:?} (kubesim simulates pods, nodes, deployments, replicasets, services, endpointslices, jobs, cronjobs)",
                     name.trim()
                 );
                 return ExitCode::from(2);
