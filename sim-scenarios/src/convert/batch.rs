@@ -395,7 +395,7 @@ impl Checker<'_> {
             }
         };
         let conditions = rule.on_pod_conditions.as_deref().unwrap_or_default();
-        if rule.on_exit_codes.is_some() == !conditions.is_empty() {
+        if rule.on_exit_codes.is_some() != conditions.is_empty() {
             self.error(
                 path,
                 invalid(
