@@ -610,4 +610,22 @@ fn bad_jobs_are_refused_with_locations() {
         error.contains("only \"Never\" is supported when podFailurePolicy is specified"),
         "{error}"
     );
+    let both = POLICY_42.replace("ACTION", "Ignore")
+        + "        onPodConditions: [{type: DisruptionTarget}]\n";
+    let error = load_error(&job(&both, "Never", "{}"));
+    assert!(
+        error.contains("spec.podFailurePolicy.rules[0]")
+            && error.contains("specifying one of OnExitCodes and OnPodConditions is required"),
+        "{error}"
+    );
+    let error = load_error(&job(
+        &POLICY_42.replace("ACTION", "FailIndex"),
+        "Never",
+        "{}",
+    ));
+    assert!(
+        error.contains("spec.podFailurePolicy.rules[0].action")
+            && error.contains("backoffLimitPerIndex"),
+        "{error}"
+    );
 }

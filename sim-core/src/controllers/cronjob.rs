@@ -163,6 +163,10 @@ impl Controller for CronJobController {
         ctx: &mut Context<'_>,
     ) -> Result<Action, ReconcileError> {
         let Some(cj) = ctx.store.get::<CronJob>(&key.key).cloned() else {
+            // Forget the skips of CronJobs that are gone.
+            let store = &*ctx.store;
+            self.skipped
+                .retain(|uid, _| store.list::<CronJob>().any(|c| c.meta.uid == *uid));
             return Ok(Action::AwaitChange);
         };
         if cj.meta.deletion_timestamp.is_some() {
