@@ -73,7 +73,16 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 4] = [Kind::Pod, Kind::Node, Kind::Deployment, Kind::ReplicaSet];
+pub const DESCRIBABLE: [Kind; 6] = [
+    Kind::Pod,
+    Kind::Node,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::Job,
+    Kind::CronJob,
+];
+
+mod batch;
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
 /// created again under the same name is a new object, and kubectl shows only the events of
@@ -143,6 +152,18 @@ pub fn describe(
         Kind::ReplicaSet => {
             let rs = store.get::<ReplicaSet>(&key).ok_or_else(not_found)?;
             describe_replicaset(rs, store, &mut body);
+        }
+        Kind::Job => {
+            let job = store
+                .get::<sim_core::objects::Job>(&key)
+                .ok_or_else(not_found)?;
+            batch::describe_job(job, store, &mut body);
+        }
+        Kind::CronJob => {
+            let cj = store
+                .get::<sim_core::objects::CronJob>(&key)
+                .ok_or_else(not_found)?;
+            batch::describe_cronjob(cj, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),
