@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+mod common;
+
 use sim_core::objects::{Job, Kind, ObjectKey};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
@@ -408,4 +410,64 @@ fn bad_cronjobs_are_refused_with_locations() {
         error.contains("spec.jobTemplate.spec.template.spec.restartPolicy"),
         "{error}"
     );
+}
+
+/// `kubesim get job,cronjob --at 7m` on the Forbid what-if: kubectl's columns, kinds
+/// prefixed with their API group as kubectl prints several kinds.
+#[test]
+fn cli_get_jobs_and_cronjobs() {
+    let output = common::kubesim(&[
+        "get",
+        "job,cronjob",
+        "--at",
+        "7m",
+        "scenarios/what-if/cronjob-forbid.yaml",
+    ]);
+    let (stdout, stderr) = common::texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "NAME                        STATUS     COMPLETIONS   DURATION   AGE\n\
+         job.batch/backup-29453762   Complete   1/1           3m         5m\n\
+         job.batch/backup-29453766   Running    0/1           60s        60s\n\
+         \n\
+         NAME                   SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n\
+         cronjob.batch/backup   */2 * * * *   <none>     False     1        60s             7m\n"
+    );
+    let output = common::kubesim(&[
+        "describe",
+        "job",
+        "report",
+        "--at",
+        "1m",
+        "scenarios/what-if/job-with-retries.yaml",
+    ]);
+    let (stdout, stderr) = common::texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("Pods Statuses:    0 Active (0 Ready) / 0 Succeeded / 3 Failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Warning  BackoffLimitExceeded  15s   job-controller  Job has reached the specified backoff limit"),
+        "{stdout}"
+    );
+}
+
+/// Same scenario, same seed: the same timeline, record for record (CronJob schedules and
+/// generated pod names included).
+#[test]
+fn runs_are_deterministic() {
+    let run = || {
+        let mut sim = simulation(
+            "    []\n",
+            &cronjob(
+                &format!("{EVERY_MINUTE}  concurrencyPolicy: Replace\n"),
+                RUNS_90S,
+            ),
+        );
+        run_to(&mut sim, 600);
+        format!("{:?}", sim.timeline().records())
+    };
+    assert_eq!(run(), run());
 }
