@@ -430,15 +430,10 @@ mod tests {
 
     /// Brute force: walk minute by minute.
     fn reference(s: &Schedule, after: i64, offset: i32, limit_minutes: i64) -> Option<i64> {
-        let local_after = after + i64::from(offset);
-        let mut minute = local_after.div_euclid(60) + 1;
-        for _ in 0..limit_minutes {
-            if s.matches_local_minute(minute * 60) {
-                return Some(minute * 60 - i64::from(offset));
-            }
-            minute += 1;
-        }
-        None
+        let first = (after + i64::from(offset)).div_euclid(60) + 1;
+        (first..first + limit_minutes)
+            .find(|minute| s.matches_local_minute(minute * 60))
+            .map(|minute| minute * 60 - i64::from(offset))
     }
 
     fn field_text(min: u32, max: u32) -> impl Strategy<Value = String> {
