@@ -13,6 +13,8 @@ use crate::time::{SimDuration, SimTime};
 
 mod policy;
 pub use policy::*;
+pub mod batch;
+pub use batch::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -52,11 +54,15 @@ pub enum Kind {
     ConfigMap,
     /// `v1/Secret`
     Secret,
+    /// `batch/v1/Job`
+    Job,
+    /// `batch/v1/CronJob`
+    CronJob,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
@@ -69,6 +75,8 @@ impl Kind {
         Kind::PriorityClass,
         Kind::ConfigMap,
         Kind::Secret,
+        Kind::Job,
+        Kind::CronJob,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -86,6 +94,8 @@ impl Kind {
             Kind::PriorityClass => "PriorityClass",
             Kind::ConfigMap => "ConfigMap",
             Kind::Secret => "Secret",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
         }
     }
 
@@ -104,6 +114,8 @@ impl Kind {
             Kind::PriorityClass => "priorityclass",
             Kind::ConfigMap => "configmap",
             Kind::Secret => "secret",
+            Kind::Job => "job",
+            Kind::CronJob => "cronjob",
         }
     }
 
@@ -131,6 +143,7 @@ impl Kind {
             Kind::ReplicaSet | Kind::Deployment => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::PriorityClass => "scheduling.k8s.io/v1",
+            Kind::Job | Kind::CronJob => "batch/v1",
         }
     }
 
@@ -154,6 +167,8 @@ impl Kind {
             "priorityclass" | "priorityclasses" | "pc" => Some(Kind::PriorityClass),
             "configmap" | "configmaps" | "cm" => Some(Kind::ConfigMap),
             "secret" | "secrets" => Some(Kind::Secret),
+            "job" | "jobs" => Some(Kind::Job),
+            "cronjob" | "cronjobs" | "cj" => Some(Kind::CronJob),
             _ => None,
         }
     }

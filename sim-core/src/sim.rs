@@ -11,15 +11,15 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
-    Action, Context, Controller, DeploymentController, EndpointSliceController, GarbageCollector,
-    NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
-    ResourceQuotaController,
+    Action, Context, Controller, CronJobController, DeploymentController, EndpointSliceController,
+    GarbageCollector, JobController, NamespaceController, NodeLifecycleController,
+    PodGarbageCollector, ReplicaSetController, ResourceQuotaController, TtlAfterFinishedController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
-    ConfigMap, Deployment, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectRef, Pod,
-    PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
+    ConfigMap, CronJob, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectRef,
+    Pod, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -56,6 +56,10 @@ pub enum AnyObject {
     ConfigMap(Box<ConfigMap>),
     /// A Secret.
     Secret(Box<Secret>),
+    /// A Job.
+    Job(Box<Job>),
+    /// A CronJob.
+    CronJob(Box<CronJob>),
 }
 
 impl AnyObject {
@@ -73,6 +77,8 @@ impl AnyObject {
             AnyObject::PriorityClass(_) => Kind::PriorityClass,
             AnyObject::ConfigMap(_) => Kind::ConfigMap,
             AnyObject::Secret(_) => Kind::Secret,
+            AnyObject::Job(_) => Kind::Job,
+            AnyObject::CronJob(_) => Kind::CronJob,
         }
     }
 
@@ -90,6 +96,8 @@ impl AnyObject {
             AnyObject::PriorityClass(o) => &o.meta,
             AnyObject::ConfigMap(o) => &o.meta,
             AnyObject::Secret(o) => &o.meta,
+            AnyObject::Job(o) => &o.meta,
+            AnyObject::CronJob(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -144,11 +152,12 @@ pub enum ScenarioAction {
         /// Cordoned or not.
         unschedulable: bool,
     },
-    /// `kubectl rollout pause` (true) / `resume` (false) of a Deployment.
+    /// `kubectl rollout pause` (true) / `resume` (false) of a Deployment; for a Job or a
+    /// CronJob, `spec.suspend` (`kubectl patch -p '{"spec":{"suspend":true}}'`).
     SetPaused {
-        /// The Deployment.
+        /// The Deployment, Job or CronJob.
         target: ObjectRef,
-        /// `spec.paused`.
+        /// `spec.paused` (`spec.suspend`).
         paused: bool,
     },
     /// `kubectl rollout undo`: copies the pod template of an earlier revision's ReplicaSet
@@ -370,6 +379,9 @@ impl Simulation {
             )),
             Box::new(NamespaceController),
             Box::new(ResourceQuotaController),
+            Box::new(JobController::default()),
+            Box::new(TtlAfterFinishedController),
+            Box::new(CronJobController::default()),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -748,10 +760,20 @@ impl Simulation {
                     n.unschedulable = unschedulable
                 })
                 .map_err(fail),
-            ScenarioAction::SetPaused { target, paused } => self
-                .store
-                .modify::<Deployment, _>(&target.key, true, |d| d.paused = paused)
-                .map_err(fail),
+            ScenarioAction::SetPaused { target, paused } => match target.kind {
+                Kind::Job => self
+                    .store
+                    .modify::<Job, _>(&target.key, true, |j| j.spec.suspend = paused)
+                    .map_err(fail),
+                Kind::CronJob => self
+                    .store
+                    .modify::<CronJob, _>(&target.key, true, |c| c.spec.suspend = paused)
+                    .map_err(fail),
+                _ => self
+                    .store
+                    .modify::<Deployment, _>(&target.key, true, |d| d.paused = paused)
+                    .map_err(fail),
+            },
             ScenarioAction::RolloutUndo {
                 target,
                 to_revision,
@@ -976,6 +998,9 @@ fn describe_action(action: &ScenarioAction) -> String {
             unschedulable: true,
         } => format!("kubectl cordon {node}"),
         ScenarioAction::SetUnschedulable { node, .. } => format!("kubectl uncordon {node}"),
+        ScenarioAction::SetPaused { target, paused } if target.kind != Kind::Deployment => {
+            format!("kubectl patch {target} -p '{{\"spec\":{{\"suspend\":{paused}}}}}'")
+        }
         ScenarioAction::SetPaused {
             target,
             paused: true,
@@ -1064,6 +1089,20 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.revision_history_limit = d.revision_history_limit;
             e.progress_deadline_seconds = d.progress_deadline_seconds;
             e.paused = d.paused;
+        }),
+        AnyObject::Job(j) => apply_object(store, *j, |e, j| {
+            // A Job's template is immutable; apply changes what may change.
+            e.meta.labels = j.meta.labels;
+            e.meta.annotations = j.meta.annotations;
+            e.spec.parallelism = j.spec.parallelism;
+            e.spec.suspend = j.spec.suspend;
+            e.spec.active_deadline_seconds = j.spec.active_deadline_seconds;
+            e.spec.ttl_seconds_after_finished = j.spec.ttl_seconds_after_finished;
+        }),
+        AnyObject::CronJob(c) => apply_object(store, *c, |e, c| {
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
+            e.spec = c.spec;
         }),
         AnyObject::Service(s) => {
             let mut s = *s;

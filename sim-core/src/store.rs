@@ -15,10 +15,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, Deployment,
-    EndpointSlice, Ipv4Address, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectMeta,
-    ObjectRef, Pod, PodConditionType, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
-    ServiceType, Uid, BUILTIN_NAMESPACES,
+    system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
+    Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
+    ObjectMeta, ObjectRef, Pod, PodConditionType, PriorityClass, ReplicaSet, ResourceQuota, Secret,
+    Service, ServiceType, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -265,6 +265,14 @@ macro_rules! with_kind {
                 type $T = kinds::Secret;
                 $body
             }
+            kinds::Kind::Job => {
+                type $T = kinds::Job;
+                $body
+            }
+            kinds::Kind::CronJob => {
+                type $T = kinds::CronJob;
+                $body
+            }
         }
     }};
 }
@@ -350,6 +358,32 @@ impl_object!(
     endpointslices,
     track_endpointslice
 );
+
+impl_object!(CronJob, Kind::CronJob, cronjobs, track_cronjob);
+
+// Written out rather than through `impl_object!`: a Job's admission generates its selector.
+impl Object for Job {
+    const KIND: Kind = Kind::Job;
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
+        track_job(self, out);
+    }
+    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
+        &store.jobs
+    }
+    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
+        &mut store.jobs
+    }
+    fn admit_create(&mut self, _store: &mut Store) -> Result<(), ApiError> {
+        crate::objects::batch::generate_selector(self);
+        Ok(())
+    }
+}
 
 // Written out rather than through `impl_object!`: a Service is the one kind with admission
 // (the API server allocates its clusterIP and nodePorts on create).
@@ -510,6 +544,50 @@ fn track_deployment(d: &Deployment, out: &mut Vec<(String, String)>) {
     }
 }
 
+fn track_job(j: &Job, out: &mut Vec<(String, String)>) {
+    track_finalizers(&j.meta, out);
+    push(out, "spec.suspend", j.spec.suspend);
+    let s = &j.status;
+    push(
+        out,
+        "status.startTime",
+        s.start_time.map_or("<none>".to_string(), |t| t.to_string()),
+    );
+    push(out, "status.active", s.active);
+    push(out, "status.ready", s.ready);
+    push(out, "status.terminating", s.terminating);
+    push(out, "status.succeeded", s.succeeded);
+    push(out, "status.failed", s.failed);
+    if !s.completed_indexes.is_empty() {
+        push(out, "status.completedIndexes", s.completed_indexes_text());
+    }
+    for c in &s.conditions {
+        let value = format!("{} ({})", c.status.as_str(), c.reason);
+        out.push((format!("status.conditions[{}]", c.type_), value));
+    }
+}
+
+fn track_cronjob(c: &CronJob, out: &mut Vec<(String, String)>) {
+    track_finalizers(&c.meta, out);
+    push(out, "spec.suspend", c.spec.suspend);
+    let active: Vec<&str> = c.status.active.iter().map(|r| r.name.as_str()).collect();
+    push(out, "status.active", format!("[{}]", active.join(", ")));
+    push(
+        out,
+        "status.lastScheduleTime",
+        c.status
+            .last_schedule_time
+            .map_or("<none>".to_string(), |t| t.to_string()),
+    );
+    push(
+        out,
+        "status.lastSuccessfulTime",
+        c.status
+            .last_successful_time
+            .map_or("<none>".to_string(), |t| t.to_string()),
+    );
+}
+
 fn track_service(s: &Service, out: &mut Vec<(String, String)>) {
     push(out, "spec.type", s.spec.type_.as_str());
     let cluster_ip = match s.spec.cluster_ip {
@@ -568,6 +646,8 @@ pub struct Store {
     priorityclasses: BTreeMap<ObjectKey, PriorityClass>,
     configmaps: BTreeMap<ObjectKey, ConfigMap>,
     secrets: BTreeMap<ObjectKey, Secret>,
+    jobs: BTreeMap<ObjectKey, Job>,
+    cronjobs: BTreeMap<ObjectKey, CronJob>,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -612,6 +692,8 @@ impl Store {
             priorityclasses: BTreeMap::new(),
             configmaps: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            jobs: BTreeMap::new(),
+            cronjobs: BTreeMap::new(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,
@@ -817,16 +899,18 @@ impl Store {
                 key: key.to_string(),
             });
         }
+        // Admission sees the uid the object will get (a Job's generated selector names it);
+        // the counter moves only if admission accepts the object.
+        let uid = Uid(self.next_uid);
+        obj.meta_mut().uid = uid;
         obj.admit_create(self)?;
         if kind.namespaced() && kind != Kind::Pod {
             let delta = crate::admission::object_count_delta(kind);
             crate::admission::check_quota(self, kind, &key.name, &key.namespace, &delta, None)?;
         }
-        let uid = Uid(self.next_uid);
         self.next_uid += 1;
         {
             let meta = obj.meta_mut();
-            meta.uid = uid;
             meta.resource_version = self.next_resource_version;
             meta.generation = 1;
             meta.creation_timestamp = self.now;

@@ -122,6 +122,8 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         Manifest::PriorityClass(o) => AnyObject::PriorityClass(Box::new(checker.priority_class(o))),
         Manifest::ConfigMap(o) => AnyObject::ConfigMap(Box::new(checker.config_map(o))),
         Manifest::Secret(o) => AnyObject::Secret(Box::new(checker.secret(o))),
+        Manifest::Job(job) => AnyObject::Job(Box::new(checker.job(job))),
+        Manifest::CronJob(cron_job) => AnyObject::CronJob(Box::new(checker.cron_job(cron_job))),
     };
     if checker.errors.is_empty() {
         return Ok(object);
@@ -130,6 +132,8 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
     errors.sort_by_key(|error| (error.location.line, error.location.column));
     Err(InputErrors(errors))
 }
+
+mod batch;
 
 /// Collects the problems of one object while converting it.
 struct Checker<'a> {
@@ -143,6 +147,8 @@ enum SpecOf {
     Pod,
     /// A ReplicaSet's or Deployment's `spec.template.spec`.
     Template,
+    /// A Job's pod template: restartPolicy Never or OnFailure.
+    JobTemplate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -526,15 +532,24 @@ impl Checker<'_> {
     // ---- pod specs -----------------------------------------------------------------------
 
     fn template(&mut self, template: &api::PodTemplateSpec) -> PodTemplate {
+        self.template_at(template, "spec.template", SpecOf::Template)
+    }
+
+    /// A pod template written at `base` (`spec.template`, or a CronJob's
+    /// `spec.jobTemplate.spec.template`).
+    fn template_at(
+        &mut self,
+        template: &api::PodTemplateSpec,
+        base: &str,
+        of: SpecOf,
+    ) -> PodTemplate {
         let metadata = template.metadata.clone().unwrap_or_default();
-        let labels = self.labels(metadata.labels.as_ref(), "spec.template.metadata.labels");
-        let annotations = self.annotations(
-            metadata.annotations.as_ref(),
-            "spec.template.metadata.annotations",
-        );
+        let labels = self.labels(metadata.labels.as_ref(), &format!("{base}.metadata.labels"));
+        let annotations_path = format!("{base}.metadata.annotations");
+        let annotations = self.annotations(metadata.annotations.as_ref(), &annotations_path);
         let spec = template.spec.clone().unwrap_or_default();
-        let spec = self.pod_spec(&spec, "spec.template.spec", SpecOf::Template);
-        self.behaviour_annotations(&annotations, "spec.template.metadata.annotations", &spec);
+        let spec = self.pod_spec(&spec, &format!("{base}.spec"), of);
+        self.behaviour_annotations(&annotations, &annotations_path, &spec);
         PodTemplate {
             labels,
             annotations,
@@ -582,6 +597,13 @@ impl Checker<'_> {
                 RestartPolicy::Always
             }
         };
+        if of == SpecOf::JobTemplate && restart_policy == RestartPolicy::Always {
+            // `ValidateJobSpec`: a Job's pods must end (k8s-semantics §8.5).
+            self.error(
+                &restart_path,
+                not_supported(restart_policy.as_str(), &["OnFailure", "Never"]),
+            );
+        }
         if of == SpecOf::Template {
             // The only restart policy a ReplicaSet's pods may have.
             if matches!(

@@ -74,7 +74,7 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 7] = [
+pub const DESCRIBABLE: [Kind; 9] = [
     Kind::Pod,
     Kind::Node,
     Kind::Deployment,
@@ -82,7 +82,11 @@ pub const DESCRIBABLE: [Kind; 7] = [
     Kind::Namespace,
     Kind::ResourceQuota,
     Kind::LimitRange,
+    Kind::Job,
+    Kind::CronJob,
 ];
+
+mod batch;
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
 /// created again under the same name is a new object, and kubectl shows only the events of
@@ -172,6 +176,18 @@ pub fn describe(
             body.field(0, "Namespace", &l.meta.namespace);
             limit_range_table(&mut body, "", l);
             return Ok(tabwrite(&body.text));
+        }
+        Kind::Job => {
+            let job = store
+                .get::<sim_core::objects::Job>(&key)
+                .ok_or_else(not_found)?;
+            batch::describe_job(job, store, &mut body);
+        }
+        Kind::CronJob => {
+            let cj = store
+                .get::<sim_core::objects::CronJob>(&key)
+                .ok_or_else(not_found)?;
+            batch::describe_cronjob(cj, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),

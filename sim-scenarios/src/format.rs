@@ -239,10 +239,12 @@ pub struct EventSpec {
     /// Delete a node object.
     #[serde(default)]
     pub remove_node: Option<String>,
-    /// `kubectl rollout pause deployment/web`.
+    /// `kubectl rollout pause deployment/web`; `job/NAME` or `cronjob/NAME` sets
+    /// `spec.suspend: true`.
     #[serde(default)]
     pub pause: Option<String>,
-    /// `kubectl rollout resume deployment/web`.
+    /// `kubectl rollout resume deployment/web`; `job/NAME` or `cronjob/NAME` sets
+    /// `spec.suspend: false`.
     #[serde(default)]
     pub resume: Option<String>,
     /// `kubectl rollout undo`.

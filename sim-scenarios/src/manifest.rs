@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service,
 };
@@ -45,6 +46,8 @@ pub enum Manifest {
     PriorityClass(Box<PriorityClass>),
     ConfigMap(Box<ConfigMap>),
     Secret(Box<Secret>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
 }
 
 impl Manifest {
@@ -61,6 +64,8 @@ impl Manifest {
             Manifest::PriorityClass(_) => PriorityClass::KIND,
             Manifest::ConfigMap(_) => ConfigMap::KIND,
             Manifest::Secret(_) => Secret::KIND,
+            Manifest::Job(_) => Job::KIND,
+            Manifest::CronJob(_) => CronJob::KIND,
         }
     }
 
@@ -77,6 +82,8 @@ impl Manifest {
             Manifest::PriorityClass(o) => &o.metadata,
             Manifest::ConfigMap(o) => &o.metadata,
             Manifest::Secret(o) => &o.metadata,
+            Manifest::Job(job) => &job.metadata,
+            Manifest::CronJob(cron_job) => &cron_job.metadata,
         };
         metadata.name.as_deref()
     }
@@ -354,10 +361,12 @@ enum SupportedKind {
     PriorityClass,
     ConfigMap,
     Secret,
+    Job,
+    CronJob,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 11] = [
+    const ALL: [SupportedKind; 13] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
@@ -369,6 +378,8 @@ impl SupportedKind {
         SupportedKind::PriorityClass,
         SupportedKind::ConfigMap,
         SupportedKind::Secret,
+        SupportedKind::Job,
+        SupportedKind::CronJob,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -384,6 +395,8 @@ impl SupportedKind {
             SupportedKind::PriorityClass => (PriorityClass::API_VERSION, PriorityClass::KIND),
             SupportedKind::ConfigMap => (ConfigMap::API_VERSION, ConfigMap::KIND),
             SupportedKind::Secret => (Secret::API_VERSION, Secret::KIND),
+            SupportedKind::Job => (Job::API_VERSION, Job::KIND),
+            SupportedKind::CronJob => (CronJob::API_VERSION, CronJob::KIND),
         }
     }
 }
@@ -414,6 +427,8 @@ fn decode<'de, D: Deserializer<'de>>(
         }
         SupportedKind::ConfigMap => Manifest::ConfigMap(Box::new(ConfigMap::deserialize(decoder)?)),
         SupportedKind::Secret => Manifest::Secret(Box::new(Secret::deserialize(decoder)?)),
+        SupportedKind::Job => Manifest::Job(Box::new(Job::deserialize(decoder)?)),
+        SupportedKind::CronJob => Manifest::CronJob(Box::new(CronJob::deserialize(decoder)?)),
     })
 }
 
@@ -441,8 +456,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::autoscaling::v2::HorizontalPodAutoscaler,
     api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,
-    api::batch::v1::CronJob,
-    api::batch::v1::Job,
     api::policy::v1::Eviction,
     api::policy::v1::PodDisruptionBudget,
     api::admissionregistration::v1::MutatingAdmissionPolicy,
@@ -1048,7 +1061,7 @@ spec:
         let text = format!(
             "# leading comment\n---\n{DEPLOYMENT}---\n\
 apiVersion: v1
-kind: Secret
+kind: ServiceAccount
 metadata:
   name: web
 ---
@@ -1060,7 +1073,7 @@ items:
     metadata:
       name: node-1
   - apiVersion: v1
-    kind: ConfigMap
+    kind: PodTemplate
     metadata:
       name: settings
   - apiVersion: v1
@@ -1096,9 +1109,9 @@ items:
         assert_eq!(
             warnings,
             [
-                "multi.yaml:20:1: field `kind`: kind `Secret` (v1) is not simulated by kubesim \
-                 yet; skipped",
-                "multi.yaml:32:5: field `items[1].kind`: kind `ConfigMap` (v1) is not simulated \
+                "multi.yaml:20:1: field `kind`: kind `ServiceAccount` (v1) is not simulated by \
+                 kubesim yet; skipped",
+                "multi.yaml:32:5: field `items[1].kind`: kind `PodTemplate` (v1) is not simulated \
                  by kubesim yet; skipped",
             ]
         );

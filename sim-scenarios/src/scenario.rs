@@ -947,9 +947,23 @@ fn event_actions(
     }
     if let Some(text) = e.pause.as_ref().or(e.resume.as_ref()) {
         let field = if e.pause.is_some() { "pause" } else { "resume" };
-        let Some(target) = deployment_ref(loader, &format!("{path}.{field}"), text, None) else {
+        let field_path = format!("{path}.{field}");
+        // A Deployment's rollout, or a Job's or CronJob's `spec.suspend`.
+        let Some(target) = loader.object_ref(&field_path, text, None) else {
             return Vec::new();
         };
+        if !matches!(target.kind, Kind::Deployment | Kind::Job | Kind::CronJob) {
+            loader.err(
+                &field_path,
+                format!(
+                    "only deployments have rollouts (and only jobs and cronjobs are \
+                     suspended); found {} {:?}",
+                    target.kind.name(),
+                    target.key.name
+                ),
+            );
+            return Vec::new();
+        }
         return vec![ScenarioAction::SetPaused {
             target,
             paused: e.pause.is_some(),

@@ -6,8 +6,12 @@ use sim_core::objects::{
     EndpointSlice, Kind, LimitRange, Namespace, Node, Pod, PodConditionType, PriorityClass,
     ReplicaSet, ResourceQuota, ResourceUnit, RestartPolicy, Secret, Service, ServiceType,
 };
+use sim_core::objects::{CronJob, Job};
 use sim_core::store::Store;
 use sim_core::time::SimTime;
+
+mod batch;
+pub use batch::{job_completions, job_duration, job_status};
 
 /// The kubelet version the simulated nodes report.
 pub const KUBELET_VERSION: &str = "v1.36.3";
@@ -498,6 +502,18 @@ pub fn get_table(
                 ]);
             }
             vec!["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"]
+        }
+        Kind::Job => {
+            for j in store.list::<Job>().filter(|j| in_ns(&j.meta.namespace)) {
+                rows.push(batch::job_row(j, now));
+            }
+            batch::JOB_HEADERS.to_vec()
+        }
+        Kind::CronJob => {
+            for c in store.list::<CronJob>().filter(|c| in_ns(&c.meta.namespace)) {
+                rows.push(batch::cronjob_row(c, now));
+            }
+            batch::CRONJOB_HEADERS.to_vec()
         }
     };
     if rows.is_empty() {

@@ -31,17 +31,18 @@ use sim_core::objects::{
     DeploymentStrategy, IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate,
     Probe, ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
 };
+use sim_core::objects::{CronJob, Job};
 use sim_core::selector::{LabelSelector, SelectorOperator};
 use sim_core::store::Store;
-use sim_core::time::SimTime;
+use sim_core::time::{civil_from_days, SimTime, EPOCH_UNIX_SECONDS};
 
 use crate::quantity::{format_bytes, format_cpu_millis};
 
+mod batch;
+pub use batch::{cronjob_to_json, job_to_json};
+
 /// The wall-clock instant that simulated time zero stands for.
 pub const EPOCH_RFC3339: &str = "2026-01-01T00:00:00Z";
-
-/// [`EPOCH_RFC3339`] in seconds since the Unix epoch.
-const EPOCH_UNIX_SECONDS: u64 = 1_767_225_600;
 
 /// Annotation keys with this prefix are engine bookkeeping, hidden from the view.
 const INTERNAL_ANNOTATION_PREFIX: &str = "kubesim.io/internal-";
@@ -58,26 +59,6 @@ pub fn rfc3339(t: SimTime) -> String {
         in_day % 3600 / 60,
         in_day % 60
     )
-}
-
-/// The proleptic Gregorian (year, month, day) of `days` since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`, for non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Inserts `value` unless it is null or an empty string, list or map: the API server's
@@ -666,6 +647,8 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::PriorityClass => store.get(key).map(policy::priorityclass_to_json),
         Kind::ConfigMap => store.get(key).map(policy::configmap_to_json),
         Kind::Secret => store.get(key).map(policy::secret_to_json),
+        Kind::Job => store.get::<Job>(key).map(job_to_json),
+        Kind::CronJob => store.get::<CronJob>(key).map(cronjob_to_json),
     }
 }
 
@@ -1294,6 +1277,7 @@ mod tests {
                 }],
                 "restartPolicy": "Always",
                 "terminationGracePeriodSeconds": 30,
+                "preemptionPolicy": "PreemptLowerPriority",
                 "priority": 0,
             },
             "status": {
@@ -1430,6 +1414,7 @@ mod tests {
                 available_replicas: 0,
                 terminating_replicas: 0,
                 observed_generation: 1,
+                conditions: Vec::new(),
             },
         };
         let v = replicaset_to_json(&rs);

@@ -28,7 +28,7 @@ use crate::with_kind;
 pub struct GarbageCollector;
 
 /// The kinds that may own objects, and the kinds they own.
-const DEPENDENT_KINDS: [Kind; 3] = [Kind::ReplicaSet, Kind::Pod, Kind::EndpointSlice];
+const DEPENDENT_KINDS: [Kind; 4] = [Kind::ReplicaSet, Kind::Job, Kind::Pod, Kind::EndpointSlice];
 
 fn owned_by(meta: &ObjectMeta, change: &Change) -> bool {
     meta.owner_references
@@ -254,7 +254,7 @@ mod tests {
 
     use super::*;
     use crate::objects::{
-        OwnerReference, PodPhase, PodSpec, PodStatus, PodTemplate, RestartPolicy,
+        OwnerReference, PodPhase, PodSpec, PodStatus, PodTemplate, ReplicaSet, RestartPolicy,
     };
     use crate::rng::{RngStreams, Stream};
     use crate::selector::LabelSelector;

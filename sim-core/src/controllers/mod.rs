@@ -11,23 +11,29 @@ use crate::objects::{Kind, ObjectKey, ObjectRef};
 use crate::store::{ApiError, Change, Store};
 use crate::time::{SimDuration, SimTime};
 
+pub mod cronjob;
 pub mod deployment;
 pub mod endpointslice;
 pub mod garbage_collector;
+pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
 pub mod resource_quota;
+pub mod ttl_after_finished;
 
+pub use cronjob::CronJobController;
 pub use deployment::DeploymentController;
 pub use endpointslice::EndpointSliceController;
 pub use garbage_collector::GarbageCollector;
+pub use job::JobController;
 pub use namespace::NamespaceController;
 pub use node_lifecycle::NodeLifecycleController;
 pub use pod_gc::PodGarbageCollector;
 pub use replicaset::ReplicaSetController;
 pub use resource_quota::ResourceQuotaController;
+pub use ttl_after_finished::TtlAfterFinishedController;
 
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an
 /// object of kind `owner` wakes that object; a change of an object whose controller owner
