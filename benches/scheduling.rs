@@ -83,6 +83,10 @@ fn pod(i: usize) -> Pod {
             termination_grace_period_seconds: 30,
             priority: 0,
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         },
         status: PodStatus::default(),
     }

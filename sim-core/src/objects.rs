@@ -11,6 +11,11 @@ use std::fmt;
 use crate::selector::LabelSelector;
 use crate::time::{SimDuration, SimTime};
 
+pub mod apps;
+pub mod pod_extras;
+pub use apps::*;
+pub use pod_extras::*;
+
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uid(pub u64);
@@ -37,17 +42,26 @@ pub enum Kind {
     Service,
     /// `discovery.k8s.io/v1/EndpointSlice`
     EndpointSlice,
+    /// `apps/v1/StatefulSet`
+    StatefulSet,
+    /// `apps/v1/DaemonSet`
+    DaemonSet,
+    /// `v1/PersistentVolumeClaim`
+    PersistentVolumeClaim,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
         Kind::Deployment,
         Kind::Service,
         Kind::EndpointSlice,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::PersistentVolumeClaim,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -59,6 +73,9 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::Service => "Service",
             Kind::EndpointSlice => "EndpointSlice",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
         }
     }
 
@@ -71,14 +88,17 @@ impl Kind {
             Kind::Deployment => "deployment",
             Kind::Service => "service",
             Kind::EndpointSlice => "endpointslice",
+            Kind::StatefulSet => "statefulset",
+            Kind::DaemonSet => "daemonset",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaim",
         }
     }
 
     /// `apiVersion` of the kind.
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Node | Kind::Pod | Kind::Service => "v1",
-            Kind::ReplicaSet | Kind::Deployment => "apps/v1",
+            Kind::Node | Kind::Pod | Kind::Service | Kind::PersistentVolumeClaim => "v1",
+            Kind::ReplicaSet | Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
         }
     }
@@ -97,6 +117,11 @@ impl Kind {
             "deployment" | "deployments" | "deploy" => Some(Kind::Deployment),
             "service" | "services" | "svc" => Some(Kind::Service),
             "endpointslice" | "endpointslices" => Some(Kind::EndpointSlice),
+            "statefulset" | "statefulsets" | "sts" => Some(Kind::StatefulSet),
+            "daemonset" | "daemonsets" | "ds" => Some(Kind::DaemonSet),
+            "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => {
+                Some(Kind::PersistentVolumeClaim)
+            }
             _ => None,
         }
     }
@@ -578,6 +603,14 @@ pub struct PodSpec {
     pub priority: i32,
     /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
     pub active_deadline_seconds: Option<u64>,
+    /// `affinity` (node affinity only).
+    pub affinity: Option<Affinity>,
+    /// `volumes`.
+    pub volumes: Vec<Volume>,
+    /// `hostname` (a StatefulSet's pods: the pod name).
+    pub hostname: Option<String>,
+    /// `subdomain` (a StatefulSet's pods: its `serviceName`).
+    pub subdomain: Option<String>,
 }
 
 impl PodSpec {

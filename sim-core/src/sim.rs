@@ -11,13 +11,15 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
-    Action, Context, Controller, DeploymentController, EndpointSliceController, GarbageCollector,
-    NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    Action, Context, Controller, DaemonSetController, DeploymentController,
+    EndpointSliceController, GarbageCollector, NodeLifecycleController, PodGarbageCollector,
+    ReplicaSetController, StatefulSetController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, ReplicaSet, Service,
+    DaemonSet, Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim,
+    Pod, ReplicaSet, Service, StatefulSet,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -41,6 +43,12 @@ pub enum AnyObject {
     Deployment(Box<Deployment>),
     /// A Service.
     Service(Box<Service>),
+    /// A StatefulSet.
+    StatefulSet(Box<StatefulSet>),
+    /// A DaemonSet.
+    DaemonSet(Box<DaemonSet>),
+    /// A PersistentVolumeClaim.
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
 }
 
 impl AnyObject {
@@ -52,6 +60,9 @@ impl AnyObject {
             AnyObject::ReplicaSet(_) => Kind::ReplicaSet,
             AnyObject::Deployment(_) => Kind::Deployment,
             AnyObject::Service(_) => Kind::Service,
+            AnyObject::StatefulSet(_) => Kind::StatefulSet,
+            AnyObject::DaemonSet(_) => Kind::DaemonSet,
+            AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
         }
     }
 
@@ -63,6 +74,9 @@ impl AnyObject {
             AnyObject::ReplicaSet(o) => &o.meta,
             AnyObject::Deployment(o) => &o.meta,
             AnyObject::Service(o) => &o.meta,
+            AnyObject::StatefulSet(o) => &o.meta,
+            AnyObject::DaemonSet(o) => &o.meta,
+            AnyObject::PersistentVolumeClaim(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -333,6 +347,8 @@ impl Simulation {
         let controllers: Vec<Box<dyn Controller>> = vec![
             Box::new(DeploymentController),
             Box::new(ReplicaSetController),
+            Box::new(StatefulSetController),
+            Box::new(DaemonSetController),
             Box::new(GarbageCollector),
             Box::new(NodeLifecycleController),
             Box::new(PodGarbageCollector::default()),
@@ -653,6 +669,11 @@ impl Simulation {
                     Kind::EndpointSlice => {
                         self.store.delete_propagating::<EndpointSlice>(key, policy)
                     }
+                    Kind::StatefulSet => self.store.delete_propagating::<StatefulSet>(key, policy),
+                    Kind::DaemonSet => self.store.delete_propagating::<DaemonSet>(key, policy),
+                    Kind::PersistentVolumeClaim => self
+                        .store
+                        .delete_propagating::<PersistentVolumeClaim>(key, policy),
                 }
                 .map(|_| ())
                 .map_err(fail)
@@ -668,10 +689,15 @@ impl Simulation {
                     .store
                     .modify::<ReplicaSet, _>(&target.key, true, |r| r.replicas = replicas)
                     .map_err(fail),
+                Kind::StatefulSet => self
+                    .store
+                    .modify::<StatefulSet, _>(&target.key, true, |s| s.replicas = replicas)
+                    .map_err(fail),
                 kind => Err(fail(ApiError::Invalid {
                     kind,
                     key: target.key.to_string(),
-                    message: "only Deployments and ReplicaSets can be scaled".to_string(),
+                    message: "only Deployments, ReplicaSets and StatefulSets can be scaled"
+                        .to_string(),
                 })),
             },
             ScenarioAction::SetUnschedulable {
@@ -710,40 +736,7 @@ impl Simulation {
                 target,
                 container,
                 image,
-            } => {
-                let invalid = |message: String| ApiError::Invalid {
-                    kind: Kind::Deployment,
-                    key: target.key.to_string(),
-                    message,
-                };
-                let found = self
-                    .store
-                    .get::<Deployment>(&target.key)
-                    .ok_or_else(|| ApiError::NotFound {
-                        kind: Kind::Deployment,
-                        key: target.key.to_string(),
-                    })
-                    .map_err(fail)?
-                    .template
-                    .spec
-                    .containers
-                    .iter()
-                    .any(|c| c.name == container);
-                if !found {
-                    return Err(fail(invalid(format!(
-                        "unable to find container named {container:?}"
-                    ))));
-                }
-                self.store
-                    .modify::<Deployment, _>(&target.key, true, |d| {
-                        for c in &mut d.template.spec.containers {
-                            if c.name == container {
-                                c.image = image.clone();
-                            }
-                        }
-                    })
-                    .map_err(fail)
-            }
+            } => set_image(&mut self.store, &target, &container, &image).map_err(fail),
         }
     }
 
@@ -931,6 +924,67 @@ fn describe_action(action: &ScenarioAction) -> String {
     }
 }
 
+/// `kubectl set image` on a workload's pod template (Deployment, StatefulSet or DaemonSet);
+/// an unknown container is refused, as kubectl refuses it.
+fn set_image(
+    store: &mut Store,
+    target: &ObjectRef,
+    container: &str,
+    image: &str,
+) -> Result<(), ApiError> {
+    fn update<T: Object>(
+        store: &mut Store,
+        target: &ObjectRef,
+        container: &str,
+        image: &str,
+        template: fn(&mut T) -> &mut crate::objects::PodTemplate,
+    ) -> Result<(), ApiError> {
+        let mut found = store
+            .get::<T>(&target.key)
+            .ok_or_else(|| ApiError::NotFound {
+                kind: target.kind,
+                key: target.key.to_string(),
+            })?
+            .clone();
+        if !template(&mut found)
+            .spec
+            .containers
+            .iter()
+            .any(|c| c.name == container)
+        {
+            return Err(ApiError::Invalid {
+                kind: target.kind,
+                key: target.key.to_string(),
+                message: format!("unable to find container named {container:?}"),
+            });
+        }
+        store.modify::<T, _>(&target.key, true, |object| {
+            for c in &mut template(object).spec.containers {
+                if c.name == container {
+                    c.image = image.to_string();
+                }
+            }
+        })
+    }
+    match target.kind {
+        Kind::Deployment => {
+            update::<Deployment>(store, target, container, image, |d| &mut d.template)
+        }
+        Kind::StatefulSet => {
+            update::<StatefulSet>(store, target, container, image, |s| &mut s.template)
+        }
+        Kind::DaemonSet => {
+            update::<DaemonSet>(store, target, container, image, |d| &mut d.template)
+        }
+        kind => Err(ApiError::Invalid {
+            kind,
+            key: target.key.to_string(),
+            message: "only Deployments, StatefulSets and DaemonSets have an image to set"
+                .to_string(),
+        }),
+    }
+}
+
 fn apply_object<T: Object>(
     store: &mut Store,
     object: T,
@@ -990,6 +1044,32 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.revision_history_limit = d.revision_history_limit;
             e.progress_deadline_seconds = d.progress_deadline_seconds;
             e.paused = d.paused;
+        }),
+        AnyObject::StatefulSet(set) => apply_object(store, *set, |e, s| {
+            e.meta.labels = s.meta.labels;
+            e.meta.annotations = s.meta.annotations;
+            e.replicas = s.replicas;
+            e.template = s.template;
+            e.update_strategy = s.update_strategy;
+            e.pod_management_policy = s.pod_management_policy;
+            e.min_ready_seconds = s.min_ready_seconds;
+            e.revision_history_limit = s.revision_history_limit;
+            e.ordinals_start = s.ordinals_start;
+            e.when_deleted = s.when_deleted;
+            e.when_scaled = s.when_scaled;
+        }),
+        AnyObject::DaemonSet(ds) => apply_object(store, *ds, |e, d| {
+            e.meta.labels = d.meta.labels;
+            e.meta.annotations = d.meta.annotations;
+            e.template = d.template;
+            e.update_strategy = d.update_strategy;
+            e.min_ready_seconds = d.min_ready_seconds;
+            e.revision_history_limit = d.revision_history_limit;
+        }),
+        AnyObject::PersistentVolumeClaim(claim) => apply_object(store, *claim, |e, c| {
+            // A claim's spec is immutable once bound; apply updates metadata.
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
         }),
         AnyObject::Service(s) => {
             let mut s = *s;

@@ -15,8 +15,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ClusterIp, ContainerState, ContainerStatus, Deployment, EndpointSlice, Ipv4Address, Kind, Node,
-    ObjectKey, ObjectMeta, ObjectRef, Pod, PodConditionType, ReplicaSet, Service, ServiceType, Uid,
+    ClusterIp, ContainerState, ContainerStatus, DaemonSet, Deployment, EndpointSlice, Ipv4Address,
+    Kind, Node, ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType,
+    ReplicaSet, Service, ServiceType, StatefulSet, Uid,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -231,6 +232,41 @@ impl_object!(
     track_endpointslice
 );
 
+impl_object!(
+    StatefulSet,
+    Kind::StatefulSet,
+    statefulsets,
+    track_statefulset
+);
+impl_object!(DaemonSet, Kind::DaemonSet, daemonsets, track_daemonset);
+
+// Written out: a claim is bound on create (kubesim has no storage model; see
+// `objects::apps`), to a volume named after the uid the store is about to assign.
+impl Object for PersistentVolumeClaim {
+    const KIND: Kind = Kind::PersistentVolumeClaim;
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
+        track_finalizers(&self.meta, out);
+        push(out, "status.phase", self.status.phase.as_str());
+    }
+    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
+        &store.persistentvolumeclaims
+    }
+    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
+        &mut store.persistentvolumeclaims
+    }
+    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
+        self.meta.uid = Uid(store.next_uid);
+        self.bind();
+        Ok(())
+    }
+}
+
 // Written out rather than through `impl_object!`: a Service is the one kind with admission
 // (the API server allocates its clusterIP and nodePorts on create).
 impl Object for Service {
@@ -380,6 +416,41 @@ fn track_deployment(d: &Deployment, out: &mut Vec<(String, String)>) {
     }
 }
 
+fn track_statefulset(s: &StatefulSet, out: &mut Vec<(String, String)>) {
+    track_finalizers(&s.meta, out);
+    push(out, "spec.replicas", s.replicas);
+    push(out, "status.replicas", s.status.replicas);
+    push(out, "status.readyReplicas", s.status.ready_replicas);
+    push(out, "status.currentReplicas", s.status.current_replicas);
+    push(out, "status.updatedReplicas", s.status.updated_replicas);
+    push(out, "status.availableReplicas", s.status.available_replicas);
+    push(out, "status.currentRevision", &s.status.current_revision);
+    push(out, "status.updateRevision", &s.status.update_revision);
+}
+
+fn track_daemonset(d: &DaemonSet, out: &mut Vec<(String, String)>) {
+    track_finalizers(&d.meta, out);
+    let s = &d.status;
+    push(
+        out,
+        "status.desiredNumberScheduled",
+        s.desired_number_scheduled,
+    );
+    push(
+        out,
+        "status.currentNumberScheduled",
+        s.current_number_scheduled,
+    );
+    push(out, "status.numberReady", s.number_ready);
+    push(
+        out,
+        "status.updatedNumberScheduled",
+        s.updated_number_scheduled,
+    );
+    push(out, "status.numberAvailable", s.number_available);
+    push(out, "status.numberMisscheduled", s.number_misscheduled);
+}
+
 fn track_service(s: &Service, out: &mut Vec<(String, String)>) {
     push(out, "spec.type", s.spec.type_.as_str());
     let cluster_ip = match s.spec.cluster_ip {
@@ -432,6 +503,9 @@ pub struct Store {
     deployments: BTreeMap<ObjectKey, Deployment>,
     services: BTreeMap<ObjectKey, Service>,
     endpointslices: BTreeMap<ObjectKey, EndpointSlice>,
+    statefulsets: BTreeMap<ObjectKey, StatefulSet>,
+    daemonsets: BTreeMap<ObjectKey, DaemonSet>,
+    persistentvolumeclaims: BTreeMap<ObjectKey, PersistentVolumeClaim>,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -467,6 +541,9 @@ impl Store {
             deployments: BTreeMap::new(),
             services: BTreeMap::new(),
             endpointslices: BTreeMap::new(),
+            statefulsets: BTreeMap::new(),
+            daemonsets: BTreeMap::new(),
+            persistentvolumeclaims: BTreeMap::new(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,

@@ -80,6 +80,10 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
                 termination_grace_period_seconds: 30,
                 priority: 0,
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
         },
         strategy: DeploymentStrategy::RollingUpdate {

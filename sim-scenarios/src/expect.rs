@@ -239,6 +239,17 @@ impl Expectation {
                     Kind::EndpointSlice => {
                         count_matching::<EndpointSlice>(store, ns, selector, filters)
                     }
+                    Kind::StatefulSet => count_matching::<sim_core::objects::StatefulSet>(
+                        store, ns, selector, filters,
+                    ),
+                    Kind::DaemonSet => {
+                        count_matching::<sim_core::objects::DaemonSet>(store, ns, selector, filters)
+                    }
+                    Kind::PersistentVolumeClaim => {
+                        count_matching::<sim_core::objects::PersistentVolumeClaim>(
+                            store, ns, selector, filters,
+                        )
+                    }
                 };
                 Some(n.to_string())
             }

@@ -4,7 +4,7 @@
 //! yaml` prints them), empty documents and comments. Every object is checked as strictly as
 //! `kubectl apply` checks it: an unknown field, a wrong type or a kind that does not exist is
 //! an error naming file, line, column and field. Kinds that exist but that kubesim does not
-//! simulate (ConfigMap, StatefulSet, ...) and custom resources are warnings: they are skipped,
+//! simulate (ConfigMap, Job, ...) and custom resources are warnings: they are skipped,
 //! and the report says so. So are EndpointSlices and Endpoints written by hand: kubesim's
 //! EndpointSlice controller makes the slices of every Service with a selector, and the
 //! legacy Endpoints API is not simulated.
@@ -14,8 +14,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use k8s_openapi::api;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::Resource;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, Visitor};
@@ -36,6 +36,9 @@ pub enum Manifest {
     ReplicaSet(Box<ReplicaSet>),
     Deployment(Box<Deployment>),
     Service(Box<Service>),
+    StatefulSet(Box<StatefulSet>),
+    DaemonSet(Box<DaemonSet>),
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
 }
 
 impl Manifest {
@@ -46,6 +49,9 @@ impl Manifest {
             Manifest::ReplicaSet(_) => ReplicaSet::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
             Manifest::Service(_) => Service::KIND,
+            Manifest::StatefulSet(_) => StatefulSet::KIND,
+            Manifest::DaemonSet(_) => DaemonSet::KIND,
+            Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
         }
     }
 
@@ -56,6 +62,9 @@ impl Manifest {
             Manifest::ReplicaSet(replica_set) => &replica_set.metadata,
             Manifest::Deployment(deployment) => &deployment.metadata,
             Manifest::Service(service) => &service.metadata,
+            Manifest::StatefulSet(set) => &set.metadata,
+            Manifest::DaemonSet(set) => &set.metadata,
+            Manifest::PersistentVolumeClaim(claim) => &claim.metadata,
         };
         metadata.name.as_deref()
     }
@@ -327,15 +336,21 @@ enum SupportedKind {
     ReplicaSet,
     Deployment,
     Service,
+    StatefulSet,
+    DaemonSet,
+    PersistentVolumeClaim,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 5] = [
+    const ALL: [SupportedKind; 8] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
         SupportedKind::Deployment,
         SupportedKind::Service,
+        SupportedKind::StatefulSet,
+        SupportedKind::DaemonSet,
+        SupportedKind::PersistentVolumeClaim,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -345,6 +360,12 @@ impl SupportedKind {
             SupportedKind::ReplicaSet => (ReplicaSet::API_VERSION, ReplicaSet::KIND),
             SupportedKind::Deployment => (Deployment::API_VERSION, Deployment::KIND),
             SupportedKind::Service => (Service::API_VERSION, Service::KIND),
+            SupportedKind::StatefulSet => (StatefulSet::API_VERSION, StatefulSet::KIND),
+            SupportedKind::DaemonSet => (DaemonSet::API_VERSION, DaemonSet::KIND),
+            SupportedKind::PersistentVolumeClaim => (
+                PersistentVolumeClaim::API_VERSION,
+                PersistentVolumeClaim::KIND,
+            ),
         }
     }
 }
@@ -363,6 +384,13 @@ fn decode<'de, D: Deserializer<'de>>(
             Manifest::Deployment(Box::new(Deployment::deserialize(decoder)?))
         }
         SupportedKind::Service => Manifest::Service(Box::new(Service::deserialize(decoder)?)),
+        SupportedKind::StatefulSet => {
+            Manifest::StatefulSet(Box::new(StatefulSet::deserialize(decoder)?))
+        }
+        SupportedKind::DaemonSet => Manifest::DaemonSet(Box::new(DaemonSet::deserialize(decoder)?)),
+        SupportedKind::PersistentVolumeClaim => {
+            Manifest::PersistentVolumeClaim(Box::new(PersistentVolumeClaim::deserialize(decoder)?))
+        }
     })
 }
 
@@ -383,15 +411,12 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::core::v1::LimitRange,
     api::core::v1::Namespace,
     api::core::v1::PersistentVolume,
-    api::core::v1::PersistentVolumeClaim,
     api::core::v1::PodTemplate,
     api::core::v1::ReplicationController,
     api::core::v1::ResourceQuota,
     api::core::v1::Secret,
     api::core::v1::ServiceAccount,
     api::apps::v1::ControllerRevision,
-    api::apps::v1::DaemonSet,
-    api::apps::v1::StatefulSet,
     api::autoscaling::v2::HorizontalPodAutoscaler,
     api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,

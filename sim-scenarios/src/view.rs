@@ -35,6 +35,9 @@ use sim_core::time::SimTime;
 
 use crate::quantity::{format_bytes, format_cpu_millis};
 
+mod apps;
+pub use apps::{daemonset_to_json, persistentvolumeclaim_to_json, statefulset_to_json};
+
 /// The wall-clock instant that simulated time zero stands for.
 pub const EPOCH_RFC3339: &str = "2026-01-01T00:00:00Z";
 
@@ -297,6 +300,15 @@ fn pod_spec_to_json(spec: &PodSpec) -> Value {
         spec.termination_grace_period_seconds,
     );
     put(&mut m, "priority", spec.priority);
+    put(
+        &mut m,
+        "affinity",
+        spec.affinity.as_ref().map(apps::affinity_to_json),
+    );
+    let volumes: Vec<Value> = spec.volumes.iter().map(apps::volume_to_json).collect();
+    put(&mut m, "volumes", volumes);
+    put(&mut m, "hostname", spec.hostname.as_deref());
+    put(&mut m, "subdomain", spec.subdomain.as_deref());
     Value::Object(m)
 }
 
@@ -639,6 +651,15 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
         Kind::Service => store.get::<Service>(key).map(service_to_json),
         Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(endpointslice_to_json),
+        Kind::StatefulSet => store
+            .get::<sim_core::objects::StatefulSet>(key)
+            .map(statefulset_to_json),
+        Kind::DaemonSet => store
+            .get::<sim_core::objects::DaemonSet>(key)
+            .map(daemonset_to_json),
+        Kind::PersistentVolumeClaim => store
+            .get::<sim_core::objects::PersistentVolumeClaim>(key)
+            .map(persistentvolumeclaim_to_json),
     }
 }
 
@@ -1015,6 +1036,10 @@ mod tests {
             termination_grace_period_seconds: 30,
             priority: 0,
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         }
     }
 

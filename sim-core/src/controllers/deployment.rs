@@ -1007,6 +1007,10 @@ mod tests {
                 termination_grace_period_seconds: 30,
                 priority: 0,
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
         };
         let h = pod_template_hash(&t);

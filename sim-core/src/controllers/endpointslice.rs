@@ -868,6 +868,10 @@ mod tests {
                         termination_grace_period_seconds: 30,
                         priority: 0,
                         active_deadline_seconds: None,
+                        affinity: None,
+                        volumes: vec![],
+                        hostname: None,
+                        subdomain: None,
                     },
                     status,
                 })

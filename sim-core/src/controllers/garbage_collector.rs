@@ -15,8 +15,8 @@
 //! controller owner, and the built-in controllers own their objects that way).
 
 use crate::objects::{
-    Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectMeta, ObjectRef, Pod, ReplicaSet,
-    Service, Uid,
+    DaemonSet, Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectMeta, ObjectRef,
+    PersistentVolumeClaim, Pod, ReplicaSet, Service, StatefulSet, Uid,
 };
 use crate::store::{
     Change, ChangeType, DeleteOptions, Object, PropagationPolicy, Store,
@@ -30,7 +30,12 @@ use super::{Action, Context, Controller, ReconcileError};
 pub struct GarbageCollector;
 
 /// The kinds that may own objects, and the kinds they own.
-const DEPENDENT_KINDS: [Kind; 3] = [Kind::ReplicaSet, Kind::Pod, Kind::EndpointSlice];
+const DEPENDENT_KINDS: [Kind; 4] = [
+    Kind::ReplicaSet,
+    Kind::Pod,
+    Kind::EndpointSlice,
+    Kind::PersistentVolumeClaim,
+];
 
 fn owned_by(meta: &ObjectMeta, change: &Change) -> bool {
     meta.owner_references
@@ -47,6 +52,9 @@ fn meta_of<'a>(store: &'a Store, kind: Kind, key: &ObjectKey) -> Option<&'a Obje
         Kind::Node => store.get::<Node>(key).map(Object::meta),
         Kind::Service => store.get::<Service>(key).map(Object::meta),
         Kind::EndpointSlice => store.get::<EndpointSlice>(key).map(Object::meta),
+        Kind::StatefulSet => store.get::<StatefulSet>(key).map(Object::meta),
+        Kind::DaemonSet => store.get::<DaemonSet>(key).map(Object::meta),
+        Kind::PersistentVolumeClaim => store.get::<PersistentVolumeClaim>(key).map(Object::meta),
     }
 }
 
@@ -132,7 +140,16 @@ fn dependents_of(store: &Store, namespace: &str, uid: Uid) -> Vec<Dependent> {
                 uid,
                 &mut out,
             ),
-            Kind::Deployment | Kind::Node | Kind::Service => {}
+            Kind::PersistentVolumeClaim => collect(
+                store
+                    .list_namespace::<PersistentVolumeClaim>(namespace)
+                    .map(Object::meta),
+                kind,
+                uid,
+                &mut out,
+            ),
+            Kind::Deployment | Kind::Node | Kind::Service | Kind::StatefulSet | Kind::DaemonSet => {
+            }
         }
     }
     out
@@ -165,7 +182,12 @@ fn delete_dependent(store: &mut Store, dependent: &Dependent) -> Result<(), Reco
         Kind::Pod => store.delete_pod(key, DeleteOptions::default())?,
         Kind::ReplicaSet => store.delete_propagating::<ReplicaSet>(key, policy)?,
         Kind::EndpointSlice => store.delete_propagating::<EndpointSlice>(key, policy)?,
-        Kind::Deployment | Kind::Node | Kind::Service => return Ok(()),
+        Kind::PersistentVolumeClaim => {
+            store.delete_propagating::<PersistentVolumeClaim>(key, policy)?
+        }
+        Kind::Deployment | Kind::Node | Kind::Service | Kind::StatefulSet | Kind::DaemonSet => {
+            return Ok(())
+        }
     };
     Ok(())
 }
@@ -190,7 +212,14 @@ fn finalize_owner<T: Object>(store: &mut Store, key: &ObjectKey) -> Result<(), R
                 Kind::ReplicaSet => strip_owner::<ReplicaSet>(store, &dependent.key, uid)?,
                 Kind::Pod => strip_owner::<Pod>(store, &dependent.key, uid)?,
                 Kind::EndpointSlice => strip_owner::<EndpointSlice>(store, &dependent.key, uid)?,
-                Kind::Deployment | Kind::Node | Kind::Service => {}
+                Kind::PersistentVolumeClaim => {
+                    strip_owner::<PersistentVolumeClaim>(store, &dependent.key, uid)?
+                }
+                Kind::Deployment
+                | Kind::Node
+                | Kind::Service
+                | Kind::StatefulSet
+                | Kind::DaemonSet => {}
             }
         }
         if store.remove_finalizer::<T>(key, FINALIZER_ORPHAN)? {
@@ -253,7 +282,22 @@ impl Controller for GarbageCollector {
                     .filter(|s| owned_by(&s.meta, change))
                     .map(|s| ObjectRef::new(Kind::EndpointSlice, s.meta.key())),
             ),
-            Kind::Node | Kind::Pod | Kind::EndpointSlice => {}
+            // A StatefulSet's pods and claims, a DaemonSet's pods.
+            Kind::StatefulSet | Kind::DaemonSet => {
+                wake.extend(
+                    store
+                        .list_namespace::<Pod>(ns)
+                        .filter(|p| owned_by(&p.meta, change))
+                        .map(|p| ObjectRef::new(Kind::Pod, p.meta.key())),
+                );
+                wake.extend(
+                    store
+                        .list_namespace::<PersistentVolumeClaim>(ns)
+                        .filter(|c| owned_by(&c.meta, change))
+                        .map(|c| ObjectRef::new(Kind::PersistentVolumeClaim, c.meta.key())),
+                );
+            }
+            Kind::Node | Kind::Pod | Kind::EndpointSlice | Kind::PersistentVolumeClaim => {}
         }
     }
 
@@ -292,6 +336,18 @@ impl Controller for GarbageCollector {
                     ctx.store.delete::<EndpointSlice>(&key.key)?;
                 }
             }
+            Kind::StatefulSet => finalize_owner::<StatefulSet>(ctx.store, &key.key)?,
+            Kind::DaemonSet => finalize_owner::<DaemonSet>(ctx.store, &key.key)?,
+            Kind::PersistentVolumeClaim => {
+                let Some(claim) = ctx.store.get::<PersistentVolumeClaim>(&key.key) else {
+                    return Ok(Action::AwaitChange);
+                };
+                if claim.meta.deletion_timestamp.is_some() {
+                    finalize_owner::<PersistentVolumeClaim>(ctx.store, &key.key)?;
+                } else if owners_gone(ctx.store, &claim.meta) {
+                    ctx.store.delete::<PersistentVolumeClaim>(&key.key)?;
+                }
+            }
             // Nodes own nothing here; a finalizer of the collector on one just goes.
             Kind::Node => finalize_owner::<Node>(ctx.store, &key.key)?,
         }
@@ -328,6 +384,10 @@ mod tests {
             termination_grace_period_seconds: 30,
             priority: 0,
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         }
     }
 

@@ -11,19 +11,23 @@ use crate::objects::{Kind, ObjectKey, ObjectRef};
 use crate::store::{ApiError, Change, Store};
 use crate::time::{SimDuration, SimTime};
 
+pub mod daemonset;
 pub mod deployment;
 pub mod endpointslice;
 pub mod garbage_collector;
 pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
+pub mod statefulset;
 
+pub use daemonset::DaemonSetController;
 pub use deployment::DeploymentController;
 pub use endpointslice::EndpointSliceController;
 pub use garbage_collector::GarbageCollector;
 pub use node_lifecycle::NodeLifecycleController;
 pub use pod_gc::PodGarbageCollector;
 pub use replicaset::ReplicaSetController;
+pub use statefulset::StatefulSetController;
 
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an
 /// object of kind `owner` wakes that object; a change of an object whose controller owner

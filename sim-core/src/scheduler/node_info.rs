@@ -337,6 +337,10 @@ pub(crate) mod tests {
                 termination_grace_period_seconds: 30,
                 priority: 0,
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
             status: PodStatus::default(),
         }
