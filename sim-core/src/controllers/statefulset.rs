@@ -263,7 +263,7 @@ fn sync_pods(
             None => {}
         }
     }
-    condemned.sort_by(|a, b| b.0.cmp(&a.0));
+    condemned.sort_by_key(|c| std::cmp::Reverse(c.0));
     let partition = match set.update_strategy {
         StatefulSetUpdateStrategy::RollingUpdate { partition, .. } => Some(partition),
         StatefulSetUpdateStrategy::OnDelete => None,
