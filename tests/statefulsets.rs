@@ -3,6 +3,8 @@
 //! container starts (a 1 s readiness probe with `ready-after: 10s`), and ignore TERM, so a
 //! deletion takes the whole 30 s grace period.
 
+mod common;
+
 use std::path::Path;
 
 use sim_core::objects::{Kind, ObjectKey, Pod};
@@ -417,5 +419,72 @@ fn bad_statefulsets_are_refused_with_field_paths() {
     assert_eq!(
         field(&sim, Kind::Pod, "web-0", "spec.subdomain"),
         "<absent>"
+    );
+}
+
+/// `kubesim get sts` and `get pvc` print kubectl's columns: sts `NAME READY AGE`, pvc `NAME
+/// STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE`.
+#[test]
+fn get_tables_print_kubectl_columns() {
+    use sim_scenarios::tables::{get_table, GetOptions};
+    let mut sim = simulation("", &statefulset(3, "", ""));
+    run_to(&mut sim, 15);
+    let now = SimTime::ZERO + SimDuration::from_secs(15);
+    let options = GetOptions {
+        namespace: Some("default"),
+        prefix_kind: false,
+    };
+    let mut out = String::new();
+    get_table(sim.store(), Kind::StatefulSet, options, now, &mut out);
+    assert_eq!(out, "NAME   READY   AGE\nweb    1/3     15s\n");
+    let mut out = String::new();
+    get_table(
+        sim.store(),
+        Kind::PersistentVolumeClaim,
+        options,
+        now,
+        &mut out,
+    );
+    let uid = |name: &str| field(&sim, Kind::PersistentVolumeClaim, name, "metadata.uid");
+    assert_eq!(
+        out,
+        format!(
+            "NAME         STATUS   VOLUME                                     CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\n\
+             data-web-0   Bound    pvc-{}   1Gi        RWO                           <unset>                 15s\n\
+             data-web-1   Bound    pvc-{}   1Gi        RWO                           <unset>                 5s\n",
+            uid("data-web-0"),
+            uid("data-web-1")
+        )
+    );
+}
+
+/// The what-if scenarios of this feature hold their expectations (and `kubesim get sts,pvc`
+/// on one prints both tables, kinds prefixed as kubectl prefixes them).
+#[test]
+fn what_if_scenarios_hold() {
+    use sim_scenarios::run::run;
+    use sim_scenarios::scenario::load_scenario;
+    for name in ["statefulset-scale", "daemonset-new-node"] {
+        let path = common::root()
+            .join("scenarios")
+            .join("what-if")
+            .join(format!("{name}.yaml"));
+        let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{name} loads: {e}"));
+        let report = run(&scenario, &RunOptions::default()).expect("runs");
+        assert!(report.passed(), "{name}: expectations hold");
+    }
+    let output = common::kubesim(&[
+        "get",
+        "sts,pvc",
+        "--at",
+        "4m30s",
+        "scenarios/what-if/statefulset-scale.yaml",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("statefulset.apps/web   3/3"), "{stdout}");
+    assert!(
+        stdout.contains("persistentvolumeclaim/data-web-4   Bound"),
+        "{stdout}"
     );
 }
