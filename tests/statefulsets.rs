@@ -488,3 +488,43 @@ fn what_if_scenarios_hold() {
         "{stdout}"
     );
 }
+
+/// §9.2 (volumes): a pod naming a claim that does not exist stays Pending with
+/// VolumeBinding's message; a pod whose claim exists (bound at once) runs.
+#[test]
+fn missing_claim_keeps_the_pod_pending() {
+    let manifest = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: present}\nspec: \
+         {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n---\napiVersion: \
+         v1\nkind: Pod\nmetadata: {name: orphan}\nspec:\n  containers: [{name: c, image: app:1}]\n  \
+         volumes:\n    - {name: a, persistentVolumeClaim: {claimName: present}}\n    - {name: b, \
+         persistentVolumeClaim: {claimName: missing}}\n---\napiVersion: v1\nkind: Pod\nmetadata: \
+         {name: fine}\nspec:\n  containers: [{name: c, image: app:1}]\n  volumes:\n    - {name: \
+         a, persistentVolumeClaim: {claimName: present}}\n";
+    let mut sim = simulation("", manifest);
+    run_to(&mut sim, 30);
+    assert_eq!(field(&sim, Kind::Pod, "orphan", "status.phase"), "Pending");
+    assert_eq!(
+        field(
+            &sim,
+            Kind::Pod,
+            "orphan",
+            "status.conditions[PodScheduled].message"
+        ),
+        "0/2 nodes are available: persistentvolumeclaim \"missing\" not found. no new claims to \
+         deallocate, preemption: 0/2 nodes are available: 2 Preemption is not helpful for \
+         scheduling."
+    );
+    assert_eq!(field(&sim, Kind::Pod, "fine", "status.phase"), "Running");
+    assert_eq!(
+        field(
+            &sim,
+            Kind::PersistentVolumeClaim,
+            "present",
+            "spec.volumeName"
+        ),
+        format!(
+            "pvc-{}",
+            field(&sim, Kind::PersistentVolumeClaim, "present", "metadata.uid")
+        )
+    );
+}
