@@ -253,6 +253,26 @@ fn rolling_update_one_node_at_a_time() {
     assert_eq!(images, ["agent:2.0", "agent:2.0", "agent:2.0"]);
 }
 
+/// The replacement is created only once the old pod is gone (`podsShouldBeOnNode` counts a
+/// node whose pod is terminating as served): with pods that take 5 s to exit after TERM,
+/// each node is without its daemon for 5 s, then 10 s until the new pod is Ready.
+#[test]
+fn rolling_update_replaces_once_the_old_pod_is_gone() {
+    let events = "    - at: 60s\n      setImage: {object: daemonset/agent, container: agent, \
+                  image: agent:2.0}\n";
+    let manifest = daemonset("", "").replace(
+        "kubesim.io/ready-after: 10s",
+        "kubesim.io/ready-after: 10s, kubesim.io/term-exit-after: 5s",
+    );
+    let mut sim = simulation(events, &manifest);
+    run_to(&mut sim, 200);
+    let at =
+        |reason: &str| -> Vec<u64> { ds_events(&sim, reason).iter().map(|(t, _)| *t).collect() };
+    assert_eq!(at("SuccessfulDelete"), [60, 75, 90]);
+    assert_eq!(at("SuccessfulCreate"), [0, 0, 0, 65, 80, 95]);
+    assert_eq!(status(&sim, "status.updatedNumberScheduled"), "3");
+}
+
 /// `maxUnavailable: 2` replaces two nodes at once.
 #[test]
 fn rolling_update_max_unavailable_two() {
@@ -266,6 +286,23 @@ fn rolling_update_max_unavailable_two() {
         .map(|(t, _)| *t)
         .collect();
     assert_eq!(deleted, [60, 60, 70]);
+}
+
+/// `maxSurge: 1, maxUnavailable: 0`: the new pod starts next to the old one, and the old
+/// one goes once the new one is available; one node at a time.
+#[test]
+fn rolling_update_with_surge() {
+    let strategy =
+        "  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n";
+    let events = "    - at: 60s\n      setImage: {object: daemonset/agent, container: agent, \
+                  image: agent:2.0}\n";
+    let mut sim = simulation(events, &daemonset(strategy, ""));
+    run_to(&mut sim, 200);
+    let at =
+        |reason: &str| -> Vec<u64> { ds_events(&sim, reason).iter().map(|(t, _)| *t).collect() };
+    assert_eq!(at("SuccessfulCreate"), [0, 0, 0, 60, 70, 80]);
+    assert_eq!(at("SuccessfulDelete"), [70, 80, 90]);
+    assert_eq!(status(&sim, "status.numberAvailable"), "3");
 }
 
 /// `OnDelete`: a template change replaces nothing by itself.

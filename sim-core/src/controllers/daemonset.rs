@@ -13,10 +13,11 @@
 //!   `pid-pressure` and `unschedulable` NoSchedule (`network-unavailable` only with
 //!   `hostNetwork`, which kubesim does not model);
 //! * RollingUpdate with maxSurge 0 (`rollingUpdate` in update.go): old pods that are not
-//!   available are replaced at once, available ones while fewer than maxUnavailable nodes
-//!   are unavailable; the replacement is created as soon as the old pod is terminating.
-//!   With maxSurge > 0 the new pod is created first and the old one deleted once the new one
-//!   is available. `OnDelete` replaces only pods deleted by hand;
+//!   available are deleted at once, available ones while fewer than maxUnavailable nodes
+//!   are unavailable; the replacement is created once the old pod is gone
+//!   (`podsShouldBeOnNode` sees a node whose only pod is terminating as served). With
+//!   maxSurge > 0 the new pod is created next to the old one, which is deleted once the new
+//!   one is available. `OnDelete` replaces only pods deleted by hand;
 //! * pods of nodes that were deleted are left to the pod garbage collector (bound pods) or
 //!   deleted (pods never scheduled).
 
@@ -180,16 +181,24 @@ impl Controller for DaemonSetController {
         let spec = daemon_pod_spec(&ds.template.spec);
         let nodes: Vec<Node> = ctx.store.list::<Node>().cloned().collect();
 
-        // `manage`: one pod on every node that should run one, none elsewhere.
+        // `manage` (`podsShouldBeOnNode`): one pod on every node that should run one, none
+        // elsewhere. A node whose pod is terminating gets its replacement once it is gone.
+        let surge_allowed = matches!(
+            ds.update_strategy,
+            DaemonSetUpdateStrategy::RollingUpdate { max_surge, .. } if resolve(max_surge, 1) > 0
+        );
         let mut creates: Vec<String> = Vec::new();
         let mut deletes: Vec<String> = Vec::new();
         {
             let by_node = pods_by_node(ctx.store, &ds);
             for node in &nodes {
                 let (should_run, should_continue) = node_should_run(&spec, node);
-                let pods = by_node.get(node.meta.name.as_str());
-                let pods: &[&Pod] = pods.map_or(&[], Vec::as_slice);
-                if should_run {
+                let pods: &[&Pod] = by_node
+                    .get(node.meta.name.as_str())
+                    .map_or(&[], Vec::as_slice);
+                if should_run && pods.is_empty() {
+                    creates.push(node.meta.name.clone());
+                } else if should_continue {
                     let mut running: Vec<&Pod> = Vec::new();
                     for pod in pods {
                         if pod.meta.deletion_timestamp.is_some() {
@@ -197,25 +206,22 @@ impl Controller for DaemonSetController {
                         }
                         if pod.status.phase.is_terminal() {
                             deletes.push(pod.meta.name.clone());
-                            continue;
+                        } else {
+                            running.push(pod);
                         }
-                        running.push(pod);
                     }
-                    if running.is_empty() {
-                        creates.push(node.meta.name.clone());
+                    running.sort_by(|a, b| oldest_first(a, b));
+                    if !surge_allowed {
+                        // More than one: all but the oldest go.
+                        deletes.extend(running.iter().skip(1).map(|p| p.meta.name.clone()));
+                    } else if running.is_empty() {
+                        if should_run {
+                            creates.push(node.meta.name.clone());
+                        }
                     } else if running.len() > 1 {
-                        // Keep the oldest (the surge of a rolling update is settled below).
-                        running.sort_by_key(|p| (p.meta.creation_timestamp, p.meta.uid));
-                        let surge = matches!(
-                            ds.update_strategy,
-                            DaemonSetUpdateStrategy::RollingUpdate { max_surge, .. }
-                                if resolve(max_surge, 1) > 0
-                        );
-                        if !surge {
-                            deletes.extend(running[1..].iter().map(|p| p.meta.name.clone()));
-                        }
+                        deletes.extend(settle_surge(&running, &hash, min_ready, now));
                     }
-                } else if !should_continue {
+                } else {
                     deletes.extend(
                         pods.iter()
                             .filter(|p| p.meta.deletion_timestamp.is_none())
@@ -223,7 +229,8 @@ impl Controller for DaemonSetController {
                     );
                 }
             }
-            // Pods never scheduled whose node is gone.
+            // Pods never scheduled whose node is gone (the pod garbage collector only
+            // collects bound pods).
             for (node, pods) in &by_node {
                 if !nodes.iter().any(|n| n.meta.name == *node) {
                     deletes.extend(
@@ -243,7 +250,7 @@ impl Controller for DaemonSetController {
         {
             let desired = nodes.iter().filter(|n| node_should_run(&spec, n).0).count();
             let desired = u32::try_from(desired).unwrap_or(u32::MAX);
-            let (unavailable, surge) = rolling_update(
+            let (old_to_delete, new_nodes) = rolling_update(
                 ctx.store,
                 &ds,
                 &hash,
@@ -257,12 +264,16 @@ impl Controller for DaemonSetController {
                 min_ready,
                 now,
             );
-            for name in unavailable {
+            for name in old_to_delete {
                 if !deletes.contains(&name) {
                     deletes.push(name);
                 }
             }
-            creates.extend(surge);
+            for node in new_nodes {
+                if !creates.contains(&node) {
+                    creates.push(node);
+                }
+            }
         }
 
         for node in creates {
@@ -304,7 +315,7 @@ impl Controller for DaemonSetController {
                 .get(node.meta.name.as_str())
                 .cloned()
                 .unwrap_or_default();
-            pods.sort_by_key(|p| (p.meta.creation_timestamp, p.meta.uid));
+            pods.sort_by(|a, b| oldest_first(a, b));
             let scheduled = !pods.is_empty();
             if should_run {
                 status.desired_number_scheduled += 1;
@@ -319,7 +330,7 @@ impl Controller for DaemonSetController {
                             next_available = Some(next_available.map_or(at, |t| t.min(at)));
                         }
                     }
-                    if pods.iter().any(|p| is_updated(p, &hash)) {
+                    if is_updated(pod, &hash) {
                         status.updated_number_scheduled += 1;
                     }
                 }
@@ -349,10 +360,14 @@ fn is_updated(pod: &Pod, hash: &str) -> bool {
         == Some(hash)
 }
 
-/// The DaemonSet's active (non-terminal or not yet collected) pods, by target node.
+/// The DaemonSet's pods by target node (`getNodesToDaemonPods`), leaving out terminal pods
+/// being deleted.
 fn pods_by_node<'a>(store: &'a Store, ds: &'a DaemonSet) -> BTreeMap<&'a str, Vec<&'a Pod>> {
     let mut by_node: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
     for pod in owned_pods(store, &ds.meta) {
+        if pod.status.phase.is_terminal() && pod.meta.deletion_timestamp.is_some() {
+            continue;
+        }
         if let Some(node) = target_node(pod) {
             by_node.entry(node).or_default().push(pod);
         }
@@ -366,7 +381,64 @@ struct RollingLimits {
     desired: u32,
 }
 
-/// `rollingUpdate`: old pods to delete, and nodes that get a surge pod.
+/// `podByCreationTimestampAndPhase`: scheduled pods first, then the oldest, then by name.
+fn oldest_first(a: &Pod, b: &Pod) -> std::cmp::Ordering {
+    let unscheduled = |p: &Pod| p.spec.node_name.is_none();
+    unscheduled(a)
+        .cmp(&unscheduled(b))
+        .then(a.meta.creation_timestamp.cmp(&b.meta.creation_timestamp))
+        .then_with(|| a.meta.name.cmp(&b.meta.name))
+}
+
+/// With surge, two running pods on a node (`running`, oldest first) are allowed only while
+/// the oldest new one is not available and the oldest old one is Ready; returns the pods to
+/// delete.
+fn settle_surge(running: &[&Pod], hash: &str, min_ready: SimDuration, now: SimTime) -> Vec<String> {
+    let mut deletes = Vec::new();
+    let (mut oldest_new, mut oldest_old): (Option<&Pod>, Option<&Pod>) = (None, None);
+    for pod in running {
+        let slot = if is_updated(pod, hash) {
+            &mut oldest_new
+        } else {
+            &mut oldest_old
+        };
+        if slot.is_none() {
+            *slot = Some(pod);
+        } else {
+            deletes.push(pod.meta.name.clone());
+        }
+    }
+    if let (Some(new), Some(old)) = (oldest_new, oldest_old) {
+        if !old.is_ready() || new.is_available(min_ready, now) {
+            deletes.push(old.meta.name.clone());
+        }
+    }
+    deletes
+}
+
+/// `findUpdatedPodsOnNode`: the node's new and old pod, ignoring terminating ones; `None`
+/// when it has more than one of either.
+fn find_updated_pods<'a>(
+    pods: &[&'a Pod],
+    hash: &str,
+) -> Option<(Option<&'a Pod>, Option<&'a Pod>)> {
+    let (mut new, mut old) = (None, None);
+    for pod in pods.iter().filter(|p| p.meta.deletion_timestamp.is_none()) {
+        let slot = if is_updated(pod, hash) {
+            &mut new
+        } else {
+            &mut old
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(*pod);
+    }
+    Some((new, old))
+}
+
+/// `rollingUpdate` (update.go): old pods to delete, and nodes that get a new pod next to
+/// their old one (surge). Nodes are visited in name order (Kubernetes walks a map).
 #[allow(clippy::too_many_arguments)]
 fn rolling_update(
     store: &Store,
@@ -378,76 +450,76 @@ fn rolling_update(
     min_ready: SimDuration,
     now: SimTime,
 ) -> (Vec<String>, Vec<String>) {
+    // `updatedDesiredNodeCounts`: every node that should run the daemon counts, with or
+    // without pods; both limits 0 means maxUnavailable 1.
+    let mut by_node = pods_by_node(store, ds);
+    for node in nodes.iter().filter(|n| node_should_run(spec, n).0) {
+        by_node.entry(node.meta.name.as_str()).or_default();
+    }
     let mut max_unavailable = limits.max_unavailable;
     if limits.desired > 0 && max_unavailable == 0 && limits.max_surge == 0 {
         max_unavailable = 1;
     }
-    let by_node = pods_by_node(store, ds);
-    let mut num_unavailable = 0u32;
-    let mut replace_now: Vec<String> = Vec::new();
-    let mut candidates: Vec<String> = Vec::new();
-    let mut surge_nodes: Vec<String> = Vec::new();
-    let mut to_delete_after_surge: Vec<String> = Vec::new();
-    for node in nodes {
-        if !node_should_run(spec, node).0 {
-            continue;
-        }
-        let pods: Vec<&Pod> = by_node
-            .get(node.meta.name.as_str())
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|p| {
-                        p.meta.deletion_timestamp.is_none() && !p.status.phase.is_terminal()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let new_pod = pods.iter().find(|p| is_updated(p, hash));
-        let old_pod = pods.iter().find(|p| !is_updated(p, hash));
-        let available = |p: &Pod| p.is_available(min_ready, now);
-        match (old_pod, new_pod) {
-            (None, None) => num_unavailable += 1,
-            (Some(old), Some(new)) => {
-                if limits.max_surge > 0 && available(new) {
-                    to_delete_after_surge.push(old.meta.name.clone());
-                } else {
-                    num_unavailable += 1;
-                }
-            }
-            (None, Some(new)) => {
-                if !available(new) {
-                    num_unavailable += 1;
-                }
-            }
-            (Some(old), None) => {
-                if !available(old) {
-                    replace_now.push(old.meta.name.clone());
-                } else if limits.max_surge > 0 {
-                    candidates.push(node.meta.name.clone());
-                } else if num_unavailable < max_unavailable {
-                    candidates.push(old.meta.name.clone());
-                }
-            }
-        }
-    }
+    let available = |p: &Pod| p.is_available(min_ready, now);
     if limits.max_surge == 0 {
+        let mut num_unavailable = 0u32;
+        let mut replace: Vec<String> = Vec::new();
+        let mut candidates: Vec<String> = Vec::new();
+        for pods in by_node.values() {
+            let Some((new, old)) = find_updated_pods(pods, hash) else {
+                num_unavailable += 1;
+                continue;
+            };
+            match (new, old) {
+                (None, None) | (Some(_), Some(_)) => num_unavailable += 1,
+                (Some(new), None) => {
+                    if !available(new) {
+                        num_unavailable += 1;
+                    }
+                }
+                (None, Some(old)) => {
+                    if !available(old) {
+                        replace.push(old.meta.name.clone());
+                    } else if num_unavailable < max_unavailable {
+                        candidates.push(old.meta.name.clone());
+                    }
+                }
+            }
+        }
         let remaining = max_unavailable.saturating_sub(num_unavailable) as usize;
-        let take = remaining.min(candidates.len());
-        replace_now.extend(candidates.into_iter().take(take));
-        return (replace_now, Vec::new());
+        replace.extend(candidates.into_iter().take(remaining));
+        return (replace, Vec::new());
     }
-    // Surge: a new pod next to the old one, up to maxSurge at a time.
-    let surging = by_node
-        .values()
-        .filter(|pods| {
-            pods.iter().any(|p| is_updated(p, hash)) && pods.iter().any(|p| !is_updated(p, hash))
-        })
-        .count();
-    let room = (limits.max_surge as usize).saturating_sub(surging);
-    surge_nodes.extend(candidates.into_iter().take(room));
-    replace_now.extend(to_delete_after_surge);
-    (replace_now, surge_nodes)
+    let mut num_surge = 0u32;
+    let mut old_to_delete: Vec<String> = Vec::new();
+    let mut allowed: Vec<String> = Vec::new();
+    let mut candidates: Vec<String> = Vec::new();
+    for (node, pods) in &by_node {
+        let Some((new, old)) = find_updated_pods(pods, hash) else {
+            num_surge += 1;
+            continue;
+        };
+        match (new, old) {
+            (_, None) => {}
+            (None, Some(old)) => {
+                if !available(old) {
+                    allowed.push((*node).to_string());
+                } else if num_surge < limits.max_surge {
+                    candidates.push((*node).to_string());
+                }
+            }
+            (Some(new), Some(old)) => {
+                if available(new) {
+                    old_to_delete.push(old.meta.name.clone());
+                } else {
+                    num_surge += 1;
+                }
+            }
+        }
+    }
+    let remaining = limits.max_surge.saturating_sub(num_surge) as usize;
+    allowed.extend(candidates.into_iter().take(remaining));
+    (old_to_delete, allowed)
 }
 
 fn new_pod(ds: &DaemonSet, hash: &str, node: &str) -> Pod {
