@@ -281,6 +281,29 @@ fn rolling_update_with_partition() {
     );
 }
 
+/// §8.1: `maxUnavailable: 2` (MaxUnavailableStatefulSet, on since 1.35) with `Parallel`
+/// replaces two pods at once, highest ordinals first; the last one once they are healthy.
+#[test]
+fn rolling_update_max_unavailable_two_parallel() {
+    let spec = "  podManagementPolicy: Parallel\n  updateStrategy: {type: RollingUpdate, \
+                rollingUpdate: {maxUnavailable: 2}}\n";
+    let events = "    - at: 100s\n      setImage: {object: statefulset/web, container: web, \
+                  image: nginx:1.28}\n";
+    let mut sim = simulation(events, &statefulset(3, spec, ""));
+    run_to(&mut sim, 400);
+    assert_eq!(deletion_started(&sim, "web-2"), [100]);
+    assert_eq!(deletion_started(&sim, "web-1"), [100]);
+    assert_eq!(deletion_started(&sim, "web-0"), [140]);
+    assert_eq!(
+        field(&sim, Kind::StatefulSet, "web", "status.updatedReplicas"),
+        "3"
+    );
+    assert_eq!(
+        field(&sim, Kind::StatefulSet, "web", "status.currentRevision"),
+        field(&sim, Kind::StatefulSet, "web", "status.updateRevision")
+    );
+}
+
 /// §8.3 `OnDelete`: a template change replaces nothing until a pod is deleted by hand.
 #[test]
 fn on_delete_replaces_only_deleted_pods() {

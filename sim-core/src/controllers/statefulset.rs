@@ -16,8 +16,9 @@
 //!   by hand. Revisions are `<sts>-<template hash>` (kubesim keeps the current revision's
 //!   template in the status instead of ControllerRevision objects).
 //!
-//! Deviation: `rollingUpdate.maxUnavailable` above 1 (which matters only with `Parallel`) is
-//! treated as 1.
+//! `rollingUpdate.maxUnavailable` (gate `MaxUnavailableStatefulSet`, on since 1.35) lets that
+//! many pods be replaced at once; with OrderedReady the replacements are still recreated one
+//! at a time.
 
 use crate::objects::{
     IntOrPercent, Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference, PersistentVolumeClaim,
@@ -329,12 +330,12 @@ fn sync_pods(
             }
             continue;
         }
+        // `processCondemned`: a condemned pod that is not Running and Ready waits unless it
+        // is the first unhealthy pod.
         if plan.monotonic
-            && first_unhealthy
-                .as_deref()
-                .is_some_and(|n| n != pod.meta.name)
+            && !running_and_ready(pod)
+            && first_unhealthy.as_deref() != Some(pod.meta.name.as_str())
         {
-            // "waiting for unhealthy pod" before scaling down.
             return Ok(());
         }
         delete_pod(ctx, set, set_ref, &pod.meta.name)?;
@@ -343,25 +344,39 @@ fn sync_pods(
         }
     }
 
-    // Rolling update: the highest ordinal not at the update revision is deleted (and
-    // recreated at the update revision by a later sync); wait for each to be healthy.
+    // Rolling update (`updateStatefulSetAfterInvariantEstablished` with
+    // MaxUnavailableStatefulSet, on since 1.35): with fewer than maxUnavailable unhealthy
+    // replicas, the highest ordinals at or above the partition that do not run the update
+    // revision are deleted (and recreated at the update revision by a later sync).
     let Some(partition) = partition else {
         return Ok(());
     };
+    let StatefulSetUpdateStrategy::RollingUpdate {
+        max_unavailable: limit,
+        ..
+    } = set.update_strategy
+    else {
+        return Ok(());
+    };
+    let limit = max_unavailable(limit, set.replicas) as usize;
+    let unavailable = replicas
+        .iter()
+        .filter(|(_, p)| p.as_ref().is_none_or(|p| !healthy(p, plan.min_ready, now)))
+        .count();
+    if unavailable >= limit {
+        return Ok(());
+    }
     let update_min = plan.start.saturating_add(partition);
+    let mut budget = limit - unavailable;
     for (ordinal, pod) in replicas.iter().rev() {
-        if *ordinal < update_min {
+        if *ordinal < update_min || budget == 0 {
             break;
         }
-        let Some(pod) = pod else {
-            return Ok(());
-        };
-        if revision_of(pod) != plan.update_revision && !terminating(pod) {
-            delete_pod(ctx, set, set_ref, &pod.meta.name)?;
-            return Ok(());
-        }
-        if !healthy(pod, plan.min_ready, now) {
-            return Ok(());
+        if let Some(pod) = pod {
+            if revision_of(pod) != plan.update_revision && !terminating(pod) {
+                delete_pod(ctx, set, set_ref, &pod.meta.name)?;
+                budget -= 1;
+            }
         }
     }
     Ok(())
