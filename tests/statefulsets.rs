@@ -551,3 +551,40 @@ fn missing_claim_keeps_the_pod_pending() {
         )
     );
 }
+
+/// `kubesim describe statefulset` and `describe pvc` lay the objects out as kubectl does.
+#[test]
+fn describe_statefulset_and_claim() {
+    let output = common::kubesim(&[
+        "describe",
+        "statefulset",
+        "web",
+        "--at",
+        "1m",
+        "scenarios/what-if/statefulset-scale.yaml",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    for line in [
+        "Replicas:           3 desired | 3 total",
+        "Update Strategy:    RollingUpdate",
+        "  Partition:        0",
+        "Pods Status:        3 Running / 0 Waiting / 0 Succeeded / 0 Failed",
+        "Volume Claims:",
+        "  Access Modes:  [ReadWriteOnce]",
+        "create Pod web-2 in StatefulSet web successful",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in\n{stdout}");
+    }
+    let output = common::kubesim(&[
+        "describe",
+        "pvc",
+        "data-web-0",
+        "--at",
+        "1m",
+        "scenarios/what-if/statefulset-scale.yaml",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Status:        Bound"), "{stdout}");
+    assert!(stdout.contains("Used By:       web-0"), "{stdout}");
+}

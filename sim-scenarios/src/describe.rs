@@ -73,7 +73,17 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 4] = [Kind::Pod, Kind::Node, Kind::Deployment, Kind::ReplicaSet];
+pub const DESCRIBABLE: [Kind; 7] = [
+    Kind::Pod,
+    Kind::Node,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::StatefulSet,
+    Kind::DaemonSet,
+    Kind::PersistentVolumeClaim,
+];
+
+mod apps;
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
 /// created again under the same name is a new object, and kubectl shows only the events of
@@ -143,6 +153,24 @@ pub fn describe(
         Kind::ReplicaSet => {
             let rs = store.get::<ReplicaSet>(&key).ok_or_else(not_found)?;
             describe_replicaset(rs, store, &mut body);
+        }
+        Kind::StatefulSet => {
+            let set = store
+                .get::<sim_core::objects::StatefulSet>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_statefulset(set, store, &mut body);
+        }
+        Kind::DaemonSet => {
+            let ds = store
+                .get::<sim_core::objects::DaemonSet>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_daemonset(ds, store, &mut body);
+        }
+        Kind::PersistentVolumeClaim => {
+            let claim = store
+                .get::<sim_core::objects::PersistentVolumeClaim>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_persistentvolumeclaim(claim, store, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),
