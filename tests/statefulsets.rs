@@ -560,7 +560,7 @@ fn describe_statefulset_and_claim() {
         "statefulset",
         "web",
         "--at",
-        "1m",
+        "50s",
         "scenarios/what-if/statefulset-scale.yaml",
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -581,7 +581,7 @@ fn describe_statefulset_and_claim() {
         "pvc",
         "data-web-0",
         "--at",
-        "1m",
+        "50s",
         "scenarios/what-if/statefulset-scale.yaml",
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
