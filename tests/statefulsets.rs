@@ -588,3 +588,25 @@ fn describe_statefulset_and_claim() {
     assert!(stdout.contains("Status:        Bound"), "{stdout}");
     assert!(stdout.contains("Used By:       web-0"), "{stdout}");
 }
+
+/// §12.2 with a StatefulSet: foreground deletion keeps the set (finalizer
+/// `foregroundDeletion`) until its pods are gone — all at once, the garbage collector does
+/// not order them — and keeps the claims (Retain).
+#[test]
+fn foreground_deletion_waits_for_the_pods() {
+    let events =
+        "    - at: 100s\n      delete: {object: statefulset/web, propagationPolicy: Foreground}\n";
+    let mut sim = simulation(events, &statefulset(3, "", ""));
+    run_to(&mut sim, 110);
+    assert_eq!(
+        field(&sim, Kind::StatefulSet, "web", "metadata.finalizers[0]"),
+        "foregroundDeletion"
+    );
+    for pod in ["web-0", "web-1", "web-2"] {
+        assert_eq!(deletion_started(&sim, pod), [100], "{pod}");
+    }
+    run_to(&mut sim, 131);
+    assert!(!exists(&sim, Kind::StatefulSet, "web"));
+    assert!(pod_names(&sim).is_empty());
+    assert!(exists(&sim, Kind::PersistentVolumeClaim, "data-web-2"));
+}
