@@ -462,8 +462,9 @@ fn create_claims(
     Ok(())
 }
 
-/// `whenScaled: Delete`: the claims of ordinals above the replicas go once their pod is
-/// gone.
+/// `whenScaled: Delete`: the claims of ordinals outside the replicas go once their pod is
+/// gone. Kubernetes gets there by making the condemned pod the claim's owner and letting the
+/// garbage collector follow; the claim goes at the same instant either way.
 fn delete_scaled_claims(
     ctx: &mut Context<'_>,
     set: &StatefulSet,
