@@ -87,6 +87,10 @@ fn pod(i: usize) -> Pod {
             priority_class_name: String::new(),
             preemption_policy: Default::default(),
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         },
         status: PodStatus::default(),
     }

@@ -58,7 +58,14 @@ fn assert_same(a: &str, b: &str) {
 
 #[test]
 fn same_seed_same_bytes() {
-    for name in ["quickstart", "crashloop", "liveness", "rollout"] {
+    for name in [
+        "quickstart",
+        "crashloop",
+        "liveness",
+        "rollout",
+        "what-if/statefulset-scale",
+        "what-if/daemonset-new-node",
+    ] {
         let (first, _) = timeline(name, None);
         let (second, _) = timeline(name, None);
         assert_same(&first, &second);

@@ -15,6 +15,10 @@ mod policy;
 pub use policy::*;
 pub mod batch;
 pub use batch::*;
+pub mod apps;
+pub mod pod_extras;
+pub use apps::*;
+pub use pod_extras::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -58,11 +62,17 @@ pub enum Kind {
     Job,
     /// `batch/v1/CronJob`
     CronJob,
+    /// `apps/v1/StatefulSet`
+    StatefulSet,
+    /// `apps/v1/DaemonSet`
+    DaemonSet,
+    /// `v1/PersistentVolumeClaim`
+    PersistentVolumeClaim,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
@@ -77,6 +87,9 @@ impl Kind {
         Kind::Secret,
         Kind::Job,
         Kind::CronJob,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::PersistentVolumeClaim,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -96,6 +109,9 @@ impl Kind {
             Kind::Secret => "Secret",
             Kind::Job => "Job",
             Kind::CronJob => "CronJob",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
         }
     }
 
@@ -116,6 +132,9 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::Job => "job",
             Kind::CronJob => "cronjob",
+            Kind::StatefulSet => "statefulset",
+            Kind::DaemonSet => "daemonset",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaim",
         }
     }
 
@@ -139,8 +158,9 @@ impl Kind {
             | Kind::ResourceQuota
             | Kind::LimitRange
             | Kind::ConfigMap
-            | Kind::Secret => "v1",
-            Kind::ReplicaSet | Kind::Deployment => "apps/v1",
+            | Kind::Secret
+            | Kind::PersistentVolumeClaim => "v1",
+            Kind::ReplicaSet | Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::PriorityClass => "scheduling.k8s.io/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
@@ -169,6 +189,11 @@ impl Kind {
             "secret" | "secrets" => Some(Kind::Secret),
             "job" | "jobs" => Some(Kind::Job),
             "cronjob" | "cronjobs" | "cj" => Some(Kind::CronJob),
+            "statefulset" | "statefulsets" | "sts" => Some(Kind::StatefulSet),
+            "daemonset" | "daemonsets" | "ds" => Some(Kind::DaemonSet),
+            "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => {
+                Some(Kind::PersistentVolumeClaim)
+            }
             _ => None,
         }
     }
@@ -683,6 +708,14 @@ pub struct PodSpec {
     pub preemption_policy: PreemptionPolicy,
     /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
     pub active_deadline_seconds: Option<u64>,
+    /// `affinity` (node affinity only).
+    pub affinity: Option<Affinity>,
+    /// `volumes`.
+    pub volumes: Vec<Volume>,
+    /// `hostname` (a StatefulSet's pods: the pod name).
+    pub hostname: Option<String>,
+    /// `subdomain` (a StatefulSet's pods: its `serviceName`).
+    pub subdomain: Option<String>,
 }
 
 impl PodSpec {

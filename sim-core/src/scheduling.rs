@@ -13,9 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ConditionStatus, Kind, Node, ObjectKey, ObjectRef, Pod, PodConditionType, Uid,
+    ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
+    PodConditionType, Uid, VolumeSource,
 };
-use crate::scheduler::{schedule_one, Profile, SchedulerCache};
+use crate::scheduler::{schedule_one, FitError, Profile, ScheduleError, SchedulerCache};
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -222,6 +223,8 @@ impl SchedulingQueue {
                     cluster_changed = true;
                 }
             }
+            // A claim appearing may let a pod that named it be scheduled.
+            (Kind::PersistentVolumeClaim, ChangeType::Added) => cluster_changed = true,
             (Kind::Pod, ChangeType::Deleted) => {
                 self.dequeue(change.uid);
                 if let Some(node) = self.bound.remove(&change.uid) {
@@ -332,13 +335,21 @@ impl SchedulingQueue {
         }
         self.attempts_total += 1;
         let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
-        match schedule_one(
-            &self.profile,
-            pod,
-            &self.cache,
-            &mut self.rng,
-            &mut self.next_start_index,
-        ) {
+        let outcome = match missing_claim(store, pod) {
+            // VolumeBinding's PreFilter: a claim the pod names must exist.
+            Some(claim) => Err(ScheduleError::Unschedulable(FitError::pre_filter(
+                self.cache.node_infos().len(),
+                format!("persistentvolumeclaim {claim:?} not found"),
+            ))),
+            None => schedule_one(
+                &self.profile,
+                pod,
+                &self.cache,
+                &mut self.rng,
+                &mut self.next_start_index,
+            ),
+        };
+        match outcome {
             Ok(decision) => {
                 let node = decision.node_name;
                 self.waiting.remove(&uid);
@@ -422,4 +433,20 @@ impl SchedulingQueue {
         self.request_cycle(wakeups);
         Ok(())
     }
+}
+
+/// The first PersistentVolumeClaim the pod's volumes name that does not exist in its
+/// namespace (VolumeBinding's PreFilter; kubesim has no storage model, so an existing claim
+/// is always bound).
+fn missing_claim<'a>(store: &Store, pod: &'a Pod) -> Option<&'a str> {
+    pod.spec.volumes.iter().find_map(|v| match &v.source {
+        VolumeSource::PersistentVolumeClaim { claim_name, .. } => {
+            let key = ObjectKey::new(pod.meta.namespace.clone(), claim_name.clone());
+            store
+                .get::<PersistentVolumeClaim>(&key)
+                .is_none()
+                .then_some(claim_name.as_str())
+        }
+        _ => None,
+    })
 }

@@ -11,15 +11,17 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
-    Action, Context, Controller, CronJobController, DeploymentController, EndpointSliceController,
-    GarbageCollector, JobController, NamespaceController, NodeLifecycleController,
-    PodGarbageCollector, ReplicaSetController, ResourceQuotaController, TtlAfterFinishedController,
+    Action, Context, Controller, CronJobController, DaemonSetController, DeploymentController,
+    EndpointSliceController, GarbageCollector, JobController, NamespaceController,
+    NodeLifecycleController, PodGarbageCollector, ReplicaSetController, ResourceQuotaController,
+    StatefulSetController, TtlAfterFinishedController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
-    ConfigMap, CronJob, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey, ObjectRef,
-    Pod, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service,
+    ConfigMap, CronJob, DaemonSet, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
+    ObjectRef, PersistentVolumeClaim, Pod, PriorityClass, ReplicaSet, ResourceQuota, Secret,
+    Service, StatefulSet,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -60,6 +62,12 @@ pub enum AnyObject {
     Job(Box<Job>),
     /// A CronJob.
     CronJob(Box<CronJob>),
+    /// A StatefulSet.
+    StatefulSet(Box<StatefulSet>),
+    /// A DaemonSet.
+    DaemonSet(Box<DaemonSet>),
+    /// A PersistentVolumeClaim.
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
 }
 
 impl AnyObject {
@@ -79,6 +87,9 @@ impl AnyObject {
             AnyObject::Secret(_) => Kind::Secret,
             AnyObject::Job(_) => Kind::Job,
             AnyObject::CronJob(_) => Kind::CronJob,
+            AnyObject::StatefulSet(_) => Kind::StatefulSet,
+            AnyObject::DaemonSet(_) => Kind::DaemonSet,
+            AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
         }
     }
 
@@ -98,6 +109,9 @@ impl AnyObject {
             AnyObject::Secret(o) => &o.meta,
             AnyObject::Job(o) => &o.meta,
             AnyObject::CronJob(o) => &o.meta,
+            AnyObject::StatefulSet(o) => &o.meta,
+            AnyObject::DaemonSet(o) => &o.meta,
+            AnyObject::PersistentVolumeClaim(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -371,6 +385,8 @@ impl Simulation {
         let controllers: Vec<Box<dyn Controller>> = vec![
             Box::new(DeploymentController),
             Box::new(ReplicaSetController),
+            Box::new(StatefulSetController),
+            Box::new(DaemonSetController),
             Box::new(GarbageCollector),
             Box::new(NodeLifecycleController),
             Box::new(PodGarbageCollector::default()),
@@ -745,10 +761,15 @@ impl Simulation {
                     .store
                     .modify::<ReplicaSet, _>(&target.key, true, |r| r.replicas = replicas)
                     .map_err(fail),
+                Kind::StatefulSet => self
+                    .store
+                    .modify::<StatefulSet, _>(&target.key, true, |s| s.replicas = replicas)
+                    .map_err(fail),
                 kind => Err(fail(ApiError::Invalid {
                     kind,
                     key: target.key.to_string(),
-                    message: "only Deployments and ReplicaSets can be scaled".to_string(),
+                    message: "only Deployments, ReplicaSets and StatefulSets can be scaled"
+                        .to_string(),
                 })),
             },
             ScenarioAction::SetUnschedulable {
@@ -797,40 +818,7 @@ impl Simulation {
                 target,
                 container,
                 image,
-            } => {
-                let invalid = |message: String| ApiError::Invalid {
-                    kind: Kind::Deployment,
-                    key: target.key.to_string(),
-                    message,
-                };
-                let found = self
-                    .store
-                    .get::<Deployment>(&target.key)
-                    .ok_or_else(|| ApiError::NotFound {
-                        kind: Kind::Deployment,
-                        key: target.key.to_string(),
-                    })
-                    .map_err(fail)?
-                    .template
-                    .spec
-                    .containers
-                    .iter()
-                    .any(|c| c.name == container);
-                if !found {
-                    return Err(fail(invalid(format!(
-                        "unable to find container named {container:?}"
-                    ))));
-                }
-                self.store
-                    .modify::<Deployment, _>(&target.key, true, |d| {
-                        for c in &mut d.template.spec.containers {
-                            if c.name == container {
-                                c.image = image.clone();
-                            }
-                        }
-                    })
-                    .map_err(fail)
-            }
+            } => set_image(&mut self.store, &target, &container, &image).map_err(fail),
         }
     }
 
@@ -1021,6 +1009,67 @@ fn describe_action(action: &ScenarioAction) -> String {
     }
 }
 
+/// `kubectl set image` on a workload's pod template (Deployment, StatefulSet or DaemonSet);
+/// an unknown container is refused, as kubectl refuses it.
+fn set_image(
+    store: &mut Store,
+    target: &ObjectRef,
+    container: &str,
+    image: &str,
+) -> Result<(), ApiError> {
+    fn update<T: Object>(
+        store: &mut Store,
+        target: &ObjectRef,
+        container: &str,
+        image: &str,
+        template: fn(&mut T) -> &mut crate::objects::PodTemplate,
+    ) -> Result<(), ApiError> {
+        let mut found = store
+            .get::<T>(&target.key)
+            .ok_or_else(|| ApiError::NotFound {
+                kind: target.kind,
+                key: target.key.to_string(),
+            })?
+            .clone();
+        if !template(&mut found)
+            .spec
+            .containers
+            .iter()
+            .any(|c| c.name == container)
+        {
+            return Err(ApiError::Invalid {
+                kind: target.kind,
+                key: target.key.to_string(),
+                message: format!("unable to find container named {container:?}"),
+            });
+        }
+        store.modify::<T, _>(&target.key, true, |object| {
+            for c in &mut template(object).spec.containers {
+                if c.name == container {
+                    c.image = image.to_string();
+                }
+            }
+        })
+    }
+    match target.kind {
+        Kind::Deployment => {
+            update::<Deployment>(store, target, container, image, |d| &mut d.template)
+        }
+        Kind::StatefulSet => {
+            update::<StatefulSet>(store, target, container, image, |s| &mut s.template)
+        }
+        Kind::DaemonSet => {
+            update::<DaemonSet>(store, target, container, image, |d| &mut d.template)
+        }
+        kind => Err(ApiError::Invalid {
+            kind,
+            key: target.key.to_string(),
+            message: "only Deployments, StatefulSets and DaemonSets have an image to set"
+                .to_string(),
+        }),
+    }
+}
+
 fn apply_object<T: Object>(
     store: &mut Store,
     object: T,
@@ -1103,6 +1152,32 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.meta.labels = c.meta.labels;
             e.meta.annotations = c.meta.annotations;
             e.spec = c.spec;
+        }),
+        AnyObject::StatefulSet(set) => apply_object(store, *set, |e, s| {
+            e.meta.labels = s.meta.labels;
+            e.meta.annotations = s.meta.annotations;
+            e.replicas = s.replicas;
+            e.template = s.template;
+            e.update_strategy = s.update_strategy;
+            e.pod_management_policy = s.pod_management_policy;
+            e.min_ready_seconds = s.min_ready_seconds;
+            e.revision_history_limit = s.revision_history_limit;
+            e.ordinals_start = s.ordinals_start;
+            e.when_deleted = s.when_deleted;
+            e.when_scaled = s.when_scaled;
+        }),
+        AnyObject::DaemonSet(ds) => apply_object(store, *ds, |e, d| {
+            e.meta.labels = d.meta.labels;
+            e.meta.annotations = d.meta.annotations;
+            e.template = d.template;
+            e.update_strategy = d.update_strategy;
+            e.min_ready_seconds = d.min_ready_seconds;
+            e.revision_history_limit = d.revision_history_limit;
+        }),
+        AnyObject::PersistentVolumeClaim(claim) => apply_object(store, *claim, |e, c| {
+            // A claim's spec is immutable once bound; apply updates metadata.
+            e.meta.labels = c.meta.labels;
+            e.meta.annotations = c.meta.annotations;
         }),
         AnyObject::Service(s) => {
             let mut s = *s;

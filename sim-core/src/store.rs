@@ -16,9 +16,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
     system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
-    Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
-    ObjectMeta, ObjectRef, Pod, PodConditionType, PriorityClass, ReplicaSet, ResourceQuota, Secret,
-    Service, ServiceType, Uid, BUILTIN_NAMESPACES,
+    DaemonSet, Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node,
+    ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType, PriorityClass,
+    ReplicaSet, ResourceQuota, Secret, Service, ServiceType, StatefulSet, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -273,6 +273,18 @@ macro_rules! with_kind {
                 type $T = kinds::CronJob;
                 $body
             }
+            kinds::Kind::StatefulSet => {
+                type $T = kinds::StatefulSet;
+                $body
+            }
+            kinds::Kind::DaemonSet => {
+                type $T = kinds::DaemonSet;
+                $body
+            }
+            kinds::Kind::PersistentVolumeClaim => {
+                type $T = kinds::PersistentVolumeClaim;
+                $body
+            }
         }
     }};
 }
@@ -381,6 +393,41 @@ impl Object for Job {
     }
     fn admit_create(&mut self, _store: &mut Store) -> Result<(), ApiError> {
         crate::objects::batch::generate_selector(self);
+        Ok(())
+    }
+}
+
+impl_object!(
+    StatefulSet,
+    Kind::StatefulSet,
+    statefulsets,
+    track_statefulset
+);
+impl_object!(DaemonSet, Kind::DaemonSet, daemonsets, track_daemonset);
+
+// Written out: a claim is bound on create (kubesim has no storage model; see
+// `objects::apps`), to a volume named after the uid the store is about to assign.
+impl Object for PersistentVolumeClaim {
+    const KIND: Kind = Kind::PersistentVolumeClaim;
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
+        track_finalizers(&self.meta, out);
+        push(out, "status.phase", self.status.phase.as_str());
+    }
+    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
+        &store.persistentvolumeclaims
+    }
+    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
+        &mut store.persistentvolumeclaims
+    }
+    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
+        self.meta.uid = Uid(store.next_uid);
+        self.bind();
         Ok(())
     }
 }
@@ -588,6 +635,41 @@ fn track_cronjob(c: &CronJob, out: &mut Vec<(String, String)>) {
     );
 }
 
+fn track_statefulset(s: &StatefulSet, out: &mut Vec<(String, String)>) {
+    track_finalizers(&s.meta, out);
+    push(out, "spec.replicas", s.replicas);
+    push(out, "status.replicas", s.status.replicas);
+    push(out, "status.readyReplicas", s.status.ready_replicas);
+    push(out, "status.currentReplicas", s.status.current_replicas);
+    push(out, "status.updatedReplicas", s.status.updated_replicas);
+    push(out, "status.availableReplicas", s.status.available_replicas);
+    push(out, "status.currentRevision", &s.status.current_revision);
+    push(out, "status.updateRevision", &s.status.update_revision);
+}
+
+fn track_daemonset(d: &DaemonSet, out: &mut Vec<(String, String)>) {
+    track_finalizers(&d.meta, out);
+    let s = &d.status;
+    push(
+        out,
+        "status.desiredNumberScheduled",
+        s.desired_number_scheduled,
+    );
+    push(
+        out,
+        "status.currentNumberScheduled",
+        s.current_number_scheduled,
+    );
+    push(out, "status.numberReady", s.number_ready);
+    push(
+        out,
+        "status.updatedNumberScheduled",
+        s.updated_number_scheduled,
+    );
+    push(out, "status.numberAvailable", s.number_available);
+    push(out, "status.numberMisscheduled", s.number_misscheduled);
+}
+
 fn track_service(s: &Service, out: &mut Vec<(String, String)>) {
     push(out, "spec.type", s.spec.type_.as_str());
     let cluster_ip = match s.spec.cluster_ip {
@@ -648,6 +730,9 @@ pub struct Store {
     secrets: BTreeMap<ObjectKey, Secret>,
     jobs: BTreeMap<ObjectKey, Job>,
     cronjobs: BTreeMap<ObjectKey, CronJob>,
+    statefulsets: BTreeMap<ObjectKey, StatefulSet>,
+    daemonsets: BTreeMap<ObjectKey, DaemonSet>,
+    persistentvolumeclaims: BTreeMap<ObjectKey, PersistentVolumeClaim>,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -694,6 +779,9 @@ impl Store {
             secrets: BTreeMap::new(),
             jobs: BTreeMap::new(),
             cronjobs: BTreeMap::new(),
+            statefulsets: BTreeMap::new(),
+            daemonsets: BTreeMap::new(),
+            persistentvolumeclaims: BTreeMap::new(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,

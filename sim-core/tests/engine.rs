@@ -84,6 +84,10 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
                 priority_class_name: String::new(),
                 preemption_policy: Default::default(),
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
         },
         strategy: DeploymentStrategy::RollingUpdate {

@@ -33,7 +33,10 @@
 //!   simulated API server when the Service is created; `status` is ignored (no load balancer
 //!   is ever provisioned, as on a cluster without a cloud controller).
 //!
-//! Fields kubesim does not model (affinity, topology spread, volumes, ports, env, security
+//! StatefulSets, DaemonSets and PersistentVolumeClaims are converted in `convert/apps.rs`,
+//! node affinity and volumes in `convert/pod_extras.rs`.
+//!
+//! Fields kubesim does not model (pod affinity, topology spread, ports, env, security
 //! contexts, `priorityClassName`, ...) are accepted and dropped. Fields that would change
 //! what the simulation does if they were dropped (container-level `restartPolicy` on an app
 //! container, `restartPolicyRules`) are errors instead of silent surprises.
@@ -67,6 +70,8 @@ use crate::manifest::{LocatedManifest, Manifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
 
+mod apps_v1;
+mod pod_extras;
 mod policy;
 
 /// Most replicas one Deployment or ReplicaSet may ask for.
@@ -124,6 +129,11 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         Manifest::Secret(o) => AnyObject::Secret(Box::new(checker.secret(o))),
         Manifest::Job(job) => AnyObject::Job(Box::new(checker.job(job))),
         Manifest::CronJob(cron_job) => AnyObject::CronJob(Box::new(checker.cron_job(cron_job))),
+        Manifest::StatefulSet(set) => AnyObject::StatefulSet(Box::new(checker.stateful_set(set))),
+        Manifest::DaemonSet(set) => AnyObject::DaemonSet(Box::new(checker.daemon_set(set))),
+        Manifest::PersistentVolumeClaim(claim) => AnyObject::PersistentVolumeClaim(Box::new(
+            checker.persistent_volume_claim(claim, "spec"),
+        )),
     };
     if checker.errors.is_empty() {
         return Ok(object);
@@ -695,6 +705,11 @@ impl Checker<'_> {
             priority_class_name: spec.priority_class_name.clone().unwrap_or_default(),
             preemption_policy: Default::default(),
             active_deadline_seconds,
+            affinity: self.affinity(spec.affinity.as_ref(), path),
+            volumes: self.volumes(spec.volumes.as_deref(), path),
+            hostname: self.dns_label_field(spec.hostname.as_deref(), &format!("{path}.hostname")),
+            subdomain: self
+                .dns_label_field(spec.subdomain.as_deref(), &format!("{path}.subdomain")),
         }
     }
 

@@ -74,7 +74,7 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 9] = [
+pub const DESCRIBABLE: [Kind; 12] = [
     Kind::Pod,
     Kind::Node,
     Kind::Deployment,
@@ -84,8 +84,12 @@ pub const DESCRIBABLE: [Kind; 9] = [
     Kind::LimitRange,
     Kind::Job,
     Kind::CronJob,
+    Kind::StatefulSet,
+    Kind::DaemonSet,
+    Kind::PersistentVolumeClaim,
 ];
 
+mod apps;
 mod batch;
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
@@ -188,6 +192,24 @@ pub fn describe(
                 .get::<sim_core::objects::CronJob>(&key)
                 .ok_or_else(not_found)?;
             batch::describe_cronjob(cj, &mut body);
+        }
+        Kind::StatefulSet => {
+            let set = store
+                .get::<sim_core::objects::StatefulSet>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_statefulset(set, store, &mut body);
+        }
+        Kind::DaemonSet => {
+            let ds = store
+                .get::<sim_core::objects::DaemonSet>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_daemonset(ds, store, &mut body);
+        }
+        Kind::PersistentVolumeClaim => {
+            let claim = store
+                .get::<sim_core::objects::PersistentVolumeClaim>(&key)
+                .ok_or_else(not_found)?;
+            apps::describe_persistentvolumeclaim(claim, store, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),

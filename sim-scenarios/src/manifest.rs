@@ -14,10 +14,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use k8s_openapi::api;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, LimitRange, Namespace, Node, Pod, ResourceQuota, Secret, Service,
+    ConfigMap, LimitRange, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota, Secret,
+    Service,
 };
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -48,6 +49,9 @@ pub enum Manifest {
     Secret(Box<Secret>),
     Job(Box<Job>),
     CronJob(Box<CronJob>),
+    StatefulSet(Box<StatefulSet>),
+    DaemonSet(Box<DaemonSet>),
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
 }
 
 impl Manifest {
@@ -66,6 +70,9 @@ impl Manifest {
             Manifest::Secret(_) => Secret::KIND,
             Manifest::Job(_) => Job::KIND,
             Manifest::CronJob(_) => CronJob::KIND,
+            Manifest::StatefulSet(_) => StatefulSet::KIND,
+            Manifest::DaemonSet(_) => DaemonSet::KIND,
+            Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
         }
     }
 
@@ -84,6 +91,9 @@ impl Manifest {
             Manifest::Secret(o) => &o.metadata,
             Manifest::Job(job) => &job.metadata,
             Manifest::CronJob(cron_job) => &cron_job.metadata,
+            Manifest::StatefulSet(set) => &set.metadata,
+            Manifest::DaemonSet(set) => &set.metadata,
+            Manifest::PersistentVolumeClaim(claim) => &claim.metadata,
         };
         metadata.name.as_deref()
     }
@@ -363,10 +373,13 @@ enum SupportedKind {
     Secret,
     Job,
     CronJob,
+    StatefulSet,
+    DaemonSet,
+    PersistentVolumeClaim,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 13] = [
+    const ALL: [SupportedKind; 16] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
@@ -380,6 +393,9 @@ impl SupportedKind {
         SupportedKind::Secret,
         SupportedKind::Job,
         SupportedKind::CronJob,
+        SupportedKind::StatefulSet,
+        SupportedKind::DaemonSet,
+        SupportedKind::PersistentVolumeClaim,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -397,6 +413,12 @@ impl SupportedKind {
             SupportedKind::Secret => (Secret::API_VERSION, Secret::KIND),
             SupportedKind::Job => (Job::API_VERSION, Job::KIND),
             SupportedKind::CronJob => (CronJob::API_VERSION, CronJob::KIND),
+            SupportedKind::StatefulSet => (StatefulSet::API_VERSION, StatefulSet::KIND),
+            SupportedKind::DaemonSet => (DaemonSet::API_VERSION, DaemonSet::KIND),
+            SupportedKind::PersistentVolumeClaim => (
+                PersistentVolumeClaim::API_VERSION,
+                PersistentVolumeClaim::KIND,
+            ),
         }
     }
 }
@@ -429,6 +451,13 @@ fn decode<'de, D: Deserializer<'de>>(
         SupportedKind::Secret => Manifest::Secret(Box::new(Secret::deserialize(decoder)?)),
         SupportedKind::Job => Manifest::Job(Box::new(Job::deserialize(decoder)?)),
         SupportedKind::CronJob => Manifest::CronJob(Box::new(CronJob::deserialize(decoder)?)),
+        SupportedKind::StatefulSet => {
+            Manifest::StatefulSet(Box::new(StatefulSet::deserialize(decoder)?))
+        }
+        SupportedKind::DaemonSet => Manifest::DaemonSet(Box::new(DaemonSet::deserialize(decoder)?)),
+        SupportedKind::PersistentVolumeClaim => {
+            Manifest::PersistentVolumeClaim(Box::new(PersistentVolumeClaim::deserialize(decoder)?))
+        }
     })
 }
 
@@ -446,13 +475,10 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::core::v1::Endpoints,
     api::core::v1::Event,
     api::core::v1::PersistentVolume,
-    api::core::v1::PersistentVolumeClaim,
     api::core::v1::PodTemplate,
     api::core::v1::ReplicationController,
     api::core::v1::ServiceAccount,
     api::apps::v1::ControllerRevision,
-    api::apps::v1::DaemonSet,
-    api::apps::v1::StatefulSet,
     api::autoscaling::v2::HorizontalPodAutoscaler,
     api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,

@@ -923,10 +923,13 @@ fn event_actions(
         ) else {
             return Vec::new();
         };
-        if !matches!(target.kind, Kind::Deployment | Kind::ReplicaSet) {
+        if !matches!(
+            target.kind,
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+        ) {
             loader.err(
                 &format!("{spath}.object"),
-                "only deployments and replicasets can be scaled",
+                "only deployments, replicasets and statefulsets can be scaled",
             );
             return Vec::new();
         }
@@ -981,14 +984,28 @@ fn event_actions(
     }
     if let Some(s) = &e.set_image {
         let spath = format!("{path}.setImage");
-        let Some(target) = deployment_ref(
-            loader,
+        let Some(target) = loader.object_ref(
             &format!("{spath}.object"),
             &s.object,
             s.namespace.as_deref(),
         ) else {
             return Vec::new();
         };
+        if !matches!(
+            target.kind,
+            Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet
+        ) {
+            loader.err(
+                &format!("{spath}.object"),
+                format!(
+                    "only deployments, statefulsets and daemonsets have a pod template to set \
+                     an image in; found {} {:?}",
+                    target.kind.name(),
+                    target.key.name
+                ),
+            );
+            return Vec::new();
+        }
         for (field, value) in [("container", &s.container), ("image", &s.image)] {
             if value.trim().is_empty() {
                 loader.err(&format!("{spath}.{field}"), format!("`{field}` is empty"));

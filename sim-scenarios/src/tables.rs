@@ -2,9 +2,10 @@
 //! `kubectl get` prints, with the STATUS column computed as kubectl's pod printer computes it.
 
 use sim_core::objects::{
-    ClusterIp, ConditionStatus, ConfigMap, ContainerState, ContainerStatus, Deployment,
-    EndpointSlice, Kind, LimitRange, Namespace, Node, Pod, PodConditionType, PriorityClass,
-    ReplicaSet, ResourceQuota, ResourceUnit, RestartPolicy, Secret, Service, ServiceType,
+    ClusterIp, ConditionStatus, ConfigMap, ContainerState, ContainerStatus, DaemonSet, Deployment,
+    EndpointSlice, Kind, LimitRange, Namespace, Node, PersistentVolumeClaim, Pod, PodConditionType,
+    PriorityClass, ReplicaSet, ResourceQuota, ResourceUnit, RestartPolicy, Secret, Service,
+    ServiceType, StatefulSet,
 };
 use sim_core::objects::{CronJob, Job};
 use sim_core::store::Store;
@@ -394,6 +395,100 @@ pub fn get_table(
                 "AGE",
             ]
         }
+        Kind::StatefulSet => {
+            for set in store
+                .list::<StatefulSet>()
+                .filter(|s| in_ns(&s.meta.namespace))
+            {
+                rows.push(vec![
+                    set.meta.namespace.clone(),
+                    set.meta.name.clone(),
+                    format!("{}/{}", set.status.ready_replicas, set.replicas),
+                    age(set.meta.creation_timestamp, now),
+                ]);
+            }
+            vec!["NAMESPACE", "NAME", "READY", "AGE"]
+        }
+        Kind::DaemonSet => {
+            for ds in store
+                .list::<DaemonSet>()
+                .filter(|d| in_ns(&d.meta.namespace))
+            {
+                let s = &ds.status;
+                let selector: Vec<String> = ds
+                    .template
+                    .spec
+                    .node_selector
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let selector = if selector.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    selector.join(",")
+                };
+                rows.push(vec![
+                    ds.meta.namespace.clone(),
+                    ds.meta.name.clone(),
+                    s.desired_number_scheduled.to_string(),
+                    s.current_number_scheduled.to_string(),
+                    s.number_ready.to_string(),
+                    s.updated_number_scheduled.to_string(),
+                    s.number_available.to_string(),
+                    selector,
+                    age(ds.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "DESIRED",
+                "CURRENT",
+                "READY",
+                "UP-TO-DATE",
+                "AVAILABLE",
+                "NODE SELECTOR",
+                "AGE",
+            ]
+        }
+        Kind::PersistentVolumeClaim => {
+            for claim in store
+                .list::<PersistentVolumeClaim>()
+                .filter(|c| in_ns(&c.meta.namespace))
+            {
+                let capacity = if claim.status.capacity_bytes > 0 {
+                    crate::quantity::format_bytes(claim.status.capacity_bytes)
+                } else {
+                    String::new()
+                };
+                rows.push(vec![
+                    claim.meta.namespace.clone(),
+                    claim.meta.name.clone(),
+                    claim.status.phase.as_str().to_string(),
+                    claim.spec.volume_name.clone(),
+                    capacity,
+                    claim.access_modes_summary(),
+                    claim.spec.storage_class_name.clone().unwrap_or_default(),
+                    claim
+                        .spec
+                        .volume_attributes_class_name
+                        .clone()
+                        .unwrap_or_else(|| "<unset>".to_string()),
+                    age(claim.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ]
+        }
         Kind::EndpointSlice => {
             for slice in store
                 .list::<EndpointSlice>()
@@ -569,6 +664,10 @@ mod tests {
                 priority_class_name: String::new(),
                 preemption_policy: Default::default(),
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
             status: PodStatus {
                 phase: PodPhase::Pending,

@@ -40,6 +40,8 @@ use crate::quantity::{format_bytes, format_cpu_millis};
 
 mod batch;
 pub use batch::{cronjob_to_json, job_to_json};
+mod apps;
+pub use apps::{daemonset_to_json, persistentvolumeclaim_to_json, statefulset_to_json};
 
 /// The wall-clock instant that simulated time zero stands for.
 pub const EPOCH_RFC3339: &str = "2026-01-01T00:00:00Z";
@@ -286,6 +288,15 @@ fn pod_spec_to_json(spec: &PodSpec) -> Value {
         spec.priority_class_name.as_str(),
     );
     put(&mut m, "preemptionPolicy", spec.preemption_policy.as_str());
+    put(
+        &mut m,
+        "affinity",
+        spec.affinity.as_ref().map(apps::affinity_to_json),
+    );
+    let volumes: Vec<Value> = spec.volumes.iter().map(apps::volume_to_json).collect();
+    put(&mut m, "volumes", volumes);
+    put(&mut m, "hostname", spec.hostname.as_deref());
+    put(&mut m, "subdomain", spec.subdomain.as_deref());
     Value::Object(m)
 }
 
@@ -649,6 +660,15 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::Secret => store.get(key).map(policy::secret_to_json),
         Kind::Job => store.get::<Job>(key).map(job_to_json),
         Kind::CronJob => store.get::<CronJob>(key).map(cronjob_to_json),
+        Kind::StatefulSet => store
+            .get::<sim_core::objects::StatefulSet>(key)
+            .map(statefulset_to_json),
+        Kind::DaemonSet => store
+            .get::<sim_core::objects::DaemonSet>(key)
+            .map(daemonset_to_json),
+        Kind::PersistentVolumeClaim => store
+            .get::<sim_core::objects::PersistentVolumeClaim>(key)
+            .map(persistentvolumeclaim_to_json),
     }
 }
 
@@ -1029,6 +1049,10 @@ mod tests {
             priority_class_name: String::new(),
             preemption_policy: Default::default(),
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         }
     }
 

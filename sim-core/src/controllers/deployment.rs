@@ -66,8 +66,14 @@ fn fnv32a(bytes: &[u8]) -> u32 {
 /// The `pod-template-hash` of a template: FNV-32a of a canonical rendering, encoded with
 /// Kubernetes' `SafeEncodeString`. The rendering is kubesim's own (not Go's spew dump), so
 /// the value differs from a real cluster's but is stable for the same template.
+///
+/// Pod spec fields added after the first release (node affinity, volumes, hostname,
+/// subdomain) are left out of the rendering while unset, so that a template that does not
+/// use them keeps the hash it had (and ReplicaSets their names across kubesim versions).
 pub fn pod_template_hash(template: &PodTemplate) -> String {
-    let rendering = format!("{template:?}");
+    const UNSET_LATER_FIELDS: &str =
+        ", affinity: None, volumes: [], hostname: None, subdomain: None";
+    let rendering = format!("{template:?}").replace(UNSET_LATER_FIELDS, "");
     crate::store::safe_encode(&fnv32a(rendering.as_bytes()).to_string())
 }
 
@@ -1031,6 +1037,10 @@ mod tests {
                 priority_class_name: String::new(),
                 preemption_policy: Default::default(),
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
         };
         let h = pod_template_hash(&t);

@@ -870,6 +870,10 @@ mod tests {
                         priority_class_name: String::new(),
                         preemption_policy: Default::default(),
                         active_deadline_seconds: None,
+                        affinity: None,
+                        volumes: vec![],
+                        hostname: None,
+                        subdomain: None,
                     },
                     status,
                 })

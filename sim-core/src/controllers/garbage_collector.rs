@@ -28,7 +28,13 @@ use crate::with_kind;
 pub struct GarbageCollector;
 
 /// The kinds that may own objects, and the kinds they own.
-const DEPENDENT_KINDS: [Kind; 4] = [Kind::ReplicaSet, Kind::Job, Kind::Pod, Kind::EndpointSlice];
+const DEPENDENT_KINDS: [Kind; 5] = [
+    Kind::ReplicaSet,
+    Kind::Job,
+    Kind::Pod,
+    Kind::EndpointSlice,
+    Kind::PersistentVolumeClaim,
+];
 
 fn owned_by(meta: &ObjectMeta, change: &Change) -> bool {
     meta.owner_references
@@ -216,7 +222,10 @@ impl Controller for GarbageCollector {
             }
         }
         // Leaf kinds own nothing; skipping them keeps a pod's deletion O(1) here.
-        if matches!(change.kind, Kind::Pod | Kind::EndpointSlice | Kind::Node) {
+        if matches!(
+            change.kind,
+            Kind::Pod | Kind::EndpointSlice | Kind::Node | Kind::PersistentVolumeClaim
+        ) {
             return;
         }
         for kind in DEPENDENT_KINDS {
@@ -279,6 +288,10 @@ mod tests {
             priority_class_name: String::new(),
             preemption_policy: Default::default(),
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         }
     }
 

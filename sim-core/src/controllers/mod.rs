@@ -12,6 +12,7 @@ use crate::store::{ApiError, Change, Store};
 use crate::time::{SimDuration, SimTime};
 
 pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
 pub mod endpointslice;
 pub mod garbage_collector;
@@ -21,9 +22,11 @@ pub mod node_lifecycle;
 pub mod pod_gc;
 pub mod replicaset;
 pub mod resource_quota;
+pub mod statefulset;
 pub mod ttl_after_finished;
 
 pub use cronjob::CronJobController;
+pub use daemonset::DaemonSetController;
 pub use deployment::DeploymentController;
 pub use endpointslice::EndpointSliceController;
 pub use garbage_collector::GarbageCollector;
@@ -33,6 +36,7 @@ pub use node_lifecycle::NodeLifecycleController;
 pub use pod_gc::PodGarbageCollector;
 pub use replicaset::ReplicaSetController;
 pub use resource_quota::ResourceQuotaController;
+pub use statefulset::StatefulSetController;
 pub use ttl_after_finished::TtlAfterFinishedController;
 
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an

@@ -252,6 +252,10 @@ pub trait FilterPlugin {
 /// #             priority_class_name: String::new(),
 /// #             preemption_policy: Default::default(),
 /// #             active_deadline_seconds: None,
+/// #             affinity: None,
+/// #             volumes: vec![],
+/// #             hostname: None,
+/// #             subdomain: None,
 /// #         },
 /// #         status: PodStatus::default(),
 /// #     }
@@ -336,6 +340,10 @@ mod tests {
             priority_class_name: String::new(),
             preemption_policy: Default::default(),
             active_deadline_seconds: None,
+            affinity: None,
+            volumes: vec![],
+            hostname: None,
+            subdomain: None,
         }
     }
 

@@ -62,6 +62,9 @@ pub struct FitError {
     pub reasons: BTreeMap<String, usize>,
     /// The PostFilter (preemption) part of the message, without the leading space.
     pub post_filter_message: String,
+    /// A PreFilter rejection (`persistentvolumeclaim "data-web-0" not found`): it replaces
+    /// the per-node histogram, as `FitError.Error()` does. Empty when no PreFilter rejected.
+    pub pre_filter_message: String,
 }
 
 impl FitError {
@@ -72,6 +75,15 @@ impl FitError {
             num_all_nodes,
             reasons,
             post_filter_message: preemption_not_helpful(num_all_nodes),
+            pre_filter_message: String::new(),
+        }
+    }
+
+    /// A fit error from a PreFilter rejection that holds for every node.
+    pub fn pre_filter(num_all_nodes: usize, message: String) -> FitError {
+        FitError {
+            pre_filter_message: message,
+            ..FitError::new(num_all_nodes, BTreeMap::new())
         }
     }
 }
@@ -101,7 +113,9 @@ impl fmt::Display for FitError {
             .map(|(reason, count)| format!("{count} {reason}"))
             .collect();
         histogram.sort();
-        if !histogram.is_empty() {
+        if !self.pre_filter_message.is_empty() {
+            write!(f, " {}.", self.pre_filter_message)?;
+        } else if !histogram.is_empty() {
             write!(f, " {}.", histogram.join(", "))?;
         }
         if !self.post_filter_message.is_empty() {

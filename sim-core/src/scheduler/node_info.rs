@@ -341,6 +341,10 @@ pub(crate) mod tests {
                 priority_class_name: String::new(),
                 preemption_policy: Default::default(),
                 active_deadline_seconds: None,
+                affinity: None,
+                volumes: vec![],
+                hostname: None,
+                subdomain: None,
             },
             status: PodStatus::default(),
         }
