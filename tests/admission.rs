@@ -511,3 +511,41 @@ fn describe_quota_namespace_and_limit_range() {
         "{stdout}"
     );
 }
+
+/// Every workload controller reports a refused create as `FailedCreate` with its own
+/// message (the StatefulSet controller's, the pod control's `Error creating:`), and retries.
+#[test]
+fn workload_controllers_report_quota_refusals() {
+    let quota = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: two, namespace: \
+                 team}\nspec:\n  hard: {pods: \"2\"}\n";
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: \
+               team}\nspec:\n  replicas: 3\n  podManagementPolicy: Parallel\n  selector: \
+               {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    \
+               spec:\n      containers:\n      - {name: db, image: db:1}\n";
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: batch, namespace: \
+               team}\nspec:\n  parallelism: 2\n  completions: 2\n  template:\n    spec:\n      \
+               restartPolicy: Never\n      containers:\n      - {name: work, image: work:1}\n";
+    let mut sim = simulation(
+        "workload-quota",
+        "    - {at: 30s, apply: job.yaml}\n",
+        &format!("{TEAM}---\n{quota}---\n{sts}"),
+        &[("job.yaml", job)],
+    );
+    run_to(&mut sim, 40);
+    assert_eq!(pods_in(&sim, "team"), ["db-0", "db-1"]);
+    let refused = warnings(&sim, "FailedCreate");
+    assert_eq!(
+        refused[0],
+        "create Pod db-2 in StatefulSet db failed error: pods \"db-2\" is forbidden: exceeded \
+         quota: two, requested: pods=1, used: pods=2, limited: pods=2"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|m| m.starts_with("Error creating: pods \"batch-")
+                && m.ends_with(
+                    "exceeded quota: two, requested: pods=1, used: pods=2, limited: pods=2"
+                )),
+        "{refused:?}"
+    );
+}

@@ -25,7 +25,7 @@ use crate::store::{Change, PropagationPolicy, Store};
 use crate::time::{SimDuration, SimTime, EPOCH_UNIX_SECONDS};
 use crate::timeline::EventType;
 
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Annotation with the scheduled time a CronJob's Job was created for (1.28+).
 pub const CRONJOB_SCHEDULED_TIMESTAMP: &str = "batch.kubernetes.io/cronjob-scheduled-timestamp";
@@ -377,7 +377,9 @@ impl CronJobController {
             status.last_schedule_time = Some(scheduled);
             return Ok(requeue_next());
         }
-        ctx.store.create(job)?;
+        create_or_report(ctx.store, job, cj_ref, SOURCE, |error| {
+            format!("Error creating job: {error}")
+        })?;
         let uid = ctx
             .store
             .get::<Job>(&key)

@@ -37,7 +37,7 @@ use crate::timeline::EventType;
 use super::deployment::pod_template_hash;
 use super::replicaset::owned_pods;
 use super::statefulset::CONTROLLER_REVISION_HASH;
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Pod label with the DaemonSet's generation when the pod was made
 /// (`extensions.DaemonSetTemplateGenerationKey`).
@@ -278,7 +278,9 @@ impl Controller for DaemonSetController {
 
         for node in creates {
             let pod = new_pod(&ds, &hash, &node);
-            let pod_key = ctx.store.create(pod)?;
+            let pod_key = create_or_report(ctx.store, pod, &ds_ref, SOURCE, |error| {
+                format!("Error creating: {error}")
+            })?;
             ctx.store.event(
                 ds_ref.clone(),
                 EventType::Normal,

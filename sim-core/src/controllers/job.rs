@@ -22,7 +22,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
 use super::replicaset::owned_pods;
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// First delay before a failed pod is replaced (`DefaultJobPodFailureBackOff`).
 pub const POD_FAILURE_BACKOFF_INITIAL: SimDuration = SimDuration(10_000);
@@ -563,7 +563,11 @@ impl Controller for JobController {
                 Some(at) => requeue = Some(requeue.map_or(at, |r| r.min(at))),
                 None => {
                     for index in to_create {
-                        let pod_key = ctx.store.create(pod_from_template(&job, index))?;
+                        let pod = pod_from_template(&job, index);
+                        let pod_key =
+                            create_or_report(ctx.store, pod, &job_ref, SOURCE, |error| {
+                                format!("Error creating: {error}")
+                            })?;
                         ctx.store.event(
                             job_ref.clone(),
                             EventType::Normal,

@@ -8,8 +8,9 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{Kind, ObjectKey, ObjectRef};
-use crate::store::{ApiError, Change, Store};
+use crate::store::{ApiError, Change, Object, Store};
 use crate::time::{SimDuration, SimTime};
+use crate::timeline::EventType;
 
 pub mod cronjob;
 pub mod daemonset;
@@ -53,6 +54,30 @@ pub fn wake_owner_or_self(change: &Change, owner: Kind, wake: &mut Vec<ObjectRef
             ));
         }
     }
+}
+
+/// Creates `object` for the controller `source`; when the API server refuses it (quota,
+/// limit range, namespace terminating), writes the `FailedCreate` warning the controller's
+/// event recorder writes on `owner`, with `describe` giving its message from the error, and
+/// returns the error (the reconcile then fails and is retried with back-off).
+pub fn create_or_report<T: Object>(
+    store: &mut Store,
+    object: T,
+    owner: &ObjectRef,
+    source: &str,
+    describe: impl FnOnce(&ApiError) -> String,
+) -> Result<ObjectKey, ApiError> {
+    store.create(object).inspect_err(|error| {
+        if matches!(error, ApiError::Forbidden { .. }) {
+            store.event(
+                owner.clone(),
+                EventType::Warning,
+                "FailedCreate",
+                describe(error),
+                source,
+            );
+        }
+    })
 }
 
 /// What the controller wants after a reconcile.

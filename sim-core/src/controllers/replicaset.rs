@@ -13,7 +13,7 @@ use crate::store::{ApiError, DeleteOptions, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Annotation that lowers (or raises) a pod's priority as a scale-down victim.
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
@@ -73,7 +73,11 @@ impl Controller for ReplicaSetController {
             let missing = (want - active.len()).min(BURST_REPLICAS);
             for _ in 0..missing {
                 let pod = pod_from_template(&rs);
-                match ctx.store.create(pod) {
+                let created =
+                    create_or_report(ctx.store, pod, &rs_ref, "replicaset-controller", |error| {
+                        format!("Error creating: {error}")
+                    });
+                match created {
                     Ok(pod_key) => {
                         ctx.store.event(
                             rs_ref.clone(),
@@ -86,13 +90,6 @@ impl Controller for ReplicaSetController {
                     // Refused by admission (quota, limit range): reported, then retried with
                     // the work queue's back-off; the first refusal ends the batch.
                     Err(error @ ApiError::Forbidden { .. }) => {
-                        ctx.store.event(
-                            rs_ref.clone(),
-                            EventType::Warning,
-                            "FailedCreate",
-                            format!("Error creating: {error}"),
-                            "replicaset-controller",
-                        );
                         create_error = Some(error);
                         break;
                     }

@@ -32,7 +32,7 @@ use crate::timeline::EventType;
 
 use super::deployment::pod_template_hash;
 use super::replicaset::owned_pods;
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
 
 /// Pod label naming the pod (`apps.StatefulSetPodNameLabel`).
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
@@ -304,8 +304,14 @@ fn sync_pods(
                     _ => (&set.template, plan.update_revision),
                 };
                 let pod = new_pod(set, template, revision, ordinal);
-                create_claims(ctx, set, set_ref, &pod.meta.name, ordinal)?;
-                ctx.store.create(pod)?;
+                let pod_name = pod.meta.name.clone();
+                create_claims(ctx, set, set_ref, &pod_name, ordinal)?;
+                create_or_report(ctx.store, pod, set_ref, SOURCE, |error| {
+                    format!(
+                        "create Pod {pod_name} in StatefulSet {} failed error: {error}",
+                        set.meta.name
+                    )
+                })?;
                 ctx.store.event(
                     set_ref.clone(),
                     EventType::Normal,
@@ -447,7 +453,12 @@ fn create_claims(
             spec: template.spec.clone(),
             status: PersistentVolumeClaimStatus::default(),
         };
-        ctx.store.create(claim)?;
+        create_or_report(ctx.store, claim, set_ref, SOURCE, |error| {
+            format!(
+                "create Claim {name} for Pod {pod_name} in StatefulSet {} failed error: {error}",
+                set.meta.name
+            )
+        })?;
         ctx.store.event(
             set_ref.clone(),
             EventType::Normal,
