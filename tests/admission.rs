@@ -549,3 +549,43 @@ fn workload_controllers_report_quota_refusals() {
         "{refused:?}"
     );
 }
+
+/// A ConfigMap volume that does not exist holds the whole pod in ContainerCreating with a
+/// `FailedMount` warning; once it exists the pod starts at the volume manager's next mount
+/// retry (attempts at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s: waits doubling from 500 ms).
+#[test]
+fn missing_config_map_volume_holds_the_pod_until_the_next_mount_retry() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: \
+               web\n    image: web:1\n    volumeMounts: [{name: conf, mountPath: /etc/web}]\n  \
+               volumes:\n  - name: conf\n    configMap: {name: web-conf}\n";
+    let config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-conf}\ndata: {a: b}\n";
+    let mut sim = simulation(
+        "configmap-volume",
+        "    - {at: 20s, apply: conf.yaml}\n",
+        pod,
+        &[("conf.yaml", config)],
+    );
+    run_to(&mut sim, 31);
+    let at = |sim: &Simulation, path: &str| field(sim, Kind::Pod, "default", "web", path);
+    assert_eq!(
+        at(&sim, "status.containerStatuses[0].state.waiting.reason"),
+        "ContainerCreating"
+    );
+    assert_eq!(
+        at(&sim, "status.conditions[PodReadyToStartContainers].status"),
+        "False"
+    );
+    assert_eq!(
+        warnings(&sim, "FailedMount"),
+        ["MountVolume.SetUp failed for volume \"conf\" : configmap \"web-conf\" not found"]
+    );
+    sim.run_until(SimTime::ZERO + SimDuration::from_millis(31_499))
+        .expect("runs");
+    assert_eq!(at(&sim, "status.phase"), "Pending");
+    run_to(&mut sim, 32);
+    assert_eq!(at(&sim, "status.phase"), "Running");
+    assert_eq!(
+        at(&sim, "status.conditions[PodReadyToStartContainers].status"),
+        "True"
+    );
+}

@@ -37,7 +37,7 @@ use crate::behaviour::{BehaviourBook, ContainerBehaviour, FlapSpec, ImagePull};
 use crate::objects::{
     ConditionStatus, ConfigMap, ConfigSource, Container, ContainerState, ContainerStatus,
     HookHandler, ImagePullPolicy, Kind, ObjectKey, ObjectRef, Pod, PodConditionType, PodPhase,
-    Probe, ProbeHandler, RestartPolicy, Secret, Uid,
+    Probe, ProbeHandler, RestartPolicy, Secret, Uid, VolumeSource,
 };
 use crate::probe::{next_flip, next_outcome, FailureRatio, Flap, ProbeScript, Search, TickPlan};
 use crate::store::{ApiError, Change, ChangeType, Store};
@@ -163,11 +163,40 @@ pub enum KubeletEvent {
         /// Instance.
         instance: u32,
     },
+    /// The volume manager retries the mounts of a pod whose ConfigMap or Secret volume was
+    /// missing.
+    MountRetry {
+        /// Pod uid.
+        pod: Uid,
+    },
     /// `activeDeadlineSeconds` has passed since the pod started.
     ActiveDeadline {
         /// Pod uid.
         pod: Uid,
     },
+}
+
+/// The volume manager's retry back-off for a failed mount (`exponentialbackoff`): 500 ms,
+/// doubling, at most 2 min 2 s.
+const MOUNT_RETRY_INITIAL: SimDuration = SimDuration::from_millis(500);
+const MOUNT_RETRY_MAX: SimDuration = SimDuration::from_millis(122_000);
+
+/// The first mount retry at or after `now` of a mount failing since `since`: attempts at
+/// `since` + 0, 0.5, 1.5, 3.5, 7.5 s ... (waits doubling from 500 ms up to 2 min 2 s).
+fn next_mount_retry(since: SimTime, now: SimTime) -> SimTime {
+    let mut at = since;
+    let mut wait = MOUNT_RETRY_INITIAL;
+    while at < now {
+        if wait >= MOUNT_RETRY_MAX {
+            // Constant steps from here on: jump over them arithmetically.
+            let step = MOUNT_RETRY_MAX.as_millis();
+            let behind = now.saturating_since(at).as_millis();
+            return at + SimDuration::from_millis(behind.div_ceil(step) * step);
+        }
+        at = at + wait;
+        wait = (wait + wait).min(MOUNT_RETRY_MAX);
+    }
+    at
 }
 
 /// How soon the pod worker retries a pod whose sync failed (`backOffPeriod` of the kubelet;
@@ -402,6 +431,11 @@ struct PodRuntime {
     stop: Option<StopCause>,
     /// The pod reached a terminal phase; nothing runs any more.
     finished: bool,
+    /// Its ConfigMap and Secret volumes that must exist (not `optional`): (volume, source,
+    /// object name).
+    config_volumes: Vec<(String, ConfigSource, String)>,
+    /// Since when a volume could not be mounted; nothing starts until it can.
+    mount_failing_since: Option<SimTime>,
 }
 
 impl PodRuntime {
@@ -803,7 +837,23 @@ impl Kubelets {
         }
         let uid = pod.meta.uid;
         let node = pod.spec.node_name.clone().unwrap_or_default();
-        let runtime = PodRuntime {
+        let config_volumes = pod
+            .spec
+            .volumes
+            .iter()
+            .filter_map(|v| match &v.source {
+                VolumeSource::ConfigMap {
+                    name,
+                    optional: false,
+                } => Some((v.name.clone(), ConfigSource::ConfigMap, name.clone())),
+                VolumeSource::Secret {
+                    secret_name,
+                    optional: false,
+                } => Some((v.name.clone(), ConfigSource::Secret, secret_name.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut runtime = PodRuntime {
             key: pod.meta.key(),
             node: node.clone(),
             restart_policy: pod.spec.restart_policy,
@@ -811,16 +861,35 @@ impl Kubelets {
             containers,
             stop: None,
             finished: false,
+            config_volumes,
+            mount_failing_since: None,
         };
+        if let Some((volume, message)) = Self::unmountable(&runtime, store) {
+            runtime.mount_failing_since = Some(now);
+            store.event(
+                runtime.pod_ref(),
+                EventType::Warning,
+                "FailedMount",
+                format!("MountVolume.SetUp failed for volume \"{volume}\" : {message}"),
+                SOURCE,
+            );
+        }
+        let mounted = runtime.mount_failing_since.is_none();
         self.pods.insert(uid, runtime);
         let ip = self.allocate_ip(&node, uid);
         store.modify::<Pod, _>(&pod.meta.key(), false, |p| {
             p.status.start_time = Some(now);
             p.status.pod_ip = Some(ip);
+            // The sandbox is made once the volumes are mounted.
+            let (status, reason) = if mounted {
+                (ConditionStatus::True, "")
+            } else {
+                (ConditionStatus::False, "")
+            };
             p.status.set_condition(
                 PodConditionType::PodReadyToStartContainers,
-                ConditionStatus::True,
-                "",
+                status,
+                reason,
                 "",
                 now,
             );
@@ -920,6 +989,32 @@ impl Kubelets {
                 }
                 self.pull_or_start(pod, container, store, timers)?;
                 self.sync_status_later(pod, store.now());
+                Ok(())
+            }
+            KubeletEvent::MountRetry { pod } => {
+                let now = store.now();
+                let Some(rt) = self.pods.get_mut(&pod) else {
+                    return Ok(());
+                };
+                if rt.mount_failing_since.is_none()
+                    || rt.stop.is_some()
+                    || Self::unmountable(rt, store).is_some()
+                {
+                    return Ok(());
+                }
+                rt.mount_failing_since = None;
+                let key = rt.key.clone();
+                store.modify::<Pod, _>(&key, false, |p| {
+                    p.status.set_condition(
+                        PodConditionType::PodReadyToStartContainers,
+                        ConditionStatus::True,
+                        "",
+                        "",
+                        now,
+                    );
+                })?;
+                self.advance(pod, store, timers)?;
+                self.sync_status_later(pod, now);
                 Ok(())
             }
             KubeletEvent::ActiveDeadline { pod } => {
@@ -1206,7 +1301,7 @@ impl Kubelets {
         let Some(rt) = self.pods.get(&pod) else {
             return Ok(());
         };
-        if rt.stop.is_some() || rt.finished {
+        if rt.stop.is_some() || rt.finished || rt.mount_failing_since.is_some() {
             return Ok(());
         }
         // Init containers one at a time; a sidecar lets the next one start once started.
@@ -1332,6 +1427,12 @@ impl Kubelets {
             if rt.key.namespace != namespace || rt.stop.is_some() || rt.finished {
                 continue;
             }
+            if let Some(since) = rt.mount_failing_since {
+                timers.push((
+                    next_mount_retry(since, now),
+                    KubeletEvent::MountRetry { pod: *uid },
+                ));
+            }
             for (index, c) in rt.containers.iter().enumerate() {
                 if let Phase::ConfigError { since, .. } = c.phase {
                     let period = POD_SYNC_RETRY.as_millis();
@@ -1348,6 +1449,24 @@ impl Kubelets {
                 }
             }
         }
+    }
+
+    /// The first ConfigMap or Secret volume of the pod that cannot be mounted, with the
+    /// volume plugin's error.
+    fn unmountable(rt: &PodRuntime, store: &Store) -> Option<(String, String)> {
+        rt.config_volumes.iter().find_map(|(volume, source, name)| {
+            let key = ObjectKey::new(rt.key.namespace.as_str(), name.as_str());
+            let exists = match source {
+                ConfigSource::ConfigMap => store.get::<ConfigMap>(&key).is_some(),
+                ConfigSource::Secret => store.get::<Secret>(&key).is_some(),
+            };
+            (!exists).then(|| {
+                (
+                    volume.clone(),
+                    format!("{} \"{name}\" not found", source.lower()),
+                )
+            })
+        })
     }
 
     /// The first ConfigMap or Secret problem of `spec`'s environment, as the kubelet's
@@ -2122,4 +2241,30 @@ fn pod_phase(rt: &PodRuntime) -> PodPhase {
         return PodPhase::Running;
     }
     PodPhase::Pending
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(millis: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(millis)
+    }
+
+    #[test]
+    fn mount_retries_double_from_half_a_second_to_two_minutes() {
+        let since = at(1_000);
+        // Attempts at since + 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 63.5, 127.5, 249.5 (the
+        // wait reached 122 s), 371.5 s ...
+        assert_eq!(next_mount_retry(since, since), since);
+        assert_eq!(next_mount_retry(since, at(1_001)), at(1_500));
+        assert_eq!(next_mount_retry(since, at(21_000)), at(32_500));
+        assert_eq!(next_mount_retry(since, at(128_500)), at(128_500));
+        assert_eq!(next_mount_retry(since, at(128_501)), at(250_500));
+        assert_eq!(next_mount_retry(since, at(300_000)), at(372_500));
+        assert_eq!(
+            next_mount_retry(since, at(10_000_000)),
+            at(250_500 + 122_000 * 80)
+        );
+    }
 }
