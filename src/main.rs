@@ -19,7 +19,7 @@ use sim_scenarios::rollout::{rollout_history, rollout_status, HistoryError, Outc
 use sim_scenarios::run::{build, run, RunOptions};
 use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
 use sim_scenarios::source::InputErrors;
-use sim_scenarios::tables::{get_table, GetOptions};
+use sim_scenarios::tables::{get_tables, GetOptions};
 
 #[derive(Parser)]
 #[command(
@@ -552,16 +552,11 @@ fn get_command(resources: &str, snapshot: &Snapshot, all_namespaces: bool) -> Ex
         Err(code) => return code,
     };
     let mut text = String::new();
-    for (i, kind) in kinds.iter().enumerate() {
-        if i > 0 {
-            text.push('\n');
-        }
-        let options = GetOptions {
-            namespace,
-            prefix_kind: kinds.len() > 1,
-        };
-        get_table(sim.store(), *kind, options, until, &mut text);
-    }
+    let options = GetOptions {
+        namespace,
+        prefix_kind: kinds.len() > 1,
+    };
+    get_tables(sim.store(), &kinds, options, until, &mut text);
     out(&text);
     ExitCode::SUCCESS
 }

@@ -662,3 +662,27 @@ fn rollout_refuses_unknown_deployments_and_kinds() {
         );
     }
 }
+
+/// `kubesim get A,B,C` prints only the tables of kinds that have objects, as kubectl does,
+/// and a single `No resources found` line when none has any.
+#[test]
+fn get_several_kinds_skips_empty_ones() {
+    let output = kubesim(&[
+        "get",
+        "deploy,rs,sts,ds,job,cronjob,svc",
+        "--at",
+        "2m",
+        "scenarios/what-if/statefulset-scale.yaml",
+    ]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.contains("No resources found"), "{stdout}");
+    assert!(
+        stdout.starts_with("NAME                   READY   AGE\nstatefulset.apps/web"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n\nNAME          TYPE"), "{stdout}");
+    let output = kubesim(&["get", "job,cronjob", "scenarios/quickstart.yaml"]);
+    let (stdout, _) = texts(&output);
+    assert_eq!(stdout, "No resources found in default namespace.\n");
+}

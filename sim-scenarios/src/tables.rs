@@ -294,6 +294,52 @@ pub fn get_table(
     now: SimTime,
     out: &mut String,
 ) {
+    if !kind_table(store, kind, options, now, out) {
+        no_resources(options.namespace.filter(|_| kind.namespaced()), out);
+    }
+}
+
+/// `kubectl get KIND,KIND,...`: a table per kind that has objects, separated by blank lines;
+/// one `No resources found` line only when none has any, as kubectl prints it.
+pub fn get_tables(
+    store: &Store,
+    kinds: &[Kind],
+    options: GetOptions<'_>,
+    now: SimTime,
+    out: &mut String,
+) {
+    let mut any = false;
+    for &kind in kinds {
+        let mut table = String::new();
+        if kind_table(store, kind, options, now, &mut table) {
+            if any {
+                out.push('\n');
+            }
+            out.push_str(&table);
+            any = true;
+        }
+    }
+    if !any {
+        let namespaced = kinds.iter().any(|k| k.namespaced());
+        no_resources(options.namespace.filter(|_| namespaced), out);
+    }
+}
+
+fn no_resources(namespace: Option<&str>, out: &mut String) {
+    match namespace {
+        Some(ns) => out.push_str(&format!("No resources found in {ns} namespace.\n")),
+        None => out.push_str("No resources found\n"),
+    }
+}
+
+/// The table of `kind`, if any object of it is listed; false (and nothing written) if none.
+fn kind_table(
+    store: &Store,
+    kind: Kind,
+    options: GetOptions<'_>,
+    now: SimTime,
+    out: &mut String,
+) -> bool {
     let namespace = options.namespace;
     let in_ns = |ns: &str| namespace.is_none_or(|n| n == ns);
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -612,11 +658,7 @@ pub fn get_table(
         }
     };
     if rows.is_empty() {
-        match namespace.filter(|_| kind.namespaced()) {
-            Some(ns) => out.push_str(&format!("No resources found in {ns} namespace.\n")),
-            None => out.push_str("No resources found\n"),
-        }
-        return;
+        return false;
     }
     if options.prefix_kind {
         // kubectl names the API group of non-core kinds: `deployment.apps/web`.
@@ -639,6 +681,7 @@ pub fn get_table(
         (headers, rows)
     };
     render(&headers, &rows, out);
+    true
 }
 
 #[cfg(test)]
