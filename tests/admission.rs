@@ -9,9 +9,6 @@ use sim_core::objects::{Kind, ObjectKey, Pod};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
-use sim_scenarios::scenario::parse_scenario;
-use sim_scenarios::view::{field_value, lookup, value_to_text};
 
 /// A one-node scenario with `events` (items of `events:`) and `manifests` inline; `files`
 /// are written beside it for `apply` events.
@@ -25,9 +22,7 @@ fn simulation(name: &str, events: &str, manifests: &str, files: &[(&str, &str)])
          duration: 1h\n  cluster:\n    nodePools:\n      - {{name: node, count: 1, capacity: \
          {{cpu: \"8\", memory: 32Gi}}}}\n  events:\n{events}---\n{manifests}"
     );
-    let scenario = parse_scenario(&format!("{name}.yaml"), &text, &dir)
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation(&format!("{name}.yaml"), &text, &dir)
 }
 
 fn run_to(sim: &mut Simulation, secs: u64) {
@@ -36,13 +31,7 @@ fn run_to(sim: &mut Simulation, secs: u64) {
 }
 
 fn field(sim: &Simulation, kind: Kind, namespace: &str, name: &str, path: &str) -> String {
-    let Some(value) = lookup(sim.store(), kind, &ObjectKey::new(namespace, name)) else {
-        return "<gone>".to_string();
-    };
-    match field_value(&value, path).expect("valid path") {
-        Some(v) => value_to_text(v),
-        None => "<absent>".to_string(),
-    }
+    common::object_field(sim, kind, &ObjectKey::new(namespace, name), path)
 }
 
 /// Messages of the Warning events with `reason`, in timeline order.

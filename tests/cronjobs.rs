@@ -12,10 +12,8 @@ use sim_core::objects::{Job, Kind, ObjectKey};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
 use sim_scenarios::scenario::parse_scenario;
 use sim_scenarios::tables::{get_table, GetOptions};
-use sim_scenarios::view::{field_value, lookup, value_to_text};
 
 /// The minute (since the Unix epoch) of simulated time 0.
 const MINUTE_ZERO: u64 = 29_453_760;
@@ -52,9 +50,7 @@ fn scenario_text(events: &str, docs: &str) -> String {
 
 fn simulation(events: &str, docs: &str) -> Simulation {
     let text = scenario_text(events, docs);
-    let scenario = parse_scenario("cronjobs.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("cronjobs.yaml", &text, Path::new("."))
 }
 
 fn run_to(sim: &mut Simulation, seconds: u64) {
@@ -63,13 +59,7 @@ fn run_to(sim: &mut Simulation, seconds: u64) {
 }
 
 fn field(sim: &Simulation, kind: Kind, name: &str, path: &str) -> String {
-    let Some(value) = lookup(sim.store(), kind, &ObjectKey::new("default", name)) else {
-        return "<gone>".to_string();
-    };
-    match field_value(&value, path).expect("valid path") {
-        Some(v) => value_to_text(v),
-        None => "<absent>".to_string(),
-    }
+    common::object_field(sim, kind, &ObjectKey::new("default", name), path)
 }
 
 /// The name of the Job scheduled at `seconds`.

@@ -4,13 +4,14 @@
 //! removed nodes lose theirs; RollingUpdate (maxUnavailable 1, maxSurge 0) and OnDelete.
 //! Pods become Ready 10 s after they start (a 1 s readiness probe with `ready-after`).
 
+mod common;
+
 use std::path::Path;
 
 use sim_core::objects::{DaemonSet, Kind, ObjectKey, Pod};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
 use sim_scenarios::scenario::parse_scenario;
 use sim_scenarios::tables::{get_table, GetOptions};
 use sim_scenarios::view::{field_value, lookup, value_to_text};
@@ -44,9 +45,7 @@ fn simulation(events: &str, manifest: &str) -> Simulation {
         "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: ds}}\nspec:\n  \
          seed: 7\n  duration: 1h\n  cluster:\n    nodePools:\n{POOLS}{events}---\n{manifest}"
     );
-    let scenario = parse_scenario("ds.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("ds.yaml", &text, Path::new("."))
 }
 
 fn run_to(sim: &mut Simulation, seconds: u64) {

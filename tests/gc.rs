@@ -3,15 +3,16 @@
 //! the garbage collector acts at the instant of the change it answers; the pods take 5 s to
 //! exit after TERM, which is what a foreground deletion waits for.
 
+mod common;
+
 use std::path::Path;
 
 use sim_core::objects::{Kind, ObjectKey, ReplicaSet};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
 use sim_scenarios::scenario::parse_scenario;
-use sim_scenarios::view::{field_value, lookup, value_to_text};
+use sim_scenarios::view::lookup;
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
      replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      \
@@ -31,9 +32,7 @@ fn simulation_with_events(events: &str) -> Simulation {
          duration: 1h\n  cluster:\n    nodePools:\n      - {{name: node, count: 1, capacity: \
          {{cpu: \"8\", memory: 32Gi}}}}\n  events:\n{events}---\n{DEPLOYMENT}"
     );
-    let scenario = parse_scenario("g43.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("g43.yaml", &text, Path::new("."))
 }
 
 fn run_to(sim: &mut Simulation, millis: u64) {
@@ -47,13 +46,7 @@ fn key(name: &str) -> ObjectKey {
 
 /// A field of `kind/name` as text (`<absent>` when unset, `<gone>` when the object is gone).
 fn field(sim: &Simulation, kind: Kind, name: &str, path: &str) -> String {
-    let Some(value) = lookup(sim.store(), kind, &key(name)) else {
-        return "<gone>".to_string();
-    };
-    match field_value(&value, path).expect("valid path") {
-        Some(v) => value_to_text(v),
-        None => "<absent>".to_string(),
-    }
+    common::object_field(sim, kind, &key(name), path)
 }
 
 fn exists(sim: &Simulation, kind: Kind, name: &str) -> bool {

@@ -3,16 +3,16 @@
 //! from `kubesim.io/*` annotations on the pod template; controller latency is 0, so the
 //! controllers act at the instant of the change they answer.
 
+mod common;
+
 use std::path::Path;
 
 use sim_core::objects::{Job, Kind, ObjectKey, Pod};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
 use sim_scenarios::scenario::parse_scenario;
 use sim_scenarios::tables::{get_table, GetOptions};
-use sim_scenarios::view::{field_value, lookup, value_to_text};
 
 /// A Job `pi` with `spec` (lines indented 2 under `spec:`, without the template), whose pod
 /// template has `restartPolicy` and the behaviour `annotations` (a flow map).
@@ -35,9 +35,7 @@ fn scenario_text(events: &str, docs: &str) -> String {
 /// One big node running `docs`, with the scenario `events` (list items indented 4).
 fn simulation(events: &str, docs: &str) -> Simulation {
     let text = scenario_text(events, docs);
-    let scenario = parse_scenario("jobs.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("jobs.yaml", &text, Path::new("."))
 }
 
 fn run_to_ms(sim: &mut Simulation, millis: u64) {
@@ -51,13 +49,7 @@ fn run_to(sim: &mut Simulation, seconds: u64) {
 
 /// A field of `kind/name` as text (`<absent>` when unset, `<gone>` when the object is gone).
 fn field(sim: &Simulation, kind: Kind, name: &str, path: &str) -> String {
-    let Some(value) = lookup(sim.store(), kind, &ObjectKey::new("default", name)) else {
-        return "<gone>".to_string();
-    };
-    match field_value(&value, path).expect("valid path") {
-        Some(v) => value_to_text(v),
-        None => "<absent>".to_string(),
-    }
+    common::object_field(sim, kind, &ObjectKey::new("default", name), path)
 }
 
 fn job_field(sim: &Simulation, path: &str) -> String {

@@ -2,6 +2,8 @@
 //! pause; §4.8 proportional scaling): `setImage`, `pause`, `resume` and `rolloutUndo`, run
 //! end to end from an inline scenario. Each test names the section it checks.
 
+mod common;
+
 use std::path::Path;
 
 use sim_core::controllers::deployment::REVISION;
@@ -9,7 +11,6 @@ use sim_core::objects::{Deployment, ObjectKey, ReplicaSet};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
 use sim_scenarios::scenario::parse_scenario;
 
 /// A Deployment `web` of `replicas` pods running `nginx:1.27`, whose pods become Ready 10 s
@@ -32,9 +33,7 @@ fn simulation(events: &str, docs: &str) -> Simulation {
          {{cpu: \"64\", memory: 256Gi}}}}\n  behaviours:\n    - selector: app=web\n      \
          startAfter: 10s\n  events:\n{events}---\n{docs}"
     );
-    let scenario = parse_scenario("rollouts.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("rollouts.yaml", &text, Path::new("."))
 }
 
 fn run_to(sim: &mut Simulation, seconds: u64) {

@@ -11,9 +11,9 @@ use sim_core::objects::{Kind, ObjectKey, Pod};
 use sim_core::sim::Simulation;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::RecordBody;
-use sim_scenarios::run::{build, RunOptions};
+use sim_scenarios::run::RunOptions;
 use sim_scenarios::scenario::parse_scenario;
-use sim_scenarios::view::{field_value, lookup, value_to_text};
+use sim_scenarios::view::lookup;
 
 /// A StatefulSet `web` with `replicas`, extra spec lines `spec` (indented two spaces) and
 /// template annotations `annotations` (a flow map body).
@@ -41,9 +41,7 @@ fn simulation(events: &str, manifest: &str) -> Simulation {
          duration: 1h\n  cluster:\n    nodePools:\n      - {{name: node, count: 2, capacity: \
          {{cpu: \"8\", memory: 32Gi}}}}\n{events}---\n{manifest}"
     );
-    let scenario = parse_scenario("sts.yaml", &text, Path::new("."))
-        .unwrap_or_else(|e| panic!("scenario is valid: {e}\n{text}"));
-    build(&scenario, &RunOptions::default()).expect("builds")
+    common::build_simulation("sts.yaml", &text, Path::new("."))
 }
 
 fn run_to(sim: &mut Simulation, seconds: u64) {
@@ -52,13 +50,7 @@ fn run_to(sim: &mut Simulation, seconds: u64) {
 }
 
 fn field(sim: &Simulation, kind: Kind, name: &str, path: &str) -> String {
-    let Some(value) = lookup(sim.store(), kind, &ObjectKey::new("default", name)) else {
-        return "<gone>".to_string();
-    };
-    match field_value(&value, path).expect("valid path") {
-        Some(v) => value_to_text(v),
-        None => "<absent>".to_string(),
-    }
+    common::object_field(sim, kind, &ObjectKey::new("default", name), path)
 }
 
 fn exists(sim: &Simulation, kind: Kind, name: &str) -> bool {

@@ -214,14 +214,24 @@ fn check_key(key: &str) -> Result<String, String> {
     }
 }
 
+/// `key=value` for each entry of a label map, in key order.
+pub fn label_pairs(labels: &BTreeMap<String, String>) -> Vec<String> {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+/// A label map as kubectl prints it in one column: `a=1,b=2`, or `<none>` when empty.
+pub fn labels_text(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        "<none>".to_string()
+    } else {
+        label_pairs(labels).join(",")
+    }
+}
+
 impl fmt::Display for LabelSelector {
     /// The kubectl form, matchLabels first (sorted), then the expressions.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = self
-            .match_labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let mut parts = label_pairs(&self.match_labels);
         for r in &self.match_expressions {
             parts.push(match r.operator {
                 SelectorOperator::In => format!("{} in ({})", r.key, r.values.join(",")),

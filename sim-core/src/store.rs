@@ -679,17 +679,7 @@ fn track_service(s: &Service, out: &mut Vec<(String, String)>) {
     };
     push(out, "spec.clusterIP", cluster_ip);
     push(out, "spec.ports", s.spec.ports_summary());
-    let selector: Vec<String> = s
-        .spec
-        .selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let selector = if selector.is_empty() {
-        "<none>".to_string()
-    } else {
-        selector.join(",")
-    };
+    let selector = crate::selector::labels_text(&s.spec.selector);
     push(out, "spec.selector", selector);
 }
 

@@ -408,7 +408,7 @@ fn instant(t: SimTime) -> String {
 
 /// kubectl's `printLabelsMultiline`: `key=value`, one per line, sorted; `<none>` if empty.
 fn labels_multiline(out: &mut Lines, level: usize, title: &str, labels: &BTreeMap<String, String>) {
-    let entries: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let entries = sim_core::selector::label_pairs(labels);
     multiline(out, level, title, &entries);
 }
 

@@ -12,6 +12,7 @@ use sim_core::objects::{
     Container, Deployment, Kind, ObjectKey, PodTemplate, ReplicaSet, Resources, Toleration,
 };
 use sim_core::quantity::{format_bytes, format_cpu_millis};
+use sim_core::selector::label_pairs;
 use sim_core::store::Store;
 
 use crate::describe::{describe_probe, tabwrite, toleration_text, NotFound};
@@ -196,11 +197,7 @@ const INTERNAL_ANNOTATION_PREFIX: &str = "kubesim.io/internal-";
 /// level, `Title:\tvalue`, multi-line values continued with `\t`.
 fn pod_template(template: &PodTemplate) -> String {
     let mut out = String::from("Pod Template:\n");
-    let labels: Vec<String> = template
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let labels = label_pairs(&template.labels);
     multiline(&mut out, "  Labels", &labels);
     let annotations: Vec<String> = template
         .annotations
@@ -216,12 +213,7 @@ fn pod_template(template: &PodTemplate) -> String {
     }
     containers(&mut out, "Containers", &template.spec.containers);
     out.push_str("  Volumes:\t<none>\n");
-    let selectors: Vec<String> = template
-        .spec
-        .node_selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let selectors = label_pairs(&template.spec.node_selector);
     multiline(&mut out, "  Node-Selectors", &selectors);
     let mut sorted: Vec<&Toleration> = template.spec.tolerations.iter().collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key));

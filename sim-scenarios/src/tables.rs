@@ -8,6 +8,7 @@ use sim_core::objects::{
     ServiceType, StatefulSet,
 };
 use sim_core::objects::{CronJob, Job};
+use sim_core::selector::labels_text;
 use sim_core::store::Store;
 use sim_core::time::SimTime;
 
@@ -461,18 +462,7 @@ fn kind_table(
                 .filter(|d| in_ns(&d.meta.namespace))
             {
                 let s = &ds.status;
-                let selector: Vec<String> = ds
-                    .template
-                    .spec
-                    .node_selector
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                let selector = if selector.is_empty() {
-                    "<none>".to_string()
-                } else {
-                    selector.join(",")
-                };
+                let selector = labels_text(&ds.template.spec.node_selector);
                 rows.push(vec![
                     ds.meta.namespace.clone(),
                     ds.meta.name.clone(),

@@ -91,18 +91,7 @@ pub(super) fn describe_daemonset(ds: &DaemonSet, store: &Store, out: &mut Lines)
     out.field(0, "Name", &meta.name);
     out.field(0, "Namespace", &meta.namespace);
     out.field(0, "Selector", &ds.selector);
-    let node_selector: Vec<String> = ds
-        .template
-        .spec
-        .node_selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let node_selector = if node_selector.is_empty() {
-        "<none>".to_string()
-    } else {
-        node_selector.join(",")
-    };
+    let node_selector = sim_core::selector::labels_text(&ds.template.spec.node_selector);
     out.field(0, "Node-Selector", node_selector);
     labels_multiline(out, 0, "Labels", &meta.labels);
     annotations_multiline(out, 0, &meta.annotations);
