@@ -578,3 +578,51 @@ fn missing_config_map_volume_holds_the_pod_until_the_next_mount_retry() {
         "True"
     );
 }
+
+/// G43 C then a re-create: the orphaned ReplicaSet (and through it its pods) is adopted by
+/// the new Deployment of the same selector and template, which is whole at once with no new
+/// pod (`getReplicaSetsForDeployment` claims it; `FindNewReplicaSet` matches the template).
+#[test]
+fn recreated_deployment_adopts_its_orphaned_replicaset() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+                      replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    \
+                      metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - \
+                      {name: web, image: nginx:1.27}\n";
+    let mut sim = simulation(
+        "adopt-replicaset",
+        "    - {at: 30s, delete: {object: deployment/web, propagationPolicy: Orphan}}\n    - \
+         {at: 60s, apply: web.yaml}\n",
+        deployment,
+        &[("web.yaml", deployment)],
+    );
+    run_to(&mut sim, 45);
+    let rs = sim
+        .store()
+        .list::<sim_core::objects::ReplicaSet>()
+        .next()
+        .expect("the ReplicaSet survives")
+        .meta
+        .name
+        .clone();
+    let owner = |sim: &Simulation| {
+        field(
+            sim,
+            Kind::ReplicaSet,
+            "default",
+            &rs,
+            "metadata.ownerReferences[0].name",
+        )
+    };
+    assert_eq!(owner(&sim), "<absent>");
+    let before = pods_in(&sim, "default");
+    run_to(&mut sim, 90);
+    assert_eq!(owner(&sim), "web");
+    assert_eq!(pods_in(&sim, "default"), before, "no pod is replaced");
+    let at = |path: &str| field(&sim, Kind::Deployment, "default", "web", path);
+    assert_eq!(at("status.availableReplicas"), "2");
+    assert_eq!(
+        at("status.conditions[Progressing].reason"),
+        "NewReplicaSetAvailable"
+    );
+    assert_eq!(sim.store().count::<sim_core::objects::ReplicaSet>(), 1);
+}

@@ -526,6 +526,7 @@ fn track_container(
 }
 
 fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
+    track_controller(&pod.meta, out);
     push(
         out,
         "spec.nodeName",
@@ -562,6 +563,14 @@ fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
     );
 }
 
+/// The controller owner as `kind/name`, so that adoption and orphaning show.
+fn track_controller(meta: &ObjectMeta, out: &mut Vec<(String, String)>) {
+    let owner = meta.controller_ref().map_or("<none>".to_string(), |r| {
+        format!("{}/{}", r.kind.resource(), r.name)
+    });
+    push(out, "metadata.ownerReferences[controller]", owner);
+}
+
 /// `metadata.finalizers` as the timeline prints it, so a cascading deletion shows.
 fn track_finalizers(meta: &ObjectMeta, out: &mut Vec<(String, String)>) {
     push(
@@ -573,6 +582,11 @@ fn track_finalizers(meta: &ObjectMeta, out: &mut Vec<(String, String)>) {
 
 fn track_replicaset(rs: &ReplicaSet, out: &mut Vec<(String, String)>) {
     track_finalizers(&rs.meta, out);
+    track_controller(&rs.meta, out);
+    for c in &rs.status.conditions {
+        let value = format!("{} ({})", c.status.as_str(), c.reason);
+        out.push((format!("status.conditions[{}]", c.type_), value));
+    }
     push(out, "spec.replicas", rs.replicas);
     push(out, "status.replicas", rs.status.replicas);
     push(out, "status.readyReplicas", rs.status.ready_replicas);
@@ -1049,11 +1063,14 @@ impl Store {
         self.next_resource_version += 1;
         let object = ObjectRef::new(kind, key.clone());
         let mut last = None;
+        // An empty value reads as unset.
+        let shown = |v: &str| if v.is_empty() { "<none>" } else { v }.to_string();
         for (field, to) in &after {
             let from = before
                 .iter()
                 .find(|(f, _)| f == field)
-                .map_or("<none>", |(_, v)| v.as_str());
+                .map_or("<none>".to_string(), |(_, v)| shown(v));
+            let to = shown(to);
             // A field appearing with its zero value is not a transition worth a record.
             let appeared_empty =
                 from == "<none>" && matches!(to.as_str(), "0" | "false" | "<none>" | "[]");
@@ -1064,11 +1081,31 @@ impl Store {
                     cause,
                     RecordBody::Changed {
                         field: field.clone(),
-                        from: from.to_string(),
-                        to: to.clone(),
+                        from,
+                        to,
                     },
                 ));
             }
+        }
+        // Conditions that went away (a ReplicaFailure cleared). Other vanished entries, such
+        // as the endpoints of a slice, show in a summary field already.
+        for (field, from) in &before {
+            if !field.starts_with("status.conditions[")
+                || from.is_empty()
+                || after.iter().any(|(f, _)| f == field)
+            {
+                continue;
+            }
+            last = Some(self.timeline.push(
+                now,
+                object.clone(),
+                cause,
+                RecordBody::Changed {
+                    field: field.clone(),
+                    from: from.clone(),
+                    to: "<none>".to_string(),
+                },
+            ));
         }
         self.changes.push(Change {
             cause: last.or(cause),

@@ -17,7 +17,9 @@ use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
 use super::replicaset::{owned_pods, REPLICA_FAILURE};
-use super::{wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{
+    claim, wake_adopters, wake_owner_or_self, Action, Context, Controller, ReconcileError,
+};
 
 /// Label carrying the template hash on ReplicaSets and their pods.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -95,9 +97,11 @@ impl Controller for DeploymentController {
         SOURCE
     }
 
-    fn watches(&self, change: &Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
+    fn watches(&self, change: &Change, store: &Store, wake: &mut Vec<ObjectRef>) {
         // Its Deployments and the ReplicaSets they own.
         wake_owner_or_self(change, Kind::Deployment, wake);
+        // An orphan ReplicaSet wakes the Deployments whose selector matches it (adoption).
+        wake_adopters::<ReplicaSet, Deployment>(change, store, |d| &d.selector, wake);
     }
 
     fn reconcile(
@@ -113,28 +117,28 @@ impl Controller for DeploymentController {
         }
         let d = d.clone();
         let d_ref = ObjectRef::new(Kind::Deployment, key.key.clone());
+        // `getReplicaSetsForDeployment`: adopt matching orphans, release the rest.
+        claim::<ReplicaSet>(ctx.store, &d.meta, Kind::Deployment, &d.selector)?;
         let mut sets = owned_replicasets(ctx.store, &d.meta);
         let wanted = without_hash(&d.template);
         let new_index = sets
             .iter()
             .position(|rs| without_hash(&rs.template) == wanted);
 
-        // `syncDeployment`: a paused Deployment, or one whose replicas changed while a
-        // rollout has several active ReplicaSets, is only scaled (`sync`), not rolled out.
-        // A scaling event with a single active ReplicaSet goes through the rolling step,
-        // which scales that ReplicaSet to `replicas` exactly as `scale()` would.
-        // Recreate never has two active ReplicaSets for long and `scale()` does not spread
-        // its replicas, so it always takes the rollout path (which drains the old ones).
-        let active_sets = sets.iter().filter(|rs| rs.replicas > 0).count();
+        // `syncDeployment`: a paused Deployment, or one whose replicas changed (a scaling
+        // event), is only scaled (`sync`): its status is recomputed but Progressing is left
+        // as it is, as `syncDeploymentStatus` leaves it. Recreate never has two active
+        // ReplicaSets for long and `scale()` does not spread its replicas, so it always takes
+        // the rollout path (which drains the old ones).
         let rolling = matches!(d.strategy, DeploymentStrategy::RollingUpdate { .. });
-        if d.paused || (rolling && active_sets > 1 && is_scaling_event(&d, &sets)) {
+        if d.paused || (rolling && is_scaling_event(&d, &sets)) {
             let scaled = scale_only(ctx, &d, &mut sets, new_index)?;
             if d.paused && !scaled {
                 if let Some(i) = new_index {
                     cleanup_history(ctx, &d, &sets, i)?;
                 }
             }
-            return sync_status(ctx, &d, &sets, new_index, false);
+            return sync_status(ctx, &d, &sets, new_index, StatusSync::ScaleOnly);
         }
 
         let mut created_new = false;
@@ -172,7 +176,15 @@ impl Controller for DeploymentController {
             }
             DeploymentStrategy::Recreate => recreate_step(ctx, &d, &mut sets, new_index)?,
         };
-        let action = sync_status(ctx, &d, &sets, Some(new_index), created_new || scaled)?;
+        let action = sync_status(
+            ctx,
+            &d,
+            &sets,
+            Some(new_index),
+            StatusSync::Rollout {
+                progressed_by_write: created_new || scaled,
+            },
+        )?;
         if !scaled {
             cleanup_history(ctx, &d, &sets, new_index)?;
         }
@@ -740,13 +752,31 @@ fn set_condition(
     });
 }
 
+/// Which status sync: `syncDeploymentStatus` after `sync` (Available, counts, replica
+/// failures), or `syncRolloutStatus` after a rollout step (also Progressing and its
+/// deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusSync {
+    ScaleOnly,
+    Rollout {
+        /// The step created or scaled a ReplicaSet: progress even if no count moved yet.
+        progressed_by_write: bool,
+    },
+}
+
 fn sync_status(
     ctx: &mut Context<'_>,
     d: &Deployment,
     sets: &[ReplicaSet],
     new_index: Option<usize>,
-    progressed_by_write: bool,
+    sync: StatusSync,
 ) -> Result<Action, ReconcileError> {
+    let progressed_by_write = match sync {
+        StatusSync::ScaleOnly => None,
+        StatusSync::Rollout {
+            progressed_by_write,
+        } => Some(progressed_by_write),
+    };
     let now = ctx.now;
     // Re-read the ReplicaSets' status: scaling above changes only their spec.
     let fresh: Vec<ReplicaSetStatus> = sets
@@ -812,7 +842,8 @@ fn sync_status(
         None => status.conditions.retain(|c| c.type_ != REPLICA_FAILURE),
     }
     let mut action = Action::AwaitChange;
-    if let Some(i) = new_index.filter(|_| !d.paused) {
+    let rollout = new_index.filter(|_| !d.paused).zip(progressed_by_write);
+    if let Some((i, progressed_by_write)) = rollout {
         let rs_name = &sets[i].meta.name;
         let complete = status.updated_replicas == d.replicas
             && status.replicas == d.replicas

@@ -7,7 +7,8 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::objects::{Kind, ObjectKey, ObjectRef};
+use crate::objects::{Kind, ObjectKey, ObjectMeta, ObjectRef, OwnerReference};
+use crate::selector::LabelSelector;
 use crate::store::{ApiError, Change, Object, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -78,6 +79,72 @@ pub fn create_or_report<T: Object>(
             );
         }
     })
+}
+
+/// `ClaimObjects` of the controller ref manager: objects of kind `T` in the owner's
+/// namespace that have no controller and that `selector` matches are adopted (the owner
+/// becomes their controller, blocking its foreground deletion); objects the owner controls
+/// that `selector` no longer matches are released. Objects being deleted are left alone.
+pub fn claim<T: Object>(
+    store: &mut Store,
+    owner: &ObjectMeta,
+    owner_kind: Kind,
+    selector: &LabelSelector,
+) -> Result<(), ApiError> {
+    let mut adopt = Vec::new();
+    let mut release = Vec::new();
+    for object in store.list_namespace::<T>(&owner.namespace) {
+        let meta = object.meta();
+        if meta.deletion_timestamp.is_some() {
+            continue;
+        }
+        let matches = selector.matches(&meta.labels);
+        match meta.controller_ref() {
+            None if matches => adopt.push(meta.key()),
+            Some(r) if r.uid == owner.uid && !matches => release.push(meta.key()),
+            _ => {}
+        }
+    }
+    for key in adopt {
+        store.modify::<T, _>(&key, false, |o| {
+            o.meta_mut().owner_references.push(OwnerReference {
+                kind: owner_kind,
+                name: owner.name.clone(),
+                uid: owner.uid,
+                controller: true,
+                block_owner_deletion: true,
+            });
+        })?;
+    }
+    for key in release {
+        store.modify::<T, _>(&key, false, |o| {
+            o.meta_mut().owner_references.retain(|r| r.uid != owner.uid);
+        })?;
+    }
+    Ok(())
+}
+
+/// The watch half of adoption: a change of an object of kind `T` that has no controller
+/// wakes the owners of kind `O` whose selector (`selector_of`) matches its labels.
+pub fn wake_adopters<T: Object, O: Object>(
+    change: &Change,
+    store: &Store,
+    selector_of: impl Fn(&O) -> &LabelSelector,
+    wake: &mut Vec<ObjectRef>,
+) {
+    if change.kind != T::KIND || change.controller_owner.is_some() {
+        return;
+    }
+    let Some(object) = store.get::<T>(&change.key) else {
+        return;
+    };
+    let labels = &object.meta().labels;
+    wake.extend(
+        store
+            .list_namespace::<O>(&change.key.namespace)
+            .filter(|owner| selector_of(owner).matches(labels))
+            .map(|owner| ObjectRef::new(O::KIND, owner.meta().key())),
+    );
 }
 
 /// What the controller wants after a reconcile.

@@ -13,7 +13,10 @@ use crate::store::{ApiError, DeleteOptions, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
-use super::{create_or_report, wake_owner_or_self, Action, Context, Controller, ReconcileError};
+use super::{
+    claim, create_or_report, wake_adopters, wake_owner_or_self, Action, Context, Controller,
+    ReconcileError,
+};
 
 /// Annotation that lowers (or raises) a pod's priority as a scale-down victim.
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
@@ -37,16 +40,7 @@ impl Controller for ReplicaSetController {
         // Its ReplicaSets and the pods they own.
         wake_owner_or_self(change, Kind::ReplicaSet, wake);
         // An orphan pod wakes the ReplicaSets whose selector matches it (adoption).
-        if change.kind == Kind::Pod && change.controller_owner.is_none() {
-            if let Some(pod) = store.get::<Pod>(&change.key) {
-                wake.extend(
-                    store
-                        .list_namespace::<ReplicaSet>(&change.key.namespace)
-                        .filter(|rs| rs.selector.matches(&pod.meta.labels))
-                        .map(|rs| ObjectRef::new(Kind::ReplicaSet, rs.meta.key())),
-                );
-            }
-        }
+        wake_adopters::<Pod, ReplicaSet>(change, store, |rs| &rs.selector, wake);
     }
 
     fn reconcile(
@@ -62,7 +56,7 @@ impl Controller for ReplicaSetController {
         }
         let rs = rs.clone();
         let now = ctx.now;
-        claim_pods(ctx.store, &rs)?;
+        claim::<Pod>(ctx.store, &rs.meta, Kind::ReplicaSet, &rs.selector)?;
         let owned: Vec<&Pod> = owned_pods(ctx.store, &rs.meta).collect();
         let active: Vec<&Pod> = owned.iter().copied().filter(|p| p.is_active()).collect();
         let want = rs.replicas as usize;
@@ -200,46 +194,6 @@ fn replica_failure(
         last_transition_time: now,
         last_update_time: now,
     }]
-}
-
-/// `ClaimPods` of the controller ref manager: orphan pods the selector matches are adopted
-/// (they get this ReplicaSet as controller owner), owned pods it no longer matches are
-/// released. Pods being deleted are neither adopted nor released.
-fn claim_pods(store: &mut Store, rs: &ReplicaSet) -> Result<(), ApiError> {
-    let uid = rs.meta.uid;
-    let (adopt, release): (Vec<ObjectKey>, Vec<ObjectKey>) = {
-        let mut adopt = Vec::new();
-        let mut release = Vec::new();
-        for pod in store.list_namespace::<Pod>(&rs.meta.namespace) {
-            if pod.meta.deletion_timestamp.is_some() {
-                continue;
-            }
-            let matches = rs.selector.matches(&pod.meta.labels);
-            match pod.meta.controller_ref() {
-                None if matches => adopt.push(pod.meta.key()),
-                Some(r) if r.uid == uid && !matches => release.push(pod.meta.key()),
-                _ => {}
-            }
-        }
-        (adopt, release)
-    };
-    for key in adopt {
-        store.modify::<Pod, _>(&key, false, |p| {
-            p.meta.owner_references.push(OwnerReference {
-                kind: Kind::ReplicaSet,
-                name: rs.meta.name.clone(),
-                uid,
-                controller: true,
-                block_owner_deletion: true,
-            });
-        })?;
-    }
-    for key in release {
-        store.modify::<Pod, _>(&key, false, |p| {
-            p.meta.owner_references.retain(|r| r.uid != uid);
-        })?;
-    }
-    Ok(())
 }
 
 /// Pods whose controller owner is the object described by `owner`.
