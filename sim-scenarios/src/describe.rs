@@ -32,7 +32,7 @@ use sim_core::store::Store;
 use sim_core::time::SimTime;
 use sim_core::timeline::{Record, RecordBody, Timeline};
 
-use crate::tables::{human_duration, pod_status, KUBELET_VERSION};
+use crate::tables::{human_duration, KUBELET_VERSION};
 use crate::view::{node_to_json, qos_class};
 
 /// Annotation keys with this prefix are engine bookkeeping (as in [`crate::view`]).
@@ -147,7 +147,7 @@ pub fn describe(
     match kind {
         Kind::Pod => {
             let pod = store.get::<Pod>(&key).ok_or_else(not_found)?;
-            describe_pod(pod, &mut body);
+            describe_pod(pod, at, &mut body);
         }
         Kind::Node => {
             let node = store.get::<Node>(&key).ok_or_else(not_found)?;
@@ -613,25 +613,39 @@ fn controlled_by(out: &mut Lines, meta: &ObjectMeta) {
     }
 }
 
-fn describe_pod(pod: &Pod, out: &mut Lines) {
+fn describe_pod(pod: &Pod, at: SimTime, out: &mut Lines) {
     let meta = &pod.meta;
     out.field(0, "Name", &meta.name);
     out.field(0, "Namespace", &meta.namespace);
     out.field(0, "Priority", pod.spec.priority);
+    if !pod.spec.priority_class_name.is_empty() {
+        out.field(0, "Priority Class Name", &pod.spec.priority_class_name);
+    }
     out.field(0, "Node", pod.spec.node_name.as_deref().unwrap_or("<none>"));
     if let Some(start) = pod.status.start_time {
         out.field(0, "Start Time", instant(start));
     }
     labels_multiline(out, 0, "Labels", &meta.labels);
     annotations_multiline(out, 0, &meta.annotations);
-    out.field(0, "Status", pod_status(pod));
+    // kubectl's describer prints the phase (the STATUS column of `get` is another thing),
+    // or how long a deletion has lasted: `translateTimestampSince` of a deletionTimestamp
+    // still ahead reads `<invalid>`, as kubectl prints it.
     let terminal = matches!(pod.status.phase, PodPhase::Succeeded | PodPhase::Failed);
-    if let (Some(_), Some(grace), false) = (
+    match (
         meta.deletion_timestamp,
         meta.deletion_grace_period_seconds,
         terminal,
     ) {
-        out.field(0, "Termination Grace Period", format!("{grace}s"));
+        (Some(deadline), Some(grace), false) => {
+            let lasts = if at.as_millis() + 1000 < deadline.as_millis() {
+                "<invalid>".to_string()
+            } else {
+                human_duration(at.saturating_since(deadline).as_secs())
+            };
+            out.field(0, "Status", format!("Terminating (lasts {lasts})"));
+            out.field(0, "Termination Grace Period", format!("{grace}s"));
+        }
+        _ => out.field(0, "Status", pod.status.phase.as_str()),
     }
     if !pod.status.reason.is_empty() {
         out.field(0, "Reason", &pod.status.reason);
@@ -1203,6 +1217,22 @@ mod tests {
     }
 
     #[test]
+    fn a_terminating_pod_shows_kubectls_terminating_line() {
+        let text = describe_at(
+            "lessons/graceful-termination-prestop.yaml",
+            Kind::Pod,
+            ObjectKey::new("default", "stubborn"),
+            secs(70),
+        );
+        // kubectl's `translateTimestampSince` of a deletionTimestamp still ahead.
+        assert!(
+            text.contains("Status:                    Terminating (lasts <invalid>)\n"),
+            "{text}"
+        );
+        assert!(text.contains("Termination Grace Period:  30s\n"), "{text}");
+    }
+
+    #[test]
     fn a_crash_looping_pod_shows_its_back_off_row() {
         let text = describe_at(
             "crashloop.yaml",
@@ -1210,7 +1240,8 @@ mod tests {
             ObjectKey::new("default", "crasher"),
             secs(120),
         );
-        assert!(text.contains("Status:       CrashLoopBackOff\n"), "{text}");
+        // The phase: CrashLoopBackOff is a container state, not the pod's status.
+        assert!(text.contains("Status:       Running\n"), "{text}");
         assert!(
             text.contains("    State:          Waiting\n      Reason:       CrashLoopBackOff\n"),
             "{text}"
