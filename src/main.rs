@@ -372,9 +372,17 @@ fn simulate_to(snapshot: &Snapshot) -> Result<(Simulation, SimTime, Scenario), E
     let scenario = load(&snapshot.input).map_err(|e| report_input_errors(&e))?;
     warn(&scenario);
     let until = match at.map(parse_go_duration).transpose() {
-        Ok(d) => d.map_or(scenario.duration, |d| {
-            (SimTime::ZERO + d).min(scenario.duration)
-        }),
+        Ok(None) => scenario.duration,
+        Ok(Some(d)) if SimTime::ZERO + d > scenario.duration => {
+            eprintln!(
+                "error: --at {}: after the end of the scenario, which simulates {} (its \
+                 spec.duration)",
+                at.unwrap_or_default(),
+                scenario.duration
+            );
+            return Err(ExitCode::from(2));
+        }
+        Ok(Some(d)) => SimTime::ZERO + d,
         Err(e) => {
             eprintln!("error: --at: {e}");
             return Err(ExitCode::from(2));
@@ -404,10 +412,7 @@ fn parse_kind(text: &str, accepted: &[Kind]) -> Result<Kind, ExitCode> {
     match Kind::parse(text.trim()).filter(|k| accepted.contains(k)) {
         Some(kind) => Ok(kind),
         None => {
-            let names: Vec<String> = accepted
-                .iter()
-                .map(|k| format!("{}s", k.resource()))
-                .collect();
+            let names: Vec<String> = accepted.iter().map(|k| k.plural()).collect();
             eprintln!(
                 "error: the server doesn't have a resource type {:?} (kubesim can show {})",
                 text.trim(),

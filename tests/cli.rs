@@ -683,3 +683,16 @@ fn get_several_kinds_skips_empty_ones() {
     let (stdout, _) = texts(&output);
     assert_eq!(stdout, "No resources found in default namespace.\n");
 }
+
+/// `--at` after the scenario's end is refused rather than silently clamped.
+#[test]
+fn at_after_the_end_is_an_error() {
+    let output = kubesim(&["get", "pods", "--at", "1h", "scenarios/crashloop.yaml"]);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--at 1h: after the end of the scenario"),
+        "{stderr}"
+    );
+}
