@@ -183,6 +183,7 @@ impl Controller for DeploymentController {
             Some(new_index),
             StatusSync::Rollout {
                 progressed_by_write: created_new || scaled,
+                created_new,
             },
         )?;
         if !scaled {
@@ -761,6 +762,9 @@ enum StatusSync {
     Rollout {
         /// The step created or scaled a ReplicaSet: progress even if no count moved yet.
         progressed_by_write: bool,
+        /// The step created the new ReplicaSet (`getNewReplicaSet` then sets
+        /// Progressing to `NewReplicaSetCreated`).
+        created_new: bool,
     },
 }
 
@@ -771,11 +775,12 @@ fn sync_status(
     new_index: Option<usize>,
     sync: StatusSync,
 ) -> Result<Action, ReconcileError> {
-    let progressed_by_write = match sync {
-        StatusSync::ScaleOnly => None,
+    let (progressed_by_write, created_new) = match sync {
+        StatusSync::ScaleOnly => (None, false),
         StatusSync::Rollout {
             progressed_by_write,
-        } => Some(progressed_by_write),
+            created_new,
+        } => (Some(progressed_by_write), created_new),
     };
     let now = ctx.now;
     // Re-read the ReplicaSets' status: scaling above changes only their spec.
@@ -867,12 +872,13 @@ fn sync_status(
                 now,
             );
         } else if progressed || progressing.is_none() {
-            let reason = if progressing.is_none() {
+            let created = progressing.is_none() || created_new;
+            let reason = if created {
                 "NewReplicaSetCreated"
             } else {
                 "ReplicaSetUpdated"
             };
-            let message = if progressing.is_none() {
+            let message = if created {
                 format!("Created new replica set \"{rs_name}\"")
             } else {
                 format!("ReplicaSet \"{rs_name}\" is progressing.")
