@@ -5,6 +5,7 @@ pub mod admission;
 pub mod behaviour;
 pub mod controllers;
 pub mod cron;
+pub mod disruption;
 pub mod duration;
 pub mod invariants;
 pub mod kubelet;
