@@ -290,10 +290,9 @@ macro_rules! with_kind {
 }
 
 macro_rules! impl_object {
-    ($ty:ty, $kind:expr, $field:ident, $tracked:path) => {
-        impl_object!($ty, $kind, $field, $tracked, |_obj: &$ty| None);
-    };
-    ($ty:ty, $kind:expr, $field:ident, $tracked:path, $bound:expr) => {
+    // Options after the four required arguments: `bound = |obj| ...` (the node a pod is
+    // bound to) and `admit = |obj, store| ...` (admission on create).
+    ($ty:ty, $kind:expr, $field:ident, $tracked:path $(, bound = $bound:expr)? $(, admit = $admit:expr)? $(,)?) => {
         impl Object for $ty {
             const KIND: Kind = $kind;
             fn meta(&self) -> &ObjectMeta {
@@ -311,10 +310,18 @@ macro_rules! impl_object {
             fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
                 &mut store.$field
             }
-            fn bound_node(&self) -> Option<&str> {
-                let bound: fn(&$ty) -> Option<&str> = $bound;
-                bound(self)
-            }
+            $(
+                fn bound_node(&self) -> Option<&str> {
+                    let bound: fn(&$ty) -> Option<&str> = $bound;
+                    bound(self)
+                }
+            )?
+            $(
+                fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
+                    let admit: fn(&mut $ty, &mut Store) -> Result<(), ApiError> = $admit;
+                    admit(self, store)
+                }
+            )?
         }
     };
 }
@@ -337,31 +344,15 @@ impl_object!(
 impl_object!(ConfigMap, Kind::ConfigMap, configmaps, track_nothing);
 impl_object!(Secret, Kind::Secret, secrets, track_nothing);
 
-// Written out: pods go through the admission chain (LimitRanger, Priority, ResourceQuota).
-impl Object for Pod {
-    const KIND: Kind = Kind::Pod;
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
-    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
-        track_pod(self, out);
-    }
-    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
-        &store.pods
-    }
-    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
-        &mut store.pods
-    }
-    fn bound_node(&self) -> Option<&str> {
-        self.spec.node_name.as_deref()
-    }
-    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
-        crate::admission::admit_pod(self, store)
-    }
-}
+// Pods go through the admission chain (LimitRanger, Priority, ResourceQuota).
+impl_object!(
+    Pod,
+    Kind::Pod,
+    pods,
+    track_pod,
+    bound = |pod: &Pod| pod.spec.node_name.as_deref(),
+    admit = |pod: &mut Pod, store: &mut Store| crate::admission::admit_pod(pod, store),
+);
 impl_object!(ReplicaSet, Kind::ReplicaSet, replicasets, track_replicaset);
 impl_object!(Deployment, Kind::Deployment, deployments, track_deployment);
 impl_object!(
@@ -373,29 +364,17 @@ impl_object!(
 
 impl_object!(CronJob, Kind::CronJob, cronjobs, track_cronjob);
 
-// Written out rather than through `impl_object!`: a Job's admission generates its selector.
-impl Object for Job {
-    const KIND: Kind = Kind::Job;
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
-    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
-        track_job(self, out);
-    }
-    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
-        &store.jobs
-    }
-    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
-        &mut store.jobs
-    }
-    fn admit_create(&mut self, _store: &mut Store) -> Result<(), ApiError> {
-        crate::objects::batch::generate_selector(self);
+// A Job's admission generates its selector (it names the uid the Job is about to get).
+impl_object!(
+    Job,
+    Kind::Job,
+    jobs,
+    track_job,
+    admit = |job: &mut Job, _store: &mut Store| {
+        crate::objects::batch::generate_selector(job);
         Ok(())
-    }
-}
+    },
+);
 
 impl_object!(
     StatefulSet,
@@ -405,58 +384,34 @@ impl_object!(
 );
 impl_object!(DaemonSet, Kind::DaemonSet, daemonsets, track_daemonset);
 
-// Written out: a claim is bound on create (kubesim has no storage model; see
-// `objects::apps`), to a volume named after the uid the store is about to assign.
-impl Object for PersistentVolumeClaim {
-    const KIND: Kind = Kind::PersistentVolumeClaim;
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
-    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
-        track_finalizers(&self.meta, out);
-        push(out, "status.phase", self.status.phase.as_str());
-    }
-    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
-        &store.persistentvolumeclaims
-    }
-    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
-        &mut store.persistentvolumeclaims
-    }
-    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
-        self.meta.uid = Uid(store.next_uid);
-        self.bind();
+// A claim is bound on create (kubesim has no storage model; see `objects::apps`), to a
+// volume named after the uid the store is about to assign.
+impl_object!(
+    PersistentVolumeClaim,
+    Kind::PersistentVolumeClaim,
+    persistentvolumeclaims,
+    track_claim,
+    admit = |claim: &mut PersistentVolumeClaim, _store: &mut Store| {
+        claim.bind();
         Ok(())
-    }
-}
+    },
+);
 
-// Written out rather than through `impl_object!`: a Service is the one kind with admission
-// (the API server allocates its clusterIP and nodePorts on create).
-impl Object for Service {
-    const KIND: Kind = Kind::Service;
-    fn meta(&self) -> &ObjectMeta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.meta
-    }
-    fn tracked_fields(&self, out: &mut Vec<(String, String)>) {
-        track_service(self, out);
-    }
-    fn collection(store: &Store) -> &BTreeMap<ObjectKey, Self> {
-        &store.services
-    }
-    fn collection_mut(store: &mut Store) -> &mut BTreeMap<ObjectKey, Self> {
-        &mut store.services
-    }
-    fn admit_create(&mut self, store: &mut Store) -> Result<(), ApiError> {
-        store.allocate_service(self)
-    }
-}
+// The API server allocates a Service's clusterIP and nodePorts on create.
+impl_object!(
+    Service,
+    Kind::Service,
+    services,
+    track_service,
+    admit = |service: &mut Service, store: &mut Store| store.allocate_service(service),
+);
 
 fn track_nothing<T>(_: &T, _: &mut Vec<(String, String)>) {}
+
+fn track_claim(claim: &PersistentVolumeClaim, out: &mut Vec<(String, String)>) {
+    track_finalizers(&claim.meta, out);
+    push(out, "status.phase", claim.status.phase.as_str());
+}
 
 fn track_namespace(ns: &Namespace, out: &mut Vec<(String, String)>) {
     push(out, "status.phase", ns.phase.as_str());
