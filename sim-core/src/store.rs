@@ -6,8 +6,9 @@
 //! the simulation dispatches to watchers. Collections are `BTreeMap`s keyed by
 //! namespace/name, so every list is in a stable order.
 //!
-//! Adding a kind: define its struct in `objects`, add a collection field here and one
-//! `impl_object!` line naming the collection and the fields whose changes are tracked.
+//! Adding a kind: define its struct in `objects`, add a collection field here, one
+//! `impl_object!` line naming the collection and the fields whose changes are tracked (with
+//! an `admit` hook if the API server fills something in on create), and one `with_kind!` arm.
 
 use std::collections::{BTreeMap, BTreeSet};
 
