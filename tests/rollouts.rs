@@ -291,3 +291,67 @@ fn rollout_events_are_validated_with_locations() {
         assert!(error.contains(message), "{message} in {error}");
     }
 }
+
+/// A curated scenario of `scenarios/`, built and ready to run.
+fn curated(path: &str) -> Simulation {
+    let scenario = sim_scenarios::scenario::load_scenario(&common::root().join(path))
+        .unwrap_or_else(|e| panic!("{path} loads: {e}"));
+    sim_scenarios::run::build(&scenario, &sim_scenarios::run::RunOptions::default())
+        .expect("builds")
+}
+
+/// Spec replicas of the ReplicaSets, oldest first.
+fn rs_sizes(sim: &Simulation) -> Vec<u32> {
+    let mut sets: Vec<&ReplicaSet> = sim.store().list::<ReplicaSet>().collect();
+    sets.sort_by_key(|rs| rs.meta.creation_timestamp);
+    sets.iter().map(|rs| rs.replicas).collect()
+}
+
+/// G14: 4 replicas, default strategy (surge 1, unavailable 1), new pods Ready 10 s after
+/// they start; the image changes at 1m (scenarios/rollout.yaml). Waves: new 2 / old 3 at
+/// once, new 4 / old 1 at +R, old 0 at +2R; never more than 5 pods nor fewer than 3 Ready.
+#[test]
+fn g14_rolling_update_waves() {
+    let mut sim = curated("scenarios/rollout.yaml");
+    let mut seen_max_pods = 0;
+    let mut seen_min_ready = u32::MAX;
+    for second in 60..=90 {
+        run_to(&mut sim, second);
+        let pods: Vec<&sim_core::objects::Pod> = sim.store().list().collect();
+        seen_max_pods = seen_max_pods.max(pods.len());
+        let ready = pods.iter().filter(|p| p.is_ready()).count() as u32;
+        seen_min_ready = seen_min_ready.min(ready);
+        match second {
+            60 => assert_eq!(rs_sizes(&sim), [3, 2], "first wave"),
+            70 => assert_eq!(rs_sizes(&sim), [1, 4], "second wave at +R"),
+            80 => assert_eq!(rs_sizes(&sim), [0, 4], "done at +2R"),
+            _ => {}
+        }
+    }
+    assert_eq!(seen_max_pods, 5);
+    assert_eq!(seen_min_ready, 3);
+}
+
+/// G17: the new image cannot be pulled (scenarios/what-if/stuck-rollout-undo.yaml, update at
+/// 1m): the new ReplicaSet stays at 2 pods, 3 old pods stay available, and Progressing turns
+/// False with ProgressDeadlineExceeded 600 s after the last progress; nothing else changes.
+#[test]
+fn g17_progress_deadline_exceeded() {
+    let mut sim = curated("scenarios/what-if/stuck-rollout-undo.yaml");
+    let key = ObjectKey::new("default", "shop");
+    let at = |sim: &Simulation, path: &str| {
+        common::object_field(sim, sim_core::objects::Kind::Deployment, &key, path)
+    };
+    run_to(&mut sim, 659);
+    assert_eq!(rs_sizes(&sim), [3, 2]);
+    assert_eq!(at(&sim, "status.availableReplicas"), "3");
+    assert_eq!(at(&sim, "status.conditions[Progressing].status"), "True");
+    run_to(&mut sim, 660);
+    assert_eq!(at(&sim, "status.conditions[Progressing].status"), "False");
+    assert_eq!(
+        at(&sim, "status.conditions[Progressing].reason"),
+        "ProgressDeadlineExceeded"
+    );
+    run_to(&mut sim, 719);
+    assert_eq!(rs_sizes(&sim), [3, 2], "no rollback, no other change");
+}
