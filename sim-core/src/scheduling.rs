@@ -133,7 +133,10 @@ impl SchedulingQueue {
     /// Adds a profile for pods whose `schedulerName` is `profile.scheduler_name`; a name
     /// already served is refused.
     pub fn add_profile(&mut self, profile: Profile) -> Result<(), RegistryError> {
-        if self.profiles().any(|p| p.scheduler_name == profile.scheduler_name) {
+        if self
+            .profiles()
+            .any(|p| p.scheduler_name == profile.scheduler_name)
+        {
             return Err(RegistryError::DuplicateProfile {
                 scheduler_name: profile.scheduler_name,
             });
