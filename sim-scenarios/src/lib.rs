@@ -17,4 +17,6 @@ pub mod scenario;
 pub mod scheduler_config;
 pub mod source;
 pub mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod view;
