@@ -843,6 +843,7 @@ impl ConfigLoader<'_> {
             // serde_ignored writes `a.0.b`; field paths are `a[0].b`.
             let field_path = unknown
                 .split('.')
+                .filter(|s| *s != "?")
                 .map(|s| {
                     if s.chars().all(|c| c.is_ascii_digit()) {
                         format!("[{s}]")
