@@ -418,7 +418,7 @@ pub fn parse_scheduler_arg(arg: &str, dir: &Path) -> Result<SchedulerChoice, Inp
         .with_suggestion(suggest(arg, &names))
         .into());
     }
-    load_scheduler_config(&path, &arg.to_string(), &registry_with_policy_plugins())
+    load_scheduler_config(&path, arg, &registry_with_policy_plugins())
         .map(|c| SchedulerChoice::Config(Box::new(c)))
 }
 
@@ -1003,7 +1003,7 @@ impl ConfigLoader<'_> {
             }
             if !seen.insert((c.topology_key.clone(), c.when_unsatisfiable.clone())) {
                 self.err(
-                    &format!("{at}"),
+                    &at,
                     format!(
                         "Duplicate value: {{{:?}, {:?}}}",
                         c.topology_key, c.when_unsatisfiable
