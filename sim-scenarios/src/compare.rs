@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use sim_core::objects::{Kind, Node, ObjectKey, Pod, PodConditionType, ReplicaSet, Resources};
 use sim_core::sim::{SimError, Simulation};
+use sim_core::time::SimTime;
 use sim_core::timeline::RecordBody;
 
 use crate::run::{run, RunOptions};
@@ -58,7 +59,11 @@ pub fn compare(
             let mut variant = scenario.clone();
             variant.scheduler = choice.clone();
             let report = run(&variant, options)?;
-            Ok(placement_report(&choice.label(), &report.simulation))
+            Ok(placement_report(
+                &choice.label(),
+                &report.simulation,
+                report.end,
+            ))
         })
         .collect()
 }
@@ -104,10 +109,10 @@ fn workload_of(sim: &Simulation, pod: &Pod) -> Option<String> {
     ))
 }
 
-/// Measures a finished run.
-pub fn placement_report(scheduler: &str, sim: &Simulation) -> PlacementReport {
+/// Measures a run that stopped at `end` (pods still pending have waited until then).
+pub fn placement_report(scheduler: &str, sim: &Simulation, end: SimTime) -> PlacementReport {
     let store = sim.store();
-    let end = sim.now();
+    let end = end.max(sim.now());
     let nodes: Vec<&Node> = store.list::<Node>().collect();
     let mut requested: BTreeMap<&str, Resources> = BTreeMap::new();
     let mut pods_per_node_by_workload: BTreeMap<String, BTreeMap<&str, u64>> = BTreeMap::new();
