@@ -116,7 +116,7 @@ fn configuration_errors_are_located() {
     assert!(
         err.contains(
             "bad.yaml:17:17: field `profiles[0].pluginConfig[0].args.scoringStrategy.resources[0].weight`: \
-             Invalid value: 200: resource weight of cpu not in valid range [1, 100]"
+             Invalid value: 200: resource weight of cpu not in valid range (0, 100]"
         ),
         "{err}"
     );
@@ -154,7 +154,10 @@ fn validation_follows_kube_scheduler() {
         err.contains("when .defaultConstraints are not empty"),
         "{err}"
     );
-    assert!(err.contains("must be greater than zero"), "{err}");
+    assert!(
+        err.contains("maxSkew`: Invalid value: 0: not in valid range (0, inf)"),
+        "{err}"
+    );
     let err = parse_errors(&format!(
         "{HEADER}profiles:\n  - pluginConfig:\n      - name: InterPodAffinity\n        args:\n          hardPodAffinityWeight: 101\n"
     ));

@@ -917,7 +917,28 @@ impl ConfigLoader<'_> {
                 } else {
                     a.resources
                 };
-                self.cpu_and_memory_weights(&format!("{path}.resources"), &resources, true);
+                let mut seen = BTreeSet::new();
+                let mut valid = true;
+                for (i, r) in resources.iter().enumerate() {
+                    if !seen.insert(r.name.clone()) {
+                        self.err(
+                            &format!("{path}.resources[{i}].name"),
+                            format!("Duplicate value: {:?}", r.name),
+                        );
+                        valid = false;
+                    }
+                    let weight = r.weight.unwrap_or(1);
+                    if weight != 1 {
+                        self.err(
+                            &format!("{path}.resources[{i}].weight"),
+                            format!("Invalid value: {weight}: must be 1"),
+                        );
+                        valid = false;
+                    }
+                }
+                if valid {
+                    self.cpu_and_memory_weights(&format!("{path}.resources"), &resources);
+                }
             }
             "InterPodAffinity" => {
                 let Some(a) = self.decode_args::<InterPodAffinityArgsFile>(path, args) else {
@@ -966,7 +987,7 @@ impl ConfigLoader<'_> {
             self.err(
                 &format!("{path}.defaultingType"),
                 format!(
-                    "Unsupported value: {defaulting_type:?}: supported values: \"List\", \"System\""
+                    "Unsupported value: {defaulting_type:?}: supported values: \"System\", \"List\""
                 ),
             );
         }
@@ -983,7 +1004,7 @@ impl ConfigLoader<'_> {
             if c.max_skew <= 0 {
                 self.err(
                     &format!("{at}.maxSkew"),
-                    format!("Invalid value: {}: must be greater than zero", c.max_skew),
+                    format!("Invalid value: {}: not in valid range (0, inf)", c.max_skew),
                 );
             }
             if c.topology_key.is_empty() {
@@ -992,7 +1013,14 @@ impl ConfigLoader<'_> {
                     "Required value: can not be empty",
                 );
             }
-            if c.when_unsatisfiable != "DoNotSchedule" && c.when_unsatisfiable != "ScheduleAnyway" {
+            if c.when_unsatisfiable.is_empty() {
+                self.err(
+                    &format!("{at}.whenUnsatisfiable"),
+                    "Required value: can not be empty",
+                );
+            } else if c.when_unsatisfiable != "DoNotSchedule"
+                && c.when_unsatisfiable != "ScheduleAnyway"
+            {
                 self.err(
                     &format!("{at}.whenUnsatisfiable"),
                     format!(
@@ -1066,20 +1094,23 @@ impl ConfigLoader<'_> {
                         "Required value: at least one point must be specified",
                     );
                 }
+                if let Some(i) =
+                    (1..shape.len()).find(|&i| shape[i - 1].utilization >= shape[i].utilization)
+                {
+                    self.err(
+                        &format!("{shape_path}[{i}].utilization"),
+                        format!(
+                            "Invalid value: {}: values must be sorted in increasing order",
+                            shape[i].utilization
+                        ),
+                    );
+                }
                 for (i, point) in shape.iter().enumerate() {
                     if !(0..=100).contains(&point.utilization) {
                         self.err(
                             &format!("{shape_path}[{i}].utilization"),
                             format!(
                                 "Invalid value: {}: not in valid range [0, 100]",
-                                point.utilization
-                            ),
-                        );
-                    } else if i > 0 && point.utilization <= shape[i - 1].utilization {
-                        self.err(
-                            &format!("{shape_path}[{i}].utilization"),
-                            format!(
-                                "Invalid value: {}: utilization values must be sorted in increasing order",
                                 point.utilization
                             ),
                         );
@@ -1113,7 +1144,7 @@ impl ConfigLoader<'_> {
             }
         };
         let (cpu_weight, memory_weight) =
-            self.cpu_and_memory_weights(&format!("{path}.resources"), &resources, false)?;
+            self.cpu_and_memory_weights(&format!("{path}.resources"), &resources)?;
         Some(NodeResourcesFitArgs {
             scoring_strategy,
             cpu_weight,
@@ -1130,7 +1161,7 @@ impl ConfigLoader<'_> {
                 self.err(
                     &format!("{path}[{i}].weight"),
                     format!(
-                        "Invalid value: {weight}: resource weight of {} not in valid range [1, 100]",
+                        "Invalid value: {weight}: resource weight of {} not in valid range (0, 100]",
                         r.name
                     ),
                 );
@@ -1146,7 +1177,6 @@ impl ConfigLoader<'_> {
         &mut self,
         path: &str,
         resources: &[ResourceSpecFile],
-        balanced: bool,
     ) -> Option<(i64, i64)> {
         if !self.resource_weights(path, resources) {
             return None;
@@ -1170,15 +1200,7 @@ impl ConfigLoader<'_> {
             }
         }
         match (weight("cpu"), weight("memory")) {
-            (Some(cpu), Some(memory)) => {
-                if balanced && (cpu, memory) != (1, 1) {
-                    self.warn(
-                        path,
-                        "NodeResourcesBalancedAllocation weights other than 1 are not simulated yet",
-                    );
-                }
-                Some((cpu, memory))
-            }
+            (Some(cpu), Some(memory)) => Some((cpu, memory)),
             _ => {
                 self.err(
                     path,
