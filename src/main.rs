@@ -12,12 +12,14 @@ use sim_core::duration::parse_go_duration;
 use sim_core::objects::{Kind, ObjectKey, ObjectRef};
 use sim_core::sim::Simulation;
 use sim_core::time::SimTime;
+use sim_scenarios::compare::{compare, render_comparison};
 use sim_scenarios::describe::{describe, DESCRIBABLE};
 use sim_scenarios::explain::explain_with;
 use sim_scenarios::render::{render_jsonl, render_table, TableOptions};
 use sim_scenarios::rollout::{rollout_history, rollout_status, HistoryError, Outcome};
 use sim_scenarios::run::{build, run, RunOptions};
 use sim_scenarios::scenario::{load_scenario, scenario_from_manifests, Scenario};
+use sim_scenarios::scheduler_config::{parse_scheduler_arg, SchedulerChoice};
 use sim_scenarios::source::InputErrors;
 use sim_scenarios::tables::{get_tables, GetOptions};
 
@@ -43,6 +45,10 @@ struct Input {
     /// cluster (3 nodes of 4 CPU / 16Gi / 110 pods) for 10 minutes. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "FILE_OR_DIR")]
     files: Vec<PathBuf>,
+    /// The scheduler: a built-in policy (default, binpack, spread, random, first-fit) or a
+    /// KubeSchedulerConfiguration file; overrides the scenario's `spec.scheduler`.
+    #[arg(long, value_name = "NAME|FILE")]
+    scheduler: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,6 +86,19 @@ enum Command {
         check: bool,
         #[command(flatten)]
         probes: ProbeFlags,
+    },
+    /// Run a scenario once per scheduler (same seed) and print the placement quality of
+    /// each side by side: `kubesim compare SCENARIO --scheduler binpack --scheduler spread`.
+    Compare {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// A built-in policy (default, binpack, spread, random, first-fit) or a
+        /// KubeSchedulerConfiguration file. Repeat for each scheduler to compare.
+        #[arg(long, value_name = "NAME|FILE", required = true)]
+        scheduler: Vec<String>,
+        /// Root seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Check a scenario (and its manifests) without running it.
     Validate {
@@ -177,9 +196,58 @@ enum RolloutCommand {
 }
 
 fn load(input: &Input) -> Result<Scenario, InputErrors> {
-    match &input.scenario {
-        Some(path) => load_scenario(path),
-        None => scenario_from_manifests(&input.files),
+    let mut scenario = match &input.scenario {
+        Some(path) => load_scenario(path)?,
+        None => scenario_from_manifests(&input.files)?,
+    };
+    if let Some(arg) = &input.scheduler {
+        scenario.scheduler = parse_scheduler_arg(arg, Path::new(""))?;
+        if let SchedulerChoice::Config(config) = &scenario.scheduler {
+            scenario.warnings.extend(config.warnings.iter().cloned());
+        }
+    }
+    Ok(scenario)
+}
+
+fn compare_command(scenario: &Path, schedulers: &[String], seed: Option<u64>) -> ExitCode {
+    let scenario = match load_scenario(scenario) {
+        Ok(s) => s,
+        Err(e) => return report_input_errors(&e),
+    };
+    warn(&scenario);
+    let mut choices = Vec::new();
+    for arg in schedulers {
+        match parse_scheduler_arg(arg, Path::new("")) {
+            Ok(choice) => {
+                if let SchedulerChoice::Config(config) = &choice {
+                    for w in &config.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                }
+                choices.push(choice);
+            }
+            Err(e) => return report_input_errors(&e),
+        }
+    }
+    let options = RunOptions {
+        seed,
+        ..RunOptions::default()
+    };
+    match compare(&scenario, &choices, &options) {
+        Ok(reports) => {
+            out(&format!(
+                "# {} (seed {}), at {}\n{}",
+                scenario.name,
+                seed.unwrap_or(scenario.seed),
+                scenario.duration,
+                render_comparison(&reports)
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the simulation stopped: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -233,6 +301,14 @@ fn out(text: &str) {
 }
 
 fn reproduce_command(input: &Input, seed: u64) -> String {
+    let command = reproduce_input(input, seed);
+    match &input.scheduler {
+        Some(scheduler) => format!("{command} --scheduler {scheduler}"),
+        None => command,
+    }
+}
+
+fn reproduce_input(input: &Input, seed: u64) -> String {
     match &input.scenario {
         Some(path) => format!("kubesim run {} --seed {seed}", path.display()),
         None => {
@@ -610,6 +686,11 @@ fn main() -> ExitCode {
             RolloutCommand::Status { args } => rollout_command(&args, None),
             RolloutCommand::History { args, revision } => rollout_command(&args, Some(revision)),
         },
+        Command::Compare {
+            scenario,
+            scheduler,
+            seed,
+        } => compare_command(&scenario, &scheduler, seed),
         Command::Validate { input } => match load(&input) {
             Ok(s) => {
                 warn(&s);

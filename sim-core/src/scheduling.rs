@@ -16,7 +16,9 @@ use crate::objects::{
     ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
     PodConditionType, Uid, VolumeSource,
 };
-use crate::scheduler::{schedule_one, FitError, Profile, ScheduleError, SchedulerCache};
+use crate::scheduler::{
+    schedule_one, FitError, Profile, RegistryError, ScheduleError, SchedulerCache,
+};
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -68,6 +70,10 @@ type ActiveKey = (Reverse<i32>, SimTime, Uid);
 /// The scheduler component.
 pub struct SchedulingQueue {
     profile: Profile,
+    /// Further profiles (KubeSchedulerConfiguration `profiles[1..]`); pods pick theirs by
+    /// `spec.schedulerName`, and a pod naming none of them is left alone (stays Pending with
+    /// no event, as in Kubernetes).
+    extra_profiles: Vec<Profile>,
     cache: SchedulerCache,
     rng: ChaCha8Rng,
     next_start_index: usize,
@@ -94,6 +100,7 @@ impl SchedulingQueue {
     pub fn new(profile: Profile, rng: ChaCha8Rng) -> SchedulingQueue {
         SchedulingQueue {
             profile,
+            extra_profiles: Vec::new(),
             cache: SchedulerCache::new(),
             rng,
             next_start_index: 0,
@@ -123,8 +130,29 @@ impl SchedulingQueue {
         self.active.len() + self.waiting.len()
     }
 
+    /// Adds a profile for pods whose `schedulerName` is `profile.scheduler_name`; a name
+    /// already served is refused.
+    pub fn add_profile(&mut self, profile: Profile) -> Result<(), RegistryError> {
+        if self
+            .profiles()
+            .any(|p| p.scheduler_name == profile.scheduler_name)
+        {
+            return Err(RegistryError::DuplicateProfile {
+                scheduler_name: profile.scheduler_name,
+            });
+        }
+        self.extra_profiles.push(profile);
+        Ok(())
+    }
+
+    /// The profiles, the first one first.
+    pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
+        std::iter::once(&self.profile).chain(&self.extra_profiles)
+    }
+
     fn responsible_for(&self, pod: &Pod) -> bool {
-        pod.spec.scheduler_name == self.profile.scheduler_name
+        self.profiles()
+            .any(|p| p.scheduler_name == pod.spec.scheduler_name)
     }
 
     fn enqueue(&mut self, pod: &Pod) {
@@ -334,6 +362,7 @@ impl SchedulingQueue {
             return Ok(());
         }
         self.attempts_total += 1;
+        let pod_scheduler_name = pod.spec.scheduler_name.clone();
         let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
         let outcome = match missing_claim(store, pod) {
             // VolumeBinding's PreFilter: a claim the pod names must exist.
@@ -342,7 +371,10 @@ impl SchedulingQueue {
                 format!("persistentvolumeclaim {claim:?} not found"),
             ))),
             None => schedule_one(
-                &self.profile,
+                std::iter::once(&self.profile)
+                    .chain(&self.extra_profiles)
+                    .find(|p| p.scheduler_name == pod.spec.scheduler_name)
+                    .unwrap_or(&self.profile),
                 pod,
                 &self.cache,
                 &mut self.rng,
@@ -372,7 +404,7 @@ impl SchedulingQueue {
                         "Successfully assigned {}/{} to {node}",
                         key.namespace, key.name
                     ),
-                    &self.profile.scheduler_name,
+                    &pod_scheduler_name,
                 );
                 if let Some(bound) = store.get::<Pod>(&key) {
                     self.account_pod(bound);
@@ -398,7 +430,7 @@ impl SchedulingQueue {
                 // Kubernetes aggregates identical FailedScheduling events into one with a
                 // count; the timeline records the first and every change of message.
                 if !repeated {
-                    let source = self.profile.scheduler_name.clone();
+                    let source = pod_scheduler_name.clone();
                     store.event(
                         pod_ref,
                         EventType::Warning,

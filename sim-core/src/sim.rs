@@ -432,6 +432,16 @@ impl Simulation {
         }
     }
 
+    /// Adds a scheduler profile for pods whose `spec.schedulerName` is its name (the second
+    /// and later `profiles[]` of a KubeSchedulerConfiguration); a name already served is
+    /// refused. Add profiles before the first pod arrives.
+    pub fn add_scheduler_profile(
+        &mut self,
+        profile: Profile,
+    ) -> Result<(), crate::scheduler::RegistryError> {
+        self.scheduler.add_profile(profile)
+    }
+
     /// Adds a controller (a user's own, say); it runs after the built-in ones.
     pub fn add_controller(&mut self, controller: Box<dyn Controller>) {
         self.controllers.push(controller);

@@ -53,9 +53,10 @@ pub struct ScenarioSpec {
     /// The nodes.
     #[serde(default)]
     pub cluster: Option<ClusterSpec>,
-    /// Scheduler profile: a built-in policy name (only `default` so far).
+    /// Scheduler: a built-in policy name (`binpack`), `{policy: binpack}`, or
+    /// `{config: path/to/kube-scheduler-config.yaml}` (relative to the scenario file).
     #[serde(default)]
-    pub scheduler: Option<String>,
+    pub scheduler: Option<SchedulerSpec>,
     /// Manifest files or folders, relative to the scenario file, applied at t=0 in order.
     #[serde(default)]
     pub manifests: Vec<String>,
@@ -68,6 +69,28 @@ pub struct ScenarioSpec {
     /// Checks that make the scenario a test.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
+}
+
+/// `spec.scheduler`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SchedulerSpec {
+    /// `scheduler: binpack`
+    Name(String),
+    /// `scheduler: {policy: binpack}` or `scheduler: {config: FILE}`.
+    Fields(SchedulerFields),
+}
+
+/// `spec.scheduler` written as a mapping: exactly one of the two.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SchedulerFields {
+    /// A built-in policy: `default`, `binpack`, `spread`, `random`, `first-fit`.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// A KubeSchedulerConfiguration file, relative to the scenario file.
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 /// `spec.cluster`.

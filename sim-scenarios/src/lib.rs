@@ -2,6 +2,7 @@
 //! decoding with located errors, conversion into engine objects, expectations, running,
 //! and renderers.
 
+pub mod compare;
 pub mod convert;
 pub mod describe;
 pub mod expect;
@@ -13,6 +14,9 @@ pub mod render;
 pub mod rollout;
 pub mod run;
 pub mod scenario;
+pub mod scheduler_config;
 pub mod source;
 pub mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod view;

@@ -3,6 +3,7 @@
 
 use sim_core::kubelet::ProbeMode;
 use sim_core::objects::Node;
+use sim_core::scheduler::policies::registry_with_policy_plugins;
 use sim_core::scheduler::{Profile, Registry};
 use sim_core::sim::{AnyObject, ScenarioAction, SimConfig, SimError, Simulation};
 use sim_core::time::SimTime;
@@ -47,8 +48,56 @@ impl RunReport {
     }
 }
 
-/// Builds the simulation of `scenario` with its initial state queued at t=0.
+/// Builds the simulation of `scenario` with its initial state queued at t=0, scheduling
+/// with `scenario.scheduler` resolved against the in-tree plugins and the policy plugins.
 pub fn build(scenario: &Scenario, options: &RunOptions) -> Result<Simulation, SimError> {
+    build_with_registry(scenario, options, &registry_with_policy_plugins())
+}
+
+/// Like [`build`], resolving the scheduler's plugins against `registry` (one with a
+/// user's own plugins registered, say).
+///
+/// # Panics
+///
+/// If the scenario's scheduler profiles do not build from `registry`: a scenario's
+/// configuration is validated against the built-in registry when it is loaded, so this
+/// only happens when `registry` lacks plugins the scenario names.
+pub fn build_with_registry(
+    scenario: &Scenario,
+    options: &RunOptions,
+    registry: &Registry,
+) -> Result<Simulation, SimError> {
+    let mut profiles = scenario
+        .scheduler
+        .profile_configs(registry)
+        .into_iter()
+        .map(|config| {
+            Profile::new(registry, &config).unwrap_or_else(|e| {
+                panic!(
+                    "scheduler profile {:?} does not build: {e}",
+                    config.scheduler_name
+                )
+            })
+        });
+    let first = profiles
+        .next()
+        .unwrap_or_else(|| panic!("a scheduler choice has at least one profile"));
+    let rest: Vec<Profile> = profiles.collect();
+    build_with_profiles(scenario, options, first, rest)
+}
+
+/// Like [`build`] with explicit scheduler profiles: `first` and then `rest`, each serving
+/// the pods that name its `scheduler_name`.
+///
+/// # Panics
+///
+/// If two profiles share a scheduler name.
+pub fn build_with_profiles(
+    scenario: &Scenario,
+    options: &RunOptions,
+    first: Profile,
+    rest: Vec<Profile>,
+) -> Result<Simulation, SimError> {
     let config = SimConfig {
         seed: options.seed.unwrap_or(scenario.seed),
         controller_latency: scenario.controller_latency,
@@ -64,12 +113,12 @@ pub fn build(scenario: &Scenario, options: &RunOptions) -> Result<Simulation, Si
             .unwrap_or(scenario.seeded_probe_phase),
         ..SimConfig::default()
     };
-    // The default profile is built from the built-in registry, which cannot fail; a failure
-    // here is a bug, reported as such.
-    let registry = Registry::with_default_plugins();
-    let profile = Profile::default_profile(&registry)
-        .unwrap_or_else(|e| panic!("the built-in default profile is invalid: {e}"));
-    let mut sim = Simulation::new(config, profile, scenario.behaviours.clone());
+    let mut sim = Simulation::new(config, first, scenario.behaviours.clone());
+    for profile in rest {
+        if let Err(e) = sim.add_scheduler_profile(profile) {
+            panic!("{e}");
+        }
+    }
     for node in &scenario.nodes {
         sim.schedule_action(SimTime::ZERO, apply_node(node))?;
     }

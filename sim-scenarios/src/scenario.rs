@@ -20,12 +20,14 @@ use sim_core::time::{SimDuration, SimTime};
 use crate::convert::to_core;
 use crate::expect::{Check, Expectation, Subject, When};
 use crate::format::{
-    BehaviourSpec, EventSpec, ExpectSpec, NodePoolSpec, QuantityText, ScenarioFile,
+    BehaviourSpec, EventSpec, ExpectSpec, NodePoolSpec, QuantityText, ScenarioFile, SchedulerSpec,
     SCENARIO_API_VERSION,
 };
 use crate::manifest::{load_manifests, LoadedManifests, LocatedManifest};
 use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity};
+use crate::scheduler_config::{load_scheduler_config, SchedulerChoice};
 use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLocation, YamlIndex};
+use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
@@ -65,6 +67,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// Non-fatal remarks (skipped kinds).
     pub warnings: Vec<InputError>,
+    /// The scheduler (`spec.scheduler`; `--scheduler` replaces it).
+    pub scheduler: SchedulerChoice,
 }
 
 /// The pool shape used for `-f` runs: 3 nodes of 4 CPU / 16Gi / 110 pods, one zone.
@@ -214,7 +218,11 @@ fn load_objects(
 }
 
 /// Turns a serde_yaml error into a located one, with a suggestion for unknown fields.
-fn yaml_error(file: &str, index: Option<&YamlIndex>, error: &serde_yaml::Error) -> InputError {
+pub(crate) fn yaml_error(
+    file: &str,
+    index: Option<&YamlIndex>,
+    error: &serde_yaml::Error,
+) -> InputError {
     let text = error.to_string();
     let location = error.location().map_or_else(
         || SourceLocation::new(file, 1, 1),
@@ -264,6 +272,62 @@ struct Loader<'a> {
 impl Loader<'_> {
     fn err(&mut self, path: &str, message: impl Into<String>) {
         self.errors.push(self.index.error(path, message));
+    }
+
+    /// `spec.scheduler`: a policy name, `{policy}` or `{config}` (a file loaded here, its
+    /// errors reported with their own locations).
+    fn scheduler(&mut self, spec: Option<&SchedulerSpec>) -> SchedulerChoice {
+        let (policy, config) = match spec {
+            None => return SchedulerChoice::default(),
+            Some(SchedulerSpec::Name(name)) => (Some(name.as_str()), None),
+            Some(SchedulerSpec::Fields(f)) => (f.policy.as_deref(), f.config.as_deref()),
+        };
+        match (policy, config) {
+            (Some(name), None) => match Policy::parse(name) {
+                Some(p) => SchedulerChoice::Policy(p),
+                None => {
+                    let names = Policy::names();
+                    let path = if matches!(spec, Some(SchedulerSpec::Name(_))) {
+                        "spec.scheduler"
+                    } else {
+                        "spec.scheduler.policy"
+                    };
+                    let error = self
+                        .index
+                        .error(
+                            path,
+                            format!(
+                                "unknown scheduler policy {name:?}; the built-in policies are: {}",
+                                names.join(", ")
+                            ),
+                        )
+                        .with_suggestion(suggest(name, &names));
+                    self.errors.push(error);
+                    SchedulerChoice::default()
+                }
+            },
+            (None, Some(file)) => {
+                let path = self.dir.join(file);
+                let shown = path.display().to_string();
+                match load_scheduler_config(&path, &shown, &registry_with_policy_plugins()) {
+                    Ok(config) => {
+                        self.warnings.extend(config.warnings.iter().cloned());
+                        SchedulerChoice::Config(Box::new(config))
+                    }
+                    Err(e) => {
+                        self.errors.extend(e.0);
+                        SchedulerChoice::default()
+                    }
+                }
+            }
+            _ => {
+                self.err(
+                    "spec.scheduler",
+                    "give exactly one of `policy` and `config`",
+                );
+                SchedulerChoice::default()
+            }
+        }
     }
 
     fn duration(&mut self, path: &str, text: &str) -> Option<SimDuration> {
@@ -597,14 +661,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
             false
         }
     };
-    if let Some(s) = &spec.scheduler {
-        if s != "default" {
-            loader.err(
-                "spec.scheduler",
-                format!("unknown scheduler policy {s:?}; the built-in policies are: default"),
-            );
-        }
-    }
+    let scheduler = loader.scheduler(spec.scheduler.as_ref());
 
     // Nodes.
     let pools = spec.cluster.clone().unwrap_or_default().node_pools;
@@ -753,6 +810,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         behaviours: book,
         expectations,
         warnings,
+        scheduler,
     })
 }
 
@@ -1307,6 +1365,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         behaviours: BehaviourBook::default(),
         expectations: Vec::new(),
         warnings,
+        scheduler: SchedulerChoice::default(),
     })
 }
 

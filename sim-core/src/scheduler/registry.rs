@@ -88,6 +88,12 @@ pub enum RegistryError {
         /// The weight given.
         weight: i64,
     },
+    /// Two profiles serve the same `schedulerName`.
+    #[error("a profile for scheduler {scheduler_name:?} already exists")]
+    DuplicateProfile {
+        /// The scheduler name.
+        scheduler_name: String,
+    },
     /// A factory rejected its arguments.
     #[error("plugin {name:?}: {message}")]
     InvalidArgs {
