@@ -72,6 +72,7 @@ use crate::source::{suggest, InputError, InputErrors};
 
 mod apps_v1;
 mod pod_extras;
+mod pdb;
 mod policy;
 
 /// Most replicas one Deployment or ReplicaSet may ask for.
@@ -134,6 +135,9 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         Manifest::PersistentVolumeClaim(claim) => AnyObject::PersistentVolumeClaim(Box::new(
             checker.persistent_volume_claim(claim, "spec"),
         )),
+        Manifest::PodDisruptionBudget(pdb) => {
+            AnyObject::PodDisruptionBudget(Box::new(checker.pod_disruption_budget(pdb)))
+        }
     };
     if checker.errors.is_empty() {
         return Ok(object);
