@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
     Action, Context, Controller, CronJobController, DaemonSetController, DeploymentController,
-    DisruptionController, EndpointSliceController, GarbageCollector, JobController, NamespaceController,
-    NodeLifecycleController, PodGarbageCollector, ReplicaSetController, ResourceQuotaController,
-    StatefulSetController, TtlAfterFinishedController,
+    DisruptionController, EndpointSliceController, GarbageCollector, JobController,
+    NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    ResourceQuotaController, StatefulSetController, TtlAfterFinishedController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
     ConfigMap, CronJob, DaemonSet, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
-    ObjectRef, PersistentVolumeClaim, Pod, PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret,
-    Service, StatefulSet,
+    ObjectRef, PersistentVolumeClaim, Pod, PodDisruptionBudget, PriorityClass, ReplicaSet,
+    ResourceQuota, Secret, Service, StatefulSet,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};

@@ -19,8 +19,8 @@ use crate::objects::{
     system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
     DaemonSet, Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node,
     ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType,
-    PodDisruptionBudget, PriorityClass,
-    ReplicaSet, ResourceQuota, Secret, Service, ServiceType, StatefulSet, Uid, BUILTIN_NAMESPACES,
+    PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service, ServiceType,
+    StatefulSet, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};

@@ -71,8 +71,8 @@ use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
 
 mod apps_v1;
-mod pod_extras;
 mod pdb;
+mod pod_extras;
 mod policy;
 
 /// Most replicas one Deployment or ReplicaSet may ask for.

@@ -423,7 +423,11 @@ pub fn pod_to_json(pod: &Pod) -> Value {
         .collect();
     put(&mut status, "containerStatuses", containers);
     put(&mut status, "startTime", s.start_time.map(rfc3339));
-    put(&mut status, "nominatedNodeName", s.nominated_node_name.as_deref());
+    put(
+        &mut status,
+        "nominatedNodeName",
+        s.nominated_node_name.as_deref(),
+    );
     put(&mut status, "podIP", s.pod_ip.as_deref());
     put(
         &mut status,

@@ -42,7 +42,10 @@ impl Controller for DisruptionController {
     fn watches(&self, change: &Change, store: &Store, wake: &mut Vec<ObjectRef>) {
         match change.kind {
             Kind::PodDisruptionBudget => {
-                wake.push(ObjectRef::new(Kind::PodDisruptionBudget, change.key.clone()));
+                wake.push(ObjectRef::new(
+                    Kind::PodDisruptionBudget,
+                    change.key.clone(),
+                ));
             }
             // A pod's readiness, deletion or labels, or a controller's scale: every budget of
             // the namespace may be concerned (there are few).

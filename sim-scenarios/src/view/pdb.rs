@@ -21,7 +21,11 @@ pub fn pdb_to_json(pdb: &PodDisruptionBudget) -> Value {
         DisruptionBudget::MinAvailable(v) => put(&mut spec, "minAvailable", int_or_string(v)),
         DisruptionBudget::MaxUnavailable(v) => put(&mut spec, "maxUnavailable", int_or_string(v)),
     }
-    put(&mut spec, "selector", pdb.selector.as_ref().map(selector_to_json));
+    put(
+        &mut spec,
+        "selector",
+        pdb.selector.as_ref().map(selector_to_json),
+    );
     put(
         &mut spec,
         "unhealthyPodEvictionPolicy",
