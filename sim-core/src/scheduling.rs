@@ -14,9 +14,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
     ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
-    PodConditionType, Uid, VolumeSource,
+    PodConditionType, PodDisruptionBudget, Uid, VolumeSource,
 };
+use crate::scheduler::preemption::{preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER};
 use crate::scheduler::{schedule_one, FitError, Profile, ScheduleError, SchedulerCache};
+use crate::store::DeleteOptions;
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -62,8 +64,13 @@ struct Attempts {
     generation: u64,
 }
 
-/// Active-queue ordering: higher priority first, then earlier arrival, then uid.
+/// Active-queue ordering (PrioritySort): higher priority first, then the earlier queue
+/// timestamp (when the pod was last added to the active queue), then uid.
 type ActiveKey = (Reverse<i32>, SimTime, Uid);
+
+/// The PostFilter message part of DynamicResources (on by default since 1.34), which runs
+/// before DefaultPreemption and has nothing to deallocate.
+const DRA_POST_FILTER: &str = "no new claims to deallocate";
 
 /// The scheduler component.
 pub struct SchedulingQueue {
@@ -77,6 +84,9 @@ pub struct SchedulingQueue {
     attempts: BTreeMap<Uid, Attempts>,
     /// Bound, non-terminal pods counted in the cache, with their node.
     bound: BTreeMap<Uid, String>,
+    /// Pods nominated to a node by a preemption and not bound yet: their requests are
+    /// reserved there for pods of lower or equal priority (`addNominatedPods`).
+    nominated: BTreeMap<Uid, (String, ObjectKey)>,
     cycle_pending: bool,
     attempts_total: u64,
     bindings_total: u64,
@@ -102,6 +112,7 @@ impl SchedulingQueue {
             waiting: BTreeMap::new(),
             attempts: BTreeMap::new(),
             bound: BTreeMap::new(),
+            nominated: BTreeMap::new(),
             cycle_pending: false,
             attempts_total: 0,
             bindings_total: 0,
@@ -127,13 +138,13 @@ impl SchedulingQueue {
         pod.spec.scheduler_name == self.profile.scheduler_name
     }
 
-    fn enqueue(&mut self, pod: &Pod) {
+    fn enqueue(&mut self, pod: &Pod, now: SimTime) {
         let uid = pod.meta.uid;
         if self.active_keys.contains_key(&uid) {
             return;
         }
         self.waiting.remove(&uid);
-        let key = (Reverse(pod.spec.priority), pod.meta.creation_timestamp, uid);
+        let key = (Reverse(pod.spec.priority), now, uid);
         self.active.insert(key);
         self.active_keys.insert(uid, (key, pod.meta.key()));
     }
@@ -144,6 +155,7 @@ impl SchedulingQueue {
         }
         self.waiting.remove(&uid);
         self.attempts.remove(&uid);
+        self.nominated.remove(&uid);
     }
 
     /// Moves waiting pods whose back-off has expired to the active queue, and asks for a
@@ -162,7 +174,7 @@ impl SchedulingQueue {
             let ready_at = w.last_attempt + backoff(w.attempts);
             if ready_at <= now {
                 if let Some(pod) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == uid) {
-                    self.enqueue(pod);
+                    self.enqueue(pod, now);
                 } else {
                     self.waiting.remove(&uid);
                 }
@@ -244,7 +256,7 @@ impl SchedulingQueue {
                         && self.responsible_for(pod);
                     if wants_scheduling {
                         if change.change_type == ChangeType::Added {
-                            self.enqueue(pod);
+                            self.enqueue(pod, now);
                         } else if let Some(w) = self.waiting.get(&pod.meta.uid).filter(|_| {
                             self.attempts
                                 .get(&pod.meta.uid)
@@ -254,7 +266,7 @@ impl SchedulingQueue {
                             // after its back-off.
                             let ready_at = w.last_attempt + backoff(w.attempts);
                             if ready_at <= now {
-                                self.enqueue(pod);
+                                self.enqueue(pod, now);
                             } else {
                                 wakeups.push(SchedulerWakeup::Retry {
                                     at: ready_at,
@@ -303,7 +315,7 @@ impl SchedulingQueue {
             return;
         }
         if let Some(p) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == pod) {
-            self.enqueue(p);
+            self.enqueue(p, now);
         } else {
             self.waiting.remove(&pod);
         }
@@ -335,7 +347,9 @@ impl SchedulingQueue {
         }
         self.attempts_total += 1;
         let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
-        let outcome = match missing_claim(store, pod) {
+        // Pods nominated elsewhere with at least this pod's priority keep their room.
+        let reserved = self.reserve_nominated(store, pod);
+        let mut outcome = match missing_claim(store, pod) {
             // VolumeBinding's PreFilter: a claim the pod names must exist.
             Some(claim) => Err(ScheduleError::Unschedulable(FitError::pre_filter(
                 self.cache.node_infos().len(),
@@ -349,11 +363,30 @@ impl SchedulingQueue {
                 &mut self.next_start_index,
             ),
         };
+        // PostFilter: DefaultPreemption, for a pod that the filters rejected everywhere.
+        let mut preemption = None;
+        if let Err(ScheduleError::Unschedulable(fit)) = &mut outcome {
+            if fit.pre_filter_message.is_empty() {
+                let result = self.run_preemption(store, pod);
+                match &result {
+                    Preemption::Nominate(_) => fit.post_filter_message.clear(),
+                    Preemption::Failed { message, .. } => {
+                        fit.post_filter_message =
+                            format!("{DRA_POST_FILTER}, preemption: {message}");
+                    }
+                }
+                preemption = Some(result);
+            }
+        }
+        for (node, uid) in reserved {
+            self.cache.remove_pod_uid(&node, uid);
+        }
         match outcome {
             Ok(decision) => {
                 let node = decision.node_name;
                 self.waiting.remove(&uid);
                 self.attempts.remove(&uid);
+                self.nominated.remove(&uid);
                 store.modify::<Pod, _>(&key, false, |p| {
                     p.spec.node_name = Some(node.clone());
                     p.status.set_condition(
@@ -386,6 +419,19 @@ impl SchedulingQueue {
                 let attempts = previous.map_or(0, |a| a.count) + 1;
                 let repeated = previous.is_some_and(|a| a.last_message == message);
                 let generation = pod.meta.generation;
+                let priority = pod.spec.priority;
+                // The nominated node after this cycle: set by a preemption, cleared when no
+                // node is a candidate any more, kept otherwise.
+                let nomination = match &preemption {
+                    Some(Preemption::Nominate(candidate)) => {
+                        Some(Some(candidate.node_name.clone()))
+                    }
+                    Some(Preemption::Failed {
+                        clear_nomination: true,
+                        ..
+                    }) if pod.status.nominated_node_name.is_some() => Some(None),
+                    _ => None,
+                };
                 store.modify::<Pod, _>(&key, false, |p| {
                     p.status.set_condition(
                         PodConditionType::PodScheduled,
@@ -394,7 +440,19 @@ impl SchedulingQueue {
                         &message,
                         now,
                     );
+                    if let Some(node) = &nomination {
+                        p.status.nominated_node_name.clone_from(node);
+                    }
                 })?;
+                match &nomination {
+                    Some(Some(node)) => {
+                        self.nominated.insert(uid, (node.clone(), key.clone()));
+                    }
+                    Some(None) => {
+                        self.nominated.remove(&uid);
+                    }
+                    None => {}
+                }
                 // Kubernetes aggregates identical FailedScheduling events into one with a
                 // count; the timeline records the first and every change of message.
                 if !repeated {
@@ -406,6 +464,9 @@ impl SchedulingQueue {
                         message.clone(),
                         &source,
                     );
+                }
+                if let Some(Preemption::Nominate(candidate)) = preemption {
+                    self.prepare_candidate(store, uid, priority, &candidate)?;
                 }
                 self.attempts.insert(
                     uid,
@@ -431,6 +492,111 @@ impl SchedulingQueue {
             }
         }
         self.request_cycle(wakeups);
+        Ok(())
+    }
+
+    /// Accounts the pods nominated to a node, other than `pod` and of at least its
+    /// priority, on that node for this cycle; returns what to take back afterwards.
+    fn reserve_nominated(&mut self, store: &Store, pod: &Pod) -> Vec<(String, Uid)> {
+        if self.nominated.is_empty() {
+            return Vec::new();
+        }
+        let mut reserved = Vec::new();
+        for (&uid, (node, key)) in &self.nominated {
+            if uid == pod.meta.uid {
+                continue;
+            }
+            let Some(nominee) = store.get::<Pod>(key).filter(|p| p.meta.uid == uid) else {
+                continue;
+            };
+            if nominee.spec.priority >= pod.spec.priority && self.cache.get(node).is_some() {
+                reserved.push((node.clone(), nominee));
+            }
+        }
+        reserved
+            .into_iter()
+            .map(|(node, nominee)| {
+                self.cache.add_pod(&node, nominee);
+                (node, nominee.meta.uid)
+            })
+            .collect()
+    }
+
+    /// DefaultPreemption's PostFilter for `pod` against the current cache (nominated pods
+    /// reserved) and the PodDisruptionBudgets.
+    fn run_preemption(&mut self, store: &Store, pod: &Pod) -> Preemption {
+        let mut pods_on_nodes: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
+        for p in store.list::<Pod>() {
+            if let Some(node) = self.bound.get(&p.meta.uid) {
+                pods_on_nodes.entry(node.clone()).or_default().push(p);
+            }
+        }
+        let pdbs: Vec<&PodDisruptionBudget> = store.list::<PodDisruptionBudget>().collect();
+        let input = PreemptionInput {
+            profile: &self.profile,
+            cache: &self.cache,
+            pods_on_nodes: &pods_on_nodes,
+            pdbs: &pdbs,
+            now: store.now(),
+        };
+        preempt(&input, pod, &mut self.rng)
+    }
+
+    /// `prepareCandidate`: each victim gets the `DisruptionTarget` condition, is deleted
+    /// gracefully and gets the `Preempted` event; pods of lower priority nominated to the
+    /// same node lose their nomination.
+    fn prepare_candidate(
+        &mut self,
+        store: &mut Store,
+        preemptor: Uid,
+        priority: i32,
+        candidate: &crate::scheduler::preemption::Candidate,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        let node = &candidate.node_name;
+        let source = self.profile.scheduler_name.clone();
+        let condition_message =
+            format!("{source}: preempting to accommodate a higher priority pod");
+        for victim in &candidate.victims {
+            if store
+                .get::<Pod>(&victim.key)
+                .is_none_or(|p| p.meta.uid != victim.uid)
+            {
+                continue;
+            }
+            store.modify::<Pod, _>(&victim.key, false, |p| {
+                p.status.set_condition(
+                    PodConditionType::DisruptionTarget,
+                    ConditionStatus::True,
+                    PREEMPTION_BY_SCHEDULER,
+                    &condition_message,
+                    now,
+                );
+            })?;
+            store.delete_pod(&victim.key, DeleteOptions::default())?;
+            store.event(
+                ObjectRef::new(Kind::Pod, victim.key.clone()),
+                EventType::Normal,
+                "Preempted",
+                format!("Preempted by pod {preemptor} on node {node}"),
+                &source,
+            );
+        }
+        let lower: Vec<(Uid, ObjectKey)> = self
+            .nominated
+            .iter()
+            .filter(|(uid, (n, _))| **uid != preemptor && n == node)
+            .filter_map(|(uid, (_, key))| {
+                store
+                    .get::<Pod>(key)
+                    .filter(|p| p.meta.uid == *uid && p.spec.priority < priority)
+                    .map(|_| (*uid, key.clone()))
+            })
+            .collect();
+        for (uid, key) in lower {
+            self.nominated.remove(&uid);
+            store.modify::<Pod, _>(&key, false, |p| p.status.nominated_node_name = None)?;
+        }
         Ok(())
     }
 }

@@ -14,6 +14,7 @@
 pub mod framework;
 pub mod node_info;
 pub mod plugins;
+pub mod preemption;
 pub mod registry;
 
 use std::borrow::Cow;
