@@ -1157,6 +1157,7 @@ mod tests {
                 reason: String::new(),
                 message: String::new(),
                 pod_ip: None,
+                nominated_node_name: None,
             },
         }
     }
