@@ -237,7 +237,10 @@ fn check_preemption_outcome(sim: &Simulation) {
             measured_bound += usize::from(p.spec.node_name.is_some());
         }
     }
-    assert!(high > 0 && high_bound == high, "{high_bound}/{high} preemptors bound");
+    assert!(
+        high > 0 && high_bound == high,
+        "{high_bound}/{high} preemptors bound"
+    );
     assert_eq!(measured_bound, PREEMPTION_MEASURED_PODS);
 }
 

@@ -509,7 +509,12 @@ impl SchedulingQueue {
             let Some(nominee) = store.get::<Pod>(key).filter(|p| p.meta.uid == uid) else {
                 continue;
             };
-            if nominee.spec.priority >= pod.spec.priority && self.cache.get(node).is_some() {
+            // A nominee that got bound meanwhile is counted already.
+            let unbound = nominee.spec.node_name.is_none() && !self.bound.contains_key(&uid);
+            if unbound
+                && nominee.spec.priority >= pod.spec.priority
+                && self.cache.get(node).is_some()
+            {
                 reserved.push((node.clone(), nominee));
             }
         }

@@ -411,3 +411,108 @@ fn pick_one_node_for_preemption(mut candidates: Vec<Candidate>) -> Candidate {
     let chosen = left.first().copied().unwrap_or(0);
     candidates.swap_remove(chosen)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn victim(name: &str, priority: i32, start_secs: u64) -> Victim {
+        Victim {
+            key: ObjectKey::new("default", name),
+            uid: Uid(name.bytes().map(u64::from).sum()),
+            priority,
+            start_time: SimTime(start_secs * 1000),
+        }
+    }
+
+    fn candidate(node: &str, violations: usize, victims: Vec<Victim>) -> Candidate {
+        Candidate {
+            node_name: node.to_string(),
+            victims,
+            num_pdb_violations: violations,
+        }
+    }
+
+    fn pick(candidates: Vec<Candidate>) -> String {
+        pick_one_node_for_preemption(candidates).node_name
+    }
+
+    /// §9.8 node choice, one criterion at a time, each test set tying on the earlier ones.
+    #[test]
+    fn pick_one_node_for_preemption_criteria_in_order() {
+        // Fewest PDB violations beats everything after it.
+        assert_eq!(
+            pick(vec![
+                candidate("a", 1, vec![victim("a1", 1, 0)]),
+                candidate("b", 0, vec![victim("b1", 500, 0), victim("b2", 500, 0)]),
+            ]),
+            "b"
+        );
+        // Lowest highest-victim priority.
+        assert_eq!(
+            pick(vec![
+                candidate("a", 0, vec![victim("a1", 300, 0)]),
+                candidate("b", 0, vec![victim("b1", 200, 0), victim("b2", 200, 0)]),
+            ]),
+            "b"
+        );
+        // Smallest sum of priorities (each shifted by MaxInt32 + 1, so more victims weigh
+        // more even at negative priorities).
+        assert_eq!(
+            pick(vec![
+                candidate("a", 0, vec![victim("a1", 200, 0), victim("a2", 100, 0)]),
+                candidate("b", 0, vec![victim("b1", 200, 0)]),
+            ]),
+            "b"
+        );
+        // Fewest victims: shifted sums tie only at the lowest priority (each victim of
+        // priority i32::MIN adds 0).
+        assert_eq!(
+            pick(vec![
+                candidate(
+                    "a",
+                    0,
+                    vec![victim("a1", i32::MIN, 0), victim("a2", i32::MIN, 0)]
+                ),
+                candidate("b", 0, vec![victim("b1", i32::MIN, 0)]),
+            ]),
+            "b"
+        );
+        // A full tie goes to the first candidate found.
+        assert_eq!(
+            pick(vec![
+                candidate("a", 0, vec![victim("a1", 100, 0)]),
+                candidate("b", 0, vec![victim("b1", 100, 0)]),
+            ]),
+            "a"
+        );
+        // Latest start time among the highest-priority victims.
+        assert_eq!(
+            pick(vec![
+                candidate("a", 0, vec![victim("a1", 100, 10)]),
+                candidate("b", 0, vec![victim("b1", 100, 50)]),
+            ]),
+            "b"
+        );
+        // A candidate without victims wins at once.
+        assert_eq!(
+            pick(vec![
+                candidate("a", 0, vec![victim("a1", 1, 0)]),
+                candidate("b", 0, vec![]),
+            ]),
+            "b"
+        );
+    }
+
+    #[test]
+    fn more_important_pods_sort_first() {
+        let mut victims = vec![
+            victim("young", 5, 30),
+            victim("old", 5, 10),
+            victim("vip", 9, 50),
+        ];
+        victims.sort_by(more_important_first);
+        let names: Vec<&str> = victims.iter().map(|v| v.key.name.as_str()).collect();
+        assert_eq!(names, ["vip", "old", "young"]);
+    }
+}
