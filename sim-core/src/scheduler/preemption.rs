@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn more_important_pods_sort_first() {
-        let mut victims = vec![
+        let mut victims = [
             victim("young", 5, 30),
             victim("old", 5, 10),
             victim("vip", 9, 50),
