@@ -169,12 +169,13 @@ fn victims_terminate_gracefully_and_the_nominated_room_is_reserved() {
         "10s",
         &pod("critical", "high", "500m", None, "app: c"),
     );
-    // Priority 0: no class.
+    // Priority 0 (no class), arriving while the victim terminates: 800m + 150m would fit
+    // next to the victim, but the preemptor's 500m are reserved on its nominated node.
     events_text.push_str(&apply_at(
         &dir,
-        "pod-45s.yaml",
-        "45s",
-        &pod("late", "low", "300m", None, "app: l").replace("  priorityClassName: low\n", ""),
+        "late.yaml",
+        "20s",
+        &pod("late", "low", "150m", None, "app: l").replace("  priorityClassName: low\n", ""),
     ));
     let mut sim = simulation(&dir, 1, &victim, &events_text);
     run_to(&mut sim, 10_000);
@@ -197,11 +198,23 @@ fn victims_terminate_gracefully_and_the_nominated_room_is_reserved() {
     run_to(&mut sim, 30_000);
     // Still terminating: the preemptor waits, nominated, without preempting again.
     assert_eq!(field(&sim, "critical", "spec.nodeName"), "<absent>");
+    assert_eq!(
+        field(&sim, "critical", "status.nominatedNodeName"),
+        "node-1"
+    );
     assert_eq!(events(&sim, "Preempted").len(), 1);
+    // Nothing requeues it before the victim is gone (an unscheduled pod's arrival is not
+    // an event that can make it fit), so its message is still the nominating cycle's.
+    assert_eq!(
+        field(&sim, "critical", "status.conditions[PodScheduled].message"),
+        "0/1 nodes are available: 1 Insufficient cpu."
+    );
+    // The room is held: the late pod waits although it would fit beside the victim.
+    assert_eq!(field(&sim, "late", "spec.nodeName"), "<absent>");
     run_to(&mut sim, 60_000);
     assert_eq!(field(&sim, "victim", "metadata.name"), "<gone>");
     assert_eq!(field(&sim, "critical", "spec.nodeName"), "node-1");
-    // 500m + 300m fit in 1 CPU, so the late pod binds too, after the preemptor.
+    // 500m + 150m fit in 1 CPU, so the late pod binds too once the victim is gone.
     assert_eq!(field(&sim, "late", "spec.nodeName"), "node-1");
 }
 

@@ -544,9 +544,15 @@ fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
             format!("{} ({})", c.status.as_str(), c.reason),
         );
     }
-    if let Some(node) = &pod.status.nominated_node_name {
-        push(out, "status.nominatedNodeName", node);
-    }
+    // Always pushed (as <none> when unset) so that a cleared nomination is recorded too.
+    push(
+        out,
+        "status.nominatedNodeName",
+        pod.status
+            .nominated_node_name
+            .as_deref()
+            .unwrap_or("<none>"),
+    );
     push(
         out,
         "metadata.deletionTimestamp",
