@@ -216,6 +216,26 @@ fn victims_terminate_gracefully_and_the_nominated_room_is_reserved() {
     assert_eq!(field(&sim, "critical", "spec.nodeName"), "node-1");
     // 500m + 150m fit in 1 CPU, so the late pod binds too once the victim is gone.
     assert_eq!(field(&sim, "late", "spec.nodeName"), "node-1");
+    // `kubesim explain` tells both sides.
+    let explain = |name: &str| {
+        sim_scenarios::explain::explain(
+            sim.store(),
+            sim.timeline(),
+            &sim_core::objects::ObjectRef::new(Kind::Pod, ObjectKey::new("default", name)),
+            SimTime::ZERO + SimDuration::from_secs(60),
+        )
+        .expect("explained")
+    };
+    let story = explain("critical");
+    assert!(
+        story.contains("10s: nominated to node-1 by a preemption"),
+        "{story}"
+    );
+    let story = explain("victim");
+    assert!(
+        story.contains("10s: chosen as a preemption victim (DisruptionTarget=True"),
+        "{story}"
+    );
 }
 
 /// §9.8 PDB-aware choice: two nodes each hold one pod whose removal frees the room. The
