@@ -6,6 +6,12 @@
 //! cluster change that may free room (node added or changed, pod removed or finished)
 //! moves it back once its back-off (1 s doubling to 10 s per attempt) has expired, and it is
 //! retried anyway 5 minutes after its last attempt.
+//!
+//! Preemption (k8s-semantics §9.8): a pod the filters reject everywhere runs
+//! DefaultPreemption ([`crate::scheduler::preemption`]); when it finds victims, the pod is
+//! nominated (`status.nominatedNodeName`), the victims get `DisruptionTarget` and are deleted
+//! gracefully, and until the pod binds its requests are reserved on that node for every pod
+//! of lower or equal priority.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -531,7 +537,11 @@ impl SchedulingQueue {
     /// reserved) and the PodDisruptionBudgets.
     fn run_preemption(&mut self, store: &Store, pod: &Pod) -> Preemption {
         let mut pods_on_nodes: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
-        for p in store.list::<Pod>() {
+        // Only pods of lower priority can be victims.
+        for p in store
+            .list::<Pod>()
+            .filter(|p| p.spec.priority < pod.spec.priority)
+        {
             if let Some(node) = self.bound.get(&p.meta.uid) {
                 pods_on_nodes.entry(node.clone()).or_default().push(p);
             }

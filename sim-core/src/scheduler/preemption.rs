@@ -67,7 +67,8 @@ pub struct PreemptionInput<'a> {
     /// Node usage, with the pods nominated to a node (of priority ≥ the preemptor's)
     /// counted there, as `RunFilterPluginsWithNominatedPods` does.
     pub cache: &'a SchedulerCache,
-    /// The pods bound to each node and counted in the cache, the possible victims.
+    /// The pods bound to each node and counted in the cache, the possible victims: at least
+    /// every pod of lower priority than the preemptor (others are ignored).
     pub pods_on_nodes: &'a BTreeMap<String, Vec<&'a Pod>>,
     /// Every PodDisruptionBudget with its status.
     pub pdbs: &'a [&'a PodDisruptionBudget],
