@@ -455,3 +455,30 @@ fn priority_preemption_what_if_is_deterministic_for_every_seed() {
         assert!(timeline(Some(seed)).1, "expectations hold with seed {seed}");
     }
 }
+
+/// A nominated pod tries its nominated node first (`evaluateNominatedNode`): when another
+/// node empties meanwhile and would score better, the pod still binds where its victims
+/// made room.
+#[test]
+fn the_nominated_node_is_tried_first() {
+    let dir = common::scratch("preemption-the_nominated_node_is_tried_first");
+    let docs = format!(
+        "{}---\n{}---\n{}",
+        pod("victim", "low", "800m", Some("node-1"), "app: v"),
+        pod("keeper", "high", "100m", Some("node-1"), "app: k"),
+        pod("peer", "high", "800m", Some("node-2"), "app: p"),
+    );
+    let mut events_text = apply_at(
+        &dir,
+        "critical.yaml",
+        "10s",
+        &pod("critical", "high", "500m", None, "app: c"),
+    );
+    events_text.push_str("    - at: 10500ms\n      delete: {object: pod/peer}\n");
+    let mut sim = simulation(&dir, 2, &docs, &events_text);
+    run_to(&mut sim, 10_000);
+    assert_eq!(field(&sim, "critical", "status.nominatedNodeName"), "node-1");
+    run_to(&mut sim, 30_000);
+    assert_eq!(field(&sim, "peer", "metadata.name"), "<gone>");
+    assert_eq!(field(&sim, "critical", "spec.nodeName"), "node-1");
+}

@@ -22,8 +22,12 @@ use crate::objects::{
     ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
     PodConditionType, PodDisruptionBudget, Uid, VolumeSource,
 };
-use crate::scheduler::preemption::{preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER};
-use crate::scheduler::{schedule_one, FitError, Profile, ScheduleError, SchedulerCache};
+use crate::scheduler::preemption::{
+    fits, preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER,
+};
+use crate::scheduler::{
+    schedule_one, FitError, Profile, ScheduleDecision, ScheduleError, SchedulerCache,
+};
 use crate::store::DeleteOptions;
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
@@ -361,13 +365,28 @@ impl SchedulingQueue {
                 self.cache.node_infos().len(),
                 format!("persistentvolumeclaim {claim:?} not found"),
             ))),
-            None => schedule_one(
-                &self.profile,
-                pod,
-                &self.cache,
-                &mut self.rng,
-                &mut self.next_start_index,
-            ),
+            // A nominated pod tries its nominated node alone first (`evaluateNominatedNode`).
+            None => match pod
+                .status
+                .nominated_node_name
+                .as_deref()
+                .and_then(|node| self.cache.get(node))
+                .filter(|info| fits(&self.profile, pod, info))
+            {
+                Some(info) => Ok(ScheduleDecision {
+                    node_name: info.name().to_string(),
+                    feasible_nodes: 1,
+                    evaluated_nodes: 1,
+                    score: 0,
+                }),
+                None => schedule_one(
+                    &self.profile,
+                    pod,
+                    &self.cache,
+                    &mut self.rng,
+                    &mut self.next_start_index,
+                ),
+            },
         };
         // PostFilter: DefaultPreemption, for a pod that the filters rejected everywhere.
         let mut preemption = None;

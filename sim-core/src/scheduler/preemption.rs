@@ -147,6 +147,19 @@ fn run_filters(
     Ok(())
 }
 
+/// Whether `pod` passes every filter of `profile` on `info` (kube-scheduler's
+/// `evaluateNominatedNode` tries the nominated node alone first this way).
+pub fn fits(profile: &Profile, pod: &Pod, info: &NodeInfo) -> bool {
+    let state = CycleState::new(pod);
+    let filters: Vec<&dyn FilterPlugin> = profile
+        .filters
+        .iter()
+        .filter(|filter| !filter.skip(&state, pod))
+        .map(|filter| filter.as_ref())
+        .collect();
+    run_filters(&filters, &state, pod, info).is_ok()
+}
+
 /// Whether the pod asks for more of some resource than the node has at all (NodeResourcesFit
 /// marks that unresolvable).
 fn exceeds_allocatable(pod: &Pod, info: &NodeInfo) -> bool {
