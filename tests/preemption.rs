@@ -477,7 +477,10 @@ fn the_nominated_node_is_tried_first() {
     events_text.push_str("    - at: 10500ms\n      delete: {object: pod/peer}\n");
     let mut sim = simulation(&dir, 2, &docs, &events_text);
     run_to(&mut sim, 10_000);
-    assert_eq!(field(&sim, "critical", "status.nominatedNodeName"), "node-1");
+    assert_eq!(
+        field(&sim, "critical", "status.nominatedNodeName"),
+        "node-1"
+    );
     run_to(&mut sim, 30_000);
     assert_eq!(field(&sim, "peer", "metadata.name"), "<gone>");
     assert_eq!(field(&sim, "critical", "spec.nodeName"), "node-1");
