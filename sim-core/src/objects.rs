@@ -19,6 +19,8 @@ pub mod apps;
 pub mod pod_extras;
 pub use apps::*;
 pub use pod_extras::*;
+pub mod pdb;
+pub use pdb::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -68,11 +70,13 @@ pub enum Kind {
     DaemonSet,
     /// `v1/PersistentVolumeClaim`
     PersistentVolumeClaim,
+    /// `policy/v1/PodDisruptionBudget`
+    PodDisruptionBudget,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
@@ -90,6 +94,7 @@ impl Kind {
         Kind::StatefulSet,
         Kind::DaemonSet,
         Kind::PersistentVolumeClaim,
+        Kind::PodDisruptionBudget,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -112,6 +117,7 @@ impl Kind {
             Kind::StatefulSet => "StatefulSet",
             Kind::DaemonSet => "DaemonSet",
             Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            Kind::PodDisruptionBudget => "PodDisruptionBudget",
         }
     }
 
@@ -135,6 +141,7 @@ impl Kind {
             Kind::StatefulSet => "statefulset",
             Kind::DaemonSet => "daemonset",
             Kind::PersistentVolumeClaim => "persistentvolumeclaim",
+            Kind::PodDisruptionBudget => "poddisruptionbudget",
         }
     }
 
@@ -164,6 +171,7 @@ impl Kind {
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::PriorityClass => "scheduling.k8s.io/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
+            Kind::PodDisruptionBudget => "policy/v1",
         }
     }
 
@@ -193,6 +201,9 @@ impl Kind {
             "daemonset" | "daemonsets" | "ds" => Some(Kind::DaemonSet),
             "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => {
                 Some(Kind::PersistentVolumeClaim)
+            }
+            "poddisruptionbudget" | "poddisruptionbudgets" | "pdb" => {
+                Some(Kind::PodDisruptionBudget)
             }
             _ => None,
         }
@@ -791,6 +802,9 @@ pub enum PodConditionType {
     ContainersReady,
     /// `Ready`
     Ready,
+    /// `DisruptionTarget`: the pod is about to be deleted by a disruption (preemption,
+    /// eviction), k8s-semantics §6.4 and §9.8.
+    DisruptionTarget,
 }
 
 impl PodConditionType {
@@ -802,6 +816,7 @@ impl PodConditionType {
             PodConditionType::Initialized => "Initialized",
             PodConditionType::ContainersReady => "ContainersReady",
             PodConditionType::Ready => "Ready",
+            PodConditionType::DisruptionTarget => "DisruptionTarget",
         }
     }
 }
@@ -897,6 +912,9 @@ pub struct PodStatus {
     /// `status.podIP`: assigned by the kubelet when it admits the pod; `None` until then.
     /// Endpoints list only pods that have one (k8s-semantics §11.1).
     pub pod_ip: Option<String>,
+    /// `status.nominatedNodeName`: the node a preemptor waits for after its victims were
+    /// chosen (k8s-semantics §9.8).
+    pub nominated_node_name: Option<String>,
 }
 
 impl Default for PodStatus {
@@ -910,6 +928,7 @@ impl Default for PodStatus {
             reason: String::new(),
             message: String::new(),
             pod_ip: None,
+            nominated_node_name: None,
         }
     }
 }

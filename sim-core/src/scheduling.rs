@@ -6,6 +6,12 @@
 //! cluster change that may free room (node added or changed, pod removed or finished)
 //! moves it back once its back-off (1 s doubling to 10 s per attempt) has expired, and it is
 //! retried anyway 5 minutes after its last attempt.
+//!
+//! Preemption (k8s-semantics §9.8): a pod the filters reject everywhere runs
+//! DefaultPreemption ([`crate::scheduler::preemption`]); when it finds victims, the pod is
+//! nominated (`status.nominatedNodeName`), the victims get `DisruptionTarget` and are deleted
+//! gracefully, and until the pod binds its requests are reserved on that node for every pod
+//! of lower or equal priority.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,11 +20,15 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
     ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
-    PodConditionType, Uid, VolumeSource,
+    PodConditionType, PodDisruptionBudget, Uid, VolumeSource,
+};
+use crate::scheduler::preemption::{
+    fits, preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER,
 };
 use crate::scheduler::{
-    schedule_one, FitError, Profile, RegistryError, ScheduleError, SchedulerCache,
+    schedule_one, FitError, Profile, RegistryError, ScheduleDecision, ScheduleError, SchedulerCache,
 };
+use crate::store::DeleteOptions;
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -64,8 +74,13 @@ struct Attempts {
     generation: u64,
 }
 
-/// Active-queue ordering: higher priority first, then earlier arrival, then uid.
+/// Active-queue ordering (PrioritySort): higher priority first, then the earlier queue
+/// timestamp (when the pod was last added to the active queue), then uid.
 type ActiveKey = (Reverse<i32>, SimTime, Uid);
+
+/// The PostFilter message part of DynamicResources (on by default since 1.34), which runs
+/// before DefaultPreemption and has nothing to deallocate.
+const DRA_POST_FILTER: &str = "no new claims to deallocate";
 
 /// The scheduler component.
 pub struct SchedulingQueue {
@@ -83,6 +98,9 @@ pub struct SchedulingQueue {
     attempts: BTreeMap<Uid, Attempts>,
     /// Bound, non-terminal pods counted in the cache, with their node.
     bound: BTreeMap<Uid, String>,
+    /// Pods nominated to a node by a preemption and not bound yet: their requests are
+    /// reserved there for pods of lower or equal priority (`addNominatedPods`).
+    nominated: BTreeMap<Uid, (String, ObjectKey)>,
     cycle_pending: bool,
     attempts_total: u64,
     bindings_total: u64,
@@ -109,6 +127,7 @@ impl SchedulingQueue {
             waiting: BTreeMap::new(),
             attempts: BTreeMap::new(),
             bound: BTreeMap::new(),
+            nominated: BTreeMap::new(),
             cycle_pending: false,
             attempts_total: 0,
             bindings_total: 0,
@@ -155,13 +174,13 @@ impl SchedulingQueue {
             .any(|p| p.scheduler_name == pod.spec.scheduler_name)
     }
 
-    fn enqueue(&mut self, pod: &Pod) {
+    fn enqueue(&mut self, pod: &Pod, now: SimTime) {
         let uid = pod.meta.uid;
         if self.active_keys.contains_key(&uid) {
             return;
         }
         self.waiting.remove(&uid);
-        let key = (Reverse(pod.spec.priority), pod.meta.creation_timestamp, uid);
+        let key = (Reverse(pod.spec.priority), now, uid);
         self.active.insert(key);
         self.active_keys.insert(uid, (key, pod.meta.key()));
     }
@@ -172,6 +191,7 @@ impl SchedulingQueue {
         }
         self.waiting.remove(&uid);
         self.attempts.remove(&uid);
+        self.nominated.remove(&uid);
     }
 
     /// Moves waiting pods whose back-off has expired to the active queue, and asks for a
@@ -190,7 +210,7 @@ impl SchedulingQueue {
             let ready_at = w.last_attempt + backoff(w.attempts);
             if ready_at <= now {
                 if let Some(pod) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == uid) {
-                    self.enqueue(pod);
+                    self.enqueue(pod, now);
                 } else {
                     self.waiting.remove(&uid);
                 }
@@ -272,7 +292,7 @@ impl SchedulingQueue {
                         && self.responsible_for(pod);
                     if wants_scheduling {
                         if change.change_type == ChangeType::Added {
-                            self.enqueue(pod);
+                            self.enqueue(pod, now);
                         } else if let Some(w) = self.waiting.get(&pod.meta.uid).filter(|_| {
                             self.attempts
                                 .get(&pod.meta.uid)
@@ -282,7 +302,7 @@ impl SchedulingQueue {
                             // after its back-off.
                             let ready_at = w.last_attempt + backoff(w.attempts);
                             if ready_at <= now {
-                                self.enqueue(pod);
+                                self.enqueue(pod, now);
                             } else {
                                 wakeups.push(SchedulerWakeup::Retry {
                                     at: ready_at,
@@ -331,7 +351,7 @@ impl SchedulingQueue {
             return;
         }
         if let Some(p) = store.get::<Pod>(&w.key).filter(|p| p.meta.uid == pod) {
-            self.enqueue(p);
+            self.enqueue(p, now);
         } else {
             self.waiting.remove(&pod);
         }
@@ -364,28 +384,66 @@ impl SchedulingQueue {
         self.attempts_total += 1;
         let pod_scheduler_name = pod.spec.scheduler_name.clone();
         let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
-        let outcome = match missing_claim(store, pod) {
+        // Pods nominated elsewhere with at least this pod's priority keep their room.
+        let reserved = self.reserve_nominated(store, pod);
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &pod.spec.scheduler_name,
+        );
+        let mut outcome = match missing_claim(store, pod) {
             // VolumeBinding's PreFilter: a claim the pod names must exist.
             Some(claim) => Err(ScheduleError::Unschedulable(FitError::pre_filter(
                 self.cache.node_infos().len(),
                 format!("persistentvolumeclaim {claim:?} not found"),
             ))),
-            None => schedule_one(
-                std::iter::once(&self.profile)
-                    .chain(&self.extra_profiles)
-                    .find(|p| p.scheduler_name == pod.spec.scheduler_name)
-                    .unwrap_or(&self.profile),
-                pod,
-                &self.cache,
-                &mut self.rng,
-                &mut self.next_start_index,
-            ),
+            // A nominated pod tries its nominated node alone first (`evaluateNominatedNode`).
+            None => match pod
+                .status
+                .nominated_node_name
+                .as_deref()
+                .and_then(|node| self.cache.get(node))
+                .filter(|info| fits(profile, pod, info))
+            {
+                Some(info) => Ok(ScheduleDecision {
+                    node_name: info.name().to_string(),
+                    feasible_nodes: 1,
+                    evaluated_nodes: 1,
+                    score: 0,
+                }),
+                None => schedule_one(
+                    profile,
+                    pod,
+                    &self.cache,
+                    &mut self.rng,
+                    &mut self.next_start_index,
+                ),
+            },
         };
+        // PostFilter: DefaultPreemption, for a pod that the filters rejected everywhere.
+        let mut preemption = None;
+        if let Err(ScheduleError::Unschedulable(fit)) = &mut outcome {
+            if fit.pre_filter_message.is_empty() {
+                let result = self.run_preemption(store, pod);
+                match &result {
+                    Preemption::Nominate(_) => fit.post_filter_message.clear(),
+                    Preemption::Failed { message, .. } => {
+                        fit.post_filter_message =
+                            format!("{DRA_POST_FILTER}, preemption: {message}");
+                    }
+                }
+                preemption = Some(result);
+            }
+        }
+        for (node, uid) in reserved {
+            self.cache.remove_pod_uid(&node, uid);
+        }
         match outcome {
             Ok(decision) => {
                 let node = decision.node_name;
                 self.waiting.remove(&uid);
                 self.attempts.remove(&uid);
+                self.nominated.remove(&uid);
                 store.modify::<Pod, _>(&key, false, |p| {
                     p.spec.node_name = Some(node.clone());
                     p.status.set_condition(
@@ -418,6 +476,19 @@ impl SchedulingQueue {
                 let attempts = previous.map_or(0, |a| a.count) + 1;
                 let repeated = previous.is_some_and(|a| a.last_message == message);
                 let generation = pod.meta.generation;
+                let priority = pod.spec.priority;
+                // The nominated node after this cycle: set by a preemption, cleared when no
+                // node is a candidate any more, kept otherwise.
+                let nomination = match &preemption {
+                    Some(Preemption::Nominate(candidate)) => {
+                        Some(Some(candidate.node_name.clone()))
+                    }
+                    Some(Preemption::Failed {
+                        clear_nomination: true,
+                        ..
+                    }) if pod.status.nominated_node_name.is_some() => Some(None),
+                    _ => None,
+                };
                 store.modify::<Pod, _>(&key, false, |p| {
                     p.status.set_condition(
                         PodConditionType::PodScheduled,
@@ -426,7 +497,19 @@ impl SchedulingQueue {
                         &message,
                         now,
                     );
+                    if let Some(node) = &nomination {
+                        p.status.nominated_node_name.clone_from(node);
+                    }
                 })?;
+                match &nomination {
+                    Some(Some(node)) => {
+                        self.nominated.insert(uid, (node.clone(), key.clone()));
+                    }
+                    Some(None) => {
+                        self.nominated.remove(&uid);
+                    }
+                    None => {}
+                }
                 // Kubernetes aggregates identical FailedScheduling events into one with a
                 // count; the timeline records the first and every change of message.
                 if !repeated {
@@ -438,6 +521,9 @@ impl SchedulingQueue {
                         message.clone(),
                         &source,
                     );
+                }
+                if let Some(Preemption::Nominate(candidate)) = preemption {
+                    self.prepare_candidate(store, uid, priority, &candidate)?;
                 }
                 self.attempts.insert(
                     uid,
@@ -465,6 +551,125 @@ impl SchedulingQueue {
         self.request_cycle(wakeups);
         Ok(())
     }
+
+    /// Accounts the pods nominated to a node, other than `pod` and of at least its
+    /// priority, on that node for this cycle; returns what to take back afterwards.
+    fn reserve_nominated(&mut self, store: &Store, pod: &Pod) -> Vec<(String, Uid)> {
+        if self.nominated.is_empty() {
+            return Vec::new();
+        }
+        let mut reserved = Vec::new();
+        for (&uid, (node, key)) in &self.nominated {
+            if uid == pod.meta.uid {
+                continue;
+            }
+            let Some(nominee) = store.get::<Pod>(key).filter(|p| p.meta.uid == uid) else {
+                continue;
+            };
+            // A nominee that got bound meanwhile is counted already.
+            let unbound = nominee.spec.node_name.is_none() && !self.bound.contains_key(&uid);
+            if unbound
+                && nominee.spec.priority >= pod.spec.priority
+                && self.cache.get(node).is_some()
+            {
+                reserved.push((node.clone(), nominee));
+            }
+        }
+        reserved
+            .into_iter()
+            .map(|(node, nominee)| {
+                self.cache.add_pod(&node, nominee);
+                (node, nominee.meta.uid)
+            })
+            .collect()
+    }
+
+    /// DefaultPreemption's PostFilter for `pod` against the current cache (nominated pods
+    /// reserved) and the PodDisruptionBudgets.
+    fn run_preemption(&mut self, store: &Store, pod: &Pod) -> Preemption {
+        let mut pods_on_nodes: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
+        // Only pods of lower priority can be victims.
+        for p in store
+            .list::<Pod>()
+            .filter(|p| p.spec.priority < pod.spec.priority)
+        {
+            if let Some(node) = self.bound.get(&p.meta.uid) {
+                pods_on_nodes.entry(node.clone()).or_default().push(p);
+            }
+        }
+        let pdbs: Vec<&PodDisruptionBudget> = store.list::<PodDisruptionBudget>().collect();
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &pod.spec.scheduler_name,
+        );
+        let input = PreemptionInput {
+            profile,
+            cache: &self.cache,
+            pods_on_nodes: &pods_on_nodes,
+            pdbs: &pdbs,
+            now: store.now(),
+        };
+        preempt(&input, pod, &mut self.rng)
+    }
+
+    /// `prepareCandidate`: each victim gets the `DisruptionTarget` condition, is deleted
+    /// gracefully and gets the `Preempted` event; pods of lower priority nominated to the
+    /// same node lose their nomination.
+    fn prepare_candidate(
+        &mut self,
+        store: &mut Store,
+        preemptor: Uid,
+        priority: i32,
+        candidate: &crate::scheduler::preemption::Candidate,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        let node = &candidate.node_name;
+        let source = self.profile.scheduler_name.clone();
+        let condition_message =
+            format!("{source}: preempting to accommodate a higher priority pod");
+        for victim in &candidate.victims {
+            if store
+                .get::<Pod>(&victim.key)
+                .is_none_or(|p| p.meta.uid != victim.uid)
+            {
+                continue;
+            }
+            store.modify::<Pod, _>(&victim.key, false, |p| {
+                p.status.set_condition(
+                    PodConditionType::DisruptionTarget,
+                    ConditionStatus::True,
+                    PREEMPTION_BY_SCHEDULER,
+                    &condition_message,
+                    now,
+                );
+            })?;
+            store.delete_pod(&victim.key, DeleteOptions::default())?;
+            store.event(
+                ObjectRef::new(Kind::Pod, victim.key.clone()),
+                EventType::Normal,
+                "Preempted",
+                format!("Preempted by pod {preemptor} on node {node}"),
+                &source,
+            );
+        }
+        let lower: Vec<(Uid, ObjectKey)> = self
+            .nominated
+            .iter()
+            .filter(|(uid, (n, _))| **uid != preemptor && n == node)
+            .filter_map(|(uid, (_, key))| {
+                store
+                    .get::<Pod>(key)
+                    .filter(|p| p.meta.uid == *uid && p.spec.priority < priority)
+                    .map(|_| (*uid, key.clone()))
+            })
+            .collect();
+        for (uid, key) in lower {
+            self.nominated.remove(&uid);
+            store.modify::<Pod, _>(&key, false, |p| p.status.nominated_node_name = None)?;
+        }
+        Ok(())
+    }
 }
 
 /// The first PersistentVolumeClaim the pod's volumes name that does not exist in its
@@ -481,4 +686,13 @@ fn missing_claim<'a>(store: &Store, pod: &'a Pod) -> Option<&'a str> {
         }
         _ => None,
     })
+}
+
+/// The profile a pod names by `schedulerName` (the first one if none matches: the queue only
+/// takes pods some profile is responsible for).
+fn profile_named<'a>(first: &'a Profile, extra: &'a [Profile], name: &str) -> &'a Profile {
+    std::iter::once(first)
+        .chain(extra)
+        .find(|p| p.scheduler_name == name)
+        .unwrap_or(first)
 }

@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 use crate::behaviour::BehaviourBook;
 use crate::controllers::{
     Action, Context, Controller, CronJobController, DaemonSetController, DeploymentController,
-    EndpointSliceController, GarbageCollector, JobController, NamespaceController,
-    NodeLifecycleController, PodGarbageCollector, ReplicaSetController, ResourceQuotaController,
-    StatefulSetController, TtlAfterFinishedController,
+    DisruptionController, EndpointSliceController, GarbageCollector, JobController,
+    NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
+    ResourceQuotaController, StatefulSetController, TtlAfterFinishedController,
 };
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
     ConfigMap, CronJob, DaemonSet, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
-    ObjectRef, PersistentVolumeClaim, Pod, PriorityClass, ReplicaSet, ResourceQuota, Secret,
-    Service, StatefulSet,
+    ObjectRef, PersistentVolumeClaim, Pod, PodDisruptionBudget, PriorityClass, ReplicaSet,
+    ResourceQuota, Secret, Service, StatefulSet,
 };
 use crate::queue::{EventId, EventQueue, QueueError};
 use crate::rng::{RngStreams, Stream};
@@ -68,6 +68,8 @@ pub enum AnyObject {
     DaemonSet(Box<DaemonSet>),
     /// A PersistentVolumeClaim.
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    /// A PodDisruptionBudget.
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
 
 impl AnyObject {
@@ -90,6 +92,7 @@ impl AnyObject {
             AnyObject::StatefulSet(_) => Kind::StatefulSet,
             AnyObject::DaemonSet(_) => Kind::DaemonSet,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
+            AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
         }
     }
 
@@ -112,6 +115,7 @@ impl AnyObject {
             AnyObject::StatefulSet(o) => &o.meta,
             AnyObject::DaemonSet(o) => &o.meta,
             AnyObject::PersistentVolumeClaim(o) => &o.meta,
+            AnyObject::PodDisruptionBudget(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -398,6 +402,7 @@ impl Simulation {
             Box::new(JobController::default()),
             Box::new(TtlAfterFinishedController),
             Box::new(CronJobController::default()),
+            Box::new(DisruptionController),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -1200,6 +1205,13 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
                 e.spec = s.spec;
             })
         }
+        AnyObject::PodDisruptionBudget(pdb) => apply_object(store, *pdb, |e, p| {
+            e.meta.labels = p.meta.labels;
+            e.meta.annotations = p.meta.annotations;
+            e.budget = p.budget;
+            e.selector = p.selector;
+            e.unhealthy_pod_eviction_policy = p.unhealthy_pod_eviction_policy;
+        }),
         AnyObject::Namespace(n) => apply_object(store, *n, |e, n| {
             e.meta.labels = n.meta.labels;
             e.meta.annotations = n.meta.annotations;

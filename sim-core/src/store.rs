@@ -18,8 +18,9 @@ use rand_chacha::ChaCha8Rng;
 use crate::objects::{
     system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
     DaemonSet, Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node,
-    ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType, PriorityClass,
-    ReplicaSet, ResourceQuota, Secret, Service, ServiceType, StatefulSet, Uid, BUILTIN_NAMESPACES,
+    ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType,
+    PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service, ServiceType,
+    StatefulSet, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -286,6 +287,10 @@ macro_rules! with_kind {
                 type $T = kinds::PersistentVolumeClaim;
                 $body
             }
+            kinds::Kind::PodDisruptionBudget => {
+                type $T = kinds::PodDisruptionBudget;
+                $body
+            }
         }
     }};
 }
@@ -407,6 +412,13 @@ impl_object!(
     admit = |service: &mut Service, store: &mut Store| store.allocate_service(service),
 );
 
+impl_object!(
+    PodDisruptionBudget,
+    Kind::PodDisruptionBudget,
+    poddisruptionbudgets,
+    track_pdb
+);
+
 fn track_nothing<T>(_: &T, _: &mut Vec<(String, String)>) {}
 
 fn track_claim(claim: &PersistentVolumeClaim, out: &mut Vec<(String, String)>) {
@@ -416,6 +428,21 @@ fn track_claim(claim: &PersistentVolumeClaim, out: &mut Vec<(String, String)>) {
 
 fn track_namespace(ns: &Namespace, out: &mut Vec<(String, String)>) {
     push(out, "status.phase", ns.phase.as_str());
+}
+
+fn track_pdb(pdb: &PodDisruptionBudget, out: &mut Vec<(String, String)>) {
+    let s = &pdb.status;
+    push(out, "status.expectedPods", s.expected_pods);
+    push(out, "status.currentHealthy", s.current_healthy);
+    push(out, "status.desiredHealthy", s.desired_healthy);
+    push(out, "status.disruptionsAllowed", s.disruptions_allowed);
+    if let Some(c) = pdb.condition() {
+        push(
+            out,
+            "status.conditions[DisruptionAllowed]",
+            format!("{} ({})", c.status.as_str(), c.reason),
+        );
+    }
 }
 
 fn track_resourcequota(q: &ResourceQuota, out: &mut Vec<(String, String)>) {
@@ -510,6 +537,22 @@ fn track_pod(pod: &Pod, out: &mut Vec<(String, String)>) {
         let gated = gated(&pod.spec.containers, &c.name);
         track_container("status.containerStatuses", c, gated, out);
     }
+    if let Some(c) = pod.status.condition(PodConditionType::DisruptionTarget) {
+        push(
+            out,
+            "status.conditions[DisruptionTarget]",
+            format!("{} ({})", c.status.as_str(), c.reason),
+        );
+    }
+    // Always pushed (as <none> when unset) so that a cleared nomination is recorded too.
+    push(
+        out,
+        "status.nominatedNodeName",
+        pod.status
+            .nominated_node_name
+            .as_deref()
+            .unwrap_or("<none>"),
+    );
     push(
         out,
         "metadata.deletionTimestamp",
@@ -693,6 +736,7 @@ pub struct Store {
     statefulsets: BTreeMap<ObjectKey, StatefulSet>,
     daemonsets: BTreeMap<ObjectKey, DaemonSet>,
     persistentvolumeclaims: BTreeMap<ObjectKey, PersistentVolumeClaim>,
+    poddisruptionbudgets: BTreeMap<ObjectKey, PodDisruptionBudget>,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -742,6 +786,7 @@ impl Store {
             statefulsets: BTreeMap::new(),
             daemonsets: BTreeMap::new(),
             persistentvolumeclaims: BTreeMap::new(),
+            poddisruptionbudgets: BTreeMap::new(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,

@@ -71,6 +71,7 @@ use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
 
 mod apps_v1;
+mod pdb;
 mod pod_extras;
 mod policy;
 
@@ -134,6 +135,9 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         Manifest::PersistentVolumeClaim(claim) => AnyObject::PersistentVolumeClaim(Box::new(
             checker.persistent_volume_claim(claim, "spec"),
         )),
+        Manifest::PodDisruptionBudget(pdb) => {
+            AnyObject::PodDisruptionBudget(Box::new(checker.pod_disruption_budget(pdb)))
+        }
     };
     if checker.errors.is_empty() {
         return Ok(object);

@@ -74,7 +74,7 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 12] = [
+pub const DESCRIBABLE: [Kind; 13] = [
     Kind::Pod,
     Kind::Node,
     Kind::Deployment,
@@ -87,10 +87,12 @@ pub const DESCRIBABLE: [Kind; 12] = [
     Kind::StatefulSet,
     Kind::DaemonSet,
     Kind::PersistentVolumeClaim,
+    Kind::PodDisruptionBudget,
 ];
 
 mod apps;
 mod batch;
+mod pdb;
 
 /// The records about `object` up to `at`, from its latest creation on: a pod deleted and
 /// created again under the same name is a new object, and kubectl shows only the events of
@@ -210,6 +212,12 @@ pub fn describe(
                 .get::<sim_core::objects::PersistentVolumeClaim>(&key)
                 .ok_or_else(not_found)?;
             apps::describe_persistentvolumeclaim(claim, store, &mut body);
+        }
+        Kind::PodDisruptionBudget => {
+            let budget = store
+                .get::<sim_core::objects::PodDisruptionBudget>(&key)
+                .ok_or_else(not_found)?;
+            pdb::describe_pdb(budget, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),

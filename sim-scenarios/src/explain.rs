@@ -1229,6 +1229,35 @@ impl<'a> PodReader<'_, 'a> {
                         }
                         "spec.nodeName" | "status.conditions[PodScheduled]" => binding.push(record),
                         "metadata.deletionTimestamp" => self.deletion_started(t, record, to),
+                        "status.conditions[DisruptionTarget]"
+                            if to.contains("PreemptionByScheduler") =>
+                        {
+                            self.say(
+                                t,
+                                Rank::Lifecycle,
+                                "chosen as a preemption victim (DisruptionTarget=True, \
+                                 PreemptionByScheduler): a pending pod of higher priority needs \
+                                 its room on this node, so the scheduler deletes it gracefully."
+                                    .to_string(),
+                            )
+                        }
+                        "status.nominatedNodeName" if to != "<none>" => self.say(
+                            t,
+                            Rank::Lifecycle,
+                            format!(
+                                "nominated to {to} by a preemption: pods of lower priority are \
+                                 removed there and their room is held for this pod until it \
+                                 binds."
+                            ),
+                        ),
+                        "status.nominatedNodeName" => self.say(
+                            t,
+                            Rank::Lifecycle,
+                            format!(
+                                "nomination to {from} cleared: preemption finds no candidate \
+                                 node any more."
+                            ),
+                        ),
                         _ => self.say(t, Rank::Lifecycle, fallback(record)),
                     }
                 }

@@ -20,6 +20,7 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, LimitRange, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota, Secret,
     Service,
 };
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::Resource;
@@ -52,6 +53,7 @@ pub enum Manifest {
     StatefulSet(Box<StatefulSet>),
     DaemonSet(Box<DaemonSet>),
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
 
 impl Manifest {
@@ -73,6 +75,7 @@ impl Manifest {
             Manifest::StatefulSet(_) => StatefulSet::KIND,
             Manifest::DaemonSet(_) => DaemonSet::KIND,
             Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
+            Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
         }
     }
 
@@ -94,6 +97,7 @@ impl Manifest {
             Manifest::StatefulSet(set) => &set.metadata,
             Manifest::DaemonSet(set) => &set.metadata,
             Manifest::PersistentVolumeClaim(claim) => &claim.metadata,
+            Manifest::PodDisruptionBudget(pdb) => &pdb.metadata,
         };
         metadata.name.as_deref()
     }
@@ -376,10 +380,11 @@ enum SupportedKind {
     StatefulSet,
     DaemonSet,
     PersistentVolumeClaim,
+    PodDisruptionBudget,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 16] = [
+    const ALL: [SupportedKind; 17] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
@@ -396,6 +401,7 @@ impl SupportedKind {
         SupportedKind::StatefulSet,
         SupportedKind::DaemonSet,
         SupportedKind::PersistentVolumeClaim,
+        SupportedKind::PodDisruptionBudget,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -419,6 +425,9 @@ impl SupportedKind {
                 PersistentVolumeClaim::API_VERSION,
                 PersistentVolumeClaim::KIND,
             ),
+            SupportedKind::PodDisruptionBudget => {
+                (PodDisruptionBudget::API_VERSION, PodDisruptionBudget::KIND)
+            }
         }
     }
 }
@@ -458,6 +467,9 @@ fn decode<'de, D: Deserializer<'de>>(
         SupportedKind::PersistentVolumeClaim => {
             Manifest::PersistentVolumeClaim(Box::new(PersistentVolumeClaim::deserialize(decoder)?))
         }
+        SupportedKind::PodDisruptionBudget => {
+            Manifest::PodDisruptionBudget(Box::new(PodDisruptionBudget::deserialize(decoder)?))
+        }
     })
 }
 
@@ -483,7 +495,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,
     api::policy::v1::Eviction,
-    api::policy::v1::PodDisruptionBudget,
     api::admissionregistration::v1::MutatingAdmissionPolicy,
     api::admissionregistration::v1::MutatingAdmissionPolicyBinding,
     api::admissionregistration::v1::MutatingWebhookConfiguration,

@@ -575,6 +575,38 @@ fn kind_table(
             }
             vec!["NAMESPACE", "NAME", "AGE", "REQUEST", "LIMIT"]
         }
+        Kind::PodDisruptionBudget => {
+            for pdb in store
+                .list::<sim_core::objects::PodDisruptionBudget>()
+                .filter(|p| in_ns(&p.meta.namespace))
+            {
+                // kubectl's printPodDisruptionBudget: the unset bound reads N/A.
+                let (min, max) = match pdb.budget {
+                    sim_core::disruption::DisruptionBudget::MinAvailable(v) => {
+                        (v.to_string(), "N/A".to_string())
+                    }
+                    sim_core::disruption::DisruptionBudget::MaxUnavailable(v) => {
+                        ("N/A".to_string(), v.to_string())
+                    }
+                };
+                rows.push(vec![
+                    pdb.meta.namespace.clone(),
+                    pdb.meta.name.clone(),
+                    min,
+                    max,
+                    pdb.status.disruptions_allowed.to_string(),
+                    age(pdb.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "MIN AVAILABLE",
+                "MAX UNAVAILABLE",
+                "ALLOWED DISRUPTIONS",
+                "AGE",
+            ]
+        }
         Kind::LimitRange => {
             for l in store
                 .list::<LimitRange>()

@@ -20,7 +20,9 @@
 
 use std::collections::BTreeMap;
 
+mod pdb;
 mod policy;
+pub use pdb::pdb_to_json;
 
 use serde_json::{json, Map, Value};
 use sim_core::objects::{
@@ -421,6 +423,11 @@ pub fn pod_to_json(pod: &Pod) -> Value {
         .collect();
     put(&mut status, "containerStatuses", containers);
     put(&mut status, "startTime", s.start_time.map(rfc3339));
+    put(
+        &mut status,
+        "nominatedNodeName",
+        s.nominated_node_name.as_deref(),
+    );
     put(&mut status, "podIP", s.pod_ip.as_deref());
     put(
         &mut status,
@@ -669,6 +676,7 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         Kind::PersistentVolumeClaim => store
             .get::<sim_core::objects::PersistentVolumeClaim>(key)
             .map(persistentvolumeclaim_to_json),
+        Kind::PodDisruptionBudget => store.get(key).map(pdb_to_json),
     }
 }
 
@@ -1149,6 +1157,7 @@ mod tests {
                 reason: String::new(),
                 message: String::new(),
                 pod_ip: None,
+                nominated_node_name: None,
             },
         }
     }

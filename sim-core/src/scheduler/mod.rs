@@ -15,6 +15,7 @@ pub mod framework;
 pub mod node_info;
 pub mod plugins;
 pub mod policies;
+pub mod preemption;
 pub mod registry;
 
 use std::borrow::Cow;
@@ -69,8 +70,9 @@ pub struct FitError {
 }
 
 impl FitError {
-    /// A fit error whose preemption part says preemption cannot help on any node (preemption
-    /// is not modelled yet).
+    /// A fit error whose PostFilter part says preemption cannot help on any node; the
+    /// scheduling queue replaces that part with DefaultPreemption's outcome
+    /// ([`preemption::preempt`]) when it runs the PostFilter.
     pub fn new(num_all_nodes: usize, reasons: BTreeMap<String, usize>) -> FitError {
         FitError {
             num_all_nodes,
