@@ -540,6 +540,8 @@ pub struct Node {
     pub allocatable: Resources,
     /// `status.conditions[type=Ready].status`.
     pub ready: ConditionStatus,
+    /// `status.images`: the images present on the node (ImageLocality scores them).
+    pub images: Vec<ContainerImage>,
 }
 
 /// `restartPolicy` of a pod (or of a sidecar init container).
@@ -679,6 +681,8 @@ pub struct Container {
     pub declared: DeclaredResources,
     /// The ConfigMaps and Secrets `env` and `envFrom` read when the container starts.
     pub config_refs: Vec<ConfigRef>,
+    /// `ports`.
+    pub ports: Vec<ContainerPort>,
 }
 
 /// `spec` of a pod.
@@ -708,7 +712,7 @@ pub struct PodSpec {
     pub preemption_policy: PreemptionPolicy,
     /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
     pub active_deadline_seconds: Option<u64>,
-    /// `affinity` (node affinity only).
+    /// `affinity`.
     pub affinity: Option<Affinity>,
     /// `volumes`.
     pub volumes: Vec<Volume>,
@@ -716,6 +720,8 @@ pub struct PodSpec {
     pub hostname: Option<String>,
     /// `subdomain` (a StatefulSet's pods: its `serviceName`).
     pub subdomain: Option<String>,
+    /// `topologySpreadConstraints`.
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
 }
 
 impl PodSpec {

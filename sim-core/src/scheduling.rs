@@ -13,10 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
-    PodConditionType, Uid, VolumeSource,
+    ConditionStatus, Kind, Namespace, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
+    PodConditionType, ReplicaSet, Service, StatefulSet, Uid, VolumeSource,
 };
-use crate::scheduler::{schedule_one, FitError, Profile, ScheduleError, SchedulerCache};
+use crate::scheduler::{
+    schedule_one_with, FitError, PodContext, Profile, ScheduleError, SchedulerCache,
+};
+use crate::selector::LabelSelector;
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
@@ -225,6 +228,17 @@ impl SchedulingQueue {
             }
             // A claim appearing may let a pod that named it be scheduled.
             (Kind::PersistentVolumeClaim, ChangeType::Added) => cluster_changed = true,
+            // Namespace labels feed the namespaceSelectors of pod (anti-)affinity terms.
+            (Kind::Namespace, ChangeType::Deleted) => {
+                self.cache.remove_namespace(&change.key.name);
+            }
+            (Kind::Namespace, _) => {
+                if let Some(ns) = store.get::<Namespace>(&change.key) {
+                    self.cache
+                        .set_namespace_labels(&ns.meta.name, ns.meta.labels.clone());
+                    cluster_changed = true;
+                }
+            }
             (Kind::Pod, ChangeType::Deleted) => {
                 self.dequeue(change.uid);
                 if let Some(node) = self.bound.remove(&change.uid) {
@@ -341,10 +355,11 @@ impl SchedulingQueue {
                 self.cache.node_infos().len(),
                 format!("persistentvolumeclaim {claim:?} not found"),
             ))),
-            None => schedule_one(
+            None => schedule_one_with(
                 &self.profile,
                 pod,
                 &self.cache,
+                &pod_context(store, pod),
                 &mut self.rng,
                 &mut self.next_start_index,
             ),
@@ -432,6 +447,50 @@ impl SchedulingQueue {
         }
         self.request_cycle(wakeups);
         Ok(())
+    }
+}
+
+/// What the API objects say about `pod` for scheduling: the selector of the system default
+/// topology spreading (`helper.DefaultSelector`): the selectors of the Services in its
+/// namespace that select it, merged, plus the selector of its controlling ReplicaSet or
+/// StatefulSet. Only computed for pods without constraints of their own.
+fn pod_context(store: &Store, pod: &Pod) -> PodContext {
+    if !pod.spec.topology_spread_constraints.is_empty() {
+        return PodContext::default();
+    }
+    let mut selector = LabelSelector::default();
+    for service in store.list::<Service>() {
+        let s = &service.spec.selector;
+        if service.meta.namespace == pod.meta.namespace
+            && !s.is_empty()
+            && s.iter().all(|(k, v)| pod.meta.labels.get(k) == Some(v))
+        {
+            selector
+                .match_labels
+                .extend(s.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    if let Some(owner) = pod.meta.controller_ref() {
+        let key = ObjectKey::new(pod.meta.namespace.clone(), owner.name.clone());
+        let owner_selector = match owner.kind {
+            Kind::ReplicaSet => store.get::<ReplicaSet>(&key).map(|rs| &rs.selector),
+            Kind::StatefulSet => store.get::<StatefulSet>(&key).map(|ss| &ss.selector),
+            _ => None,
+        };
+        if let Some(owner_selector) = owner_selector {
+            selector.match_labels.extend(
+                owner_selector
+                    .match_labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            selector
+                .match_expressions
+                .extend(owner_selector.match_expressions.iter().cloned());
+        }
+    }
+    PodContext {
+        default_spread_selector: (!selector.is_empty()).then_some(selector),
     }
 }
 

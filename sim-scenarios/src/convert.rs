@@ -285,6 +285,7 @@ impl Checker<'_> {
             capacity: to_resources(&capacity),
             allocatable: to_resources(&allocatable),
             ready: ConditionStatus::True,
+            images: self.node_images(node),
         }
     }
 
@@ -710,6 +711,7 @@ impl Checker<'_> {
             hostname: self.dns_label_field(spec.hostname.as_deref(), &format!("{path}.hostname")),
             subdomain: self
                 .dns_label_field(spec.subdomain.as_deref(), &format!("{path}.subdomain")),
+            topology_spread_constraints: self.topology_spread_constraints(spec, path),
         }
     }
 
@@ -843,6 +845,7 @@ impl Checker<'_> {
             pre_stop,
             declared,
             config_refs,
+            ports: self.container_ports(container, path),
         }
     }
 

@@ -41,6 +41,7 @@ use crate::quantity::{format_bytes, format_cpu_millis};
 mod batch;
 pub use batch::{cronjob_to_json, job_to_json};
 mod apps;
+mod scheduling;
 pub use apps::{daemonset_to_json, persistentvolumeclaim_to_json, statefulset_to_json};
 
 /// The wall-clock instant that simulated time zero stands for.
@@ -247,6 +248,12 @@ fn container_to_json(c: &Container) -> Value {
         "readinessProbe",
         c.readiness_probe.as_ref().map(probe_to_json),
     );
+    let ports: Vec<Value> = c
+        .ports
+        .iter()
+        .map(scheduling::container_port_to_json)
+        .collect();
+    put(&mut m, "ports", ports);
     Value::Object(m)
 }
 
@@ -297,6 +304,12 @@ fn pod_spec_to_json(spec: &PodSpec) -> Value {
     put(&mut m, "volumes", volumes);
     put(&mut m, "hostname", spec.hostname.as_deref());
     put(&mut m, "subdomain", spec.subdomain.as_deref());
+    let spread: Vec<Value> = spec
+        .topology_spread_constraints
+        .iter()
+        .map(scheduling::spread_constraint_to_json)
+        .collect();
+    put(&mut m, "topologySpreadConstraints", spread);
     Value::Object(m)
 }
 
@@ -474,6 +487,8 @@ pub fn node_to_json(node: &Node) -> Value {
         resource_list(&node.allocatable, true),
     );
     put(&mut status, "conditions", vec![Value::Object(ready)]);
+    let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
+    put(&mut status, "images", images);
     json!({
         "apiVersion": Kind::Node.api_version(),
         "kind": Kind::Node.name(),
@@ -1032,6 +1047,7 @@ mod tests {
             pre_stop: None,
             declared: Default::default(),
             config_refs: Vec::new(),
+            ports: Vec::new(),
         }
     }
 
@@ -1053,6 +1069,7 @@ mod tests {
             volumes: vec![],
             hostname: None,
             subdomain: None,
+            topology_spread_constraints: vec![],
         }
     }
 
@@ -1554,6 +1571,7 @@ mod tests {
             capacity: Resources::default(),
             allocatable: Resources::default(),
             ready: ConditionStatus::True,
+            images: Vec::new(),
         };
         store.create(node).expect("node is created");
         let v = lookup(&store, Kind::Node, &ObjectKey::cluster("node-1")).expect("node");

@@ -1,0 +1,395 @@
+//! `PodTopologySpread`: `topologySpreadConstraints` and the system default constraints
+//! (k8s-semantics §9.1, §9.4; kube-scheduler's `podtopologyspread` plugin, score weight 2).
+//!
+//! PreFilter takes the pod's `DoNotSchedule` constraints and counts, per constraint and
+//! topology value, the pods matching its selector in the pod's namespace (terminating pods
+//! excluded) on every node that has all the constraints' topology keys and passes the
+//! constraint's node inclusion policies (`nodeAffinityPolicy` Honor by default: the pod's
+//! nodeSelector and required node affinity; `nodeTaintsPolicy` Ignore by default). Filter:
+//! `matching in the node's domain + (1 if the pod matches itself) − global minimum ≤ maxSkew`,
+//! the global minimum being 0 while fewer domains than `minDomains` exist.
+//!
+//! Score uses the `ScheduleAnyway` constraints, or, for a pod with no constraints at all, the
+//! system defaults (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway) with the selector of
+//! the Services and controller selecting the pod ([`PodContext`](crate::scheduler::PodContext)).
+//! A node scores `Σ count × ln(domains + 2) + (maxSkew − 1)` (rounded), then
+//! `100 × (max + min − s) / max`: fewer matching pods, higher score.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::objects::{
+    tolerated, NodeInclusionPolicy, Pod, TaintEffect, TopologySpreadConstraint,
+    UnsatisfiableConstraintAction,
+};
+use crate::scheduler::framework::{CycleState, FilterPlugin, ScorePlugin, Status, MAX_NODE_SCORE};
+use crate::scheduler::node_info::{NodeInfo, SchedulerCache};
+use crate::selector::{LabelSelector, Requirement, SelectorOperator};
+
+use super::names;
+use super::node_affinity::pod_matches_node_selector_and_affinity;
+
+/// `ErrReasonConstraintsNotMatch`.
+pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints";
+/// `ErrReasonNodeLabelNotMatch`.
+pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+/// `kubernetes.io/hostname`.
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// `topology.kubernetes.io/zone`.
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+
+/// A constraint ready for counting (kube-scheduler's `topologySpreadConstraint`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constraint {
+    /// `maxSkew`.
+    pub max_skew: i64,
+    /// `topologyKey`.
+    pub topology_key: String,
+    /// The selector with `matchLabelKeys` merged; `None` matches no pod.
+    pub selector: Option<LabelSelector>,
+    /// `minDomains` (1 when not written).
+    pub min_domains: i64,
+    /// `nodeAffinityPolicy`.
+    pub node_affinity_policy: NodeInclusionPolicy,
+    /// `nodeTaintsPolicy`.
+    pub node_taints_policy: NodeInclusionPolicy,
+}
+
+impl Constraint {
+    fn of(c: &TopologySpreadConstraint, pod: &Pod) -> Constraint {
+        let mut selector = c.label_selector.clone();
+        for key in &c.match_label_keys {
+            if let Some(value) = pod.meta.labels.get(key) {
+                selector
+                    .get_or_insert_with(LabelSelector::default)
+                    .match_expressions
+                    .push(Requirement {
+                        key: key.clone(),
+                        operator: SelectorOperator::In,
+                        values: vec![value.clone()],
+                    });
+            }
+        }
+        Constraint {
+            max_skew: i64::from(c.max_skew),
+            topology_key: c.topology_key.clone(),
+            selector,
+            min_domains: c.min_domains.map_or(1, i64::from),
+            node_affinity_policy: c.node_affinity_policy,
+            node_taints_policy: c.node_taints_policy,
+        }
+    }
+
+    fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.selector.as_ref().is_some_and(|s| s.matches(labels))
+    }
+
+    /// `matchNodeInclusionPolicies`.
+    fn includes(&self, pod: &Pod, node: &NodeInfo) -> bool {
+        let n = &node.node;
+        if self.node_affinity_policy == NodeInclusionPolicy::Honor
+            && !pod_matches_node_selector_and_affinity(&pod.spec, &n.meta.labels, &n.meta.name)
+        {
+            return false;
+        }
+        if self.node_taints_policy == NodeInclusionPolicy::Honor {
+            let untolerated = n.taints.iter().any(|t| {
+                matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                    && !tolerated(&pod.spec.tolerations, t)
+            });
+            if untolerated {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `countPodsMatchSelector`: pods of `namespace` on the node matching the selector, not
+    /// terminating.
+    fn count(&self, node: &NodeInfo, namespace: &str) -> i64 {
+        if self.selector.is_none() {
+            return 0;
+        }
+        let matching = node
+            .pods()
+            .filter(|p| !p.terminating && p.namespace == namespace && self.matches(&p.labels))
+            .count();
+        i64::try_from(matching).unwrap_or(i64::MAX)
+    }
+}
+
+/// The system default constraints (`defaultingType: System`).
+pub fn system_default_constraints(selector: &LabelSelector) -> Vec<Constraint> {
+    [(LABEL_HOSTNAME, 3), (LABEL_ZONE, 5)]
+        .into_iter()
+        .map(|(key, max_skew)| Constraint {
+            max_skew,
+            topology_key: key.to_string(),
+            selector: Some(selector.clone()),
+            min_domains: 1,
+            node_affinity_policy: NodeInclusionPolicy::Honor,
+            node_taints_policy: NodeInclusionPolicy::Ignore,
+        })
+        .collect()
+}
+
+fn own_constraints(pod: &Pod, action: UnsatisfiableConstraintAction) -> Vec<Constraint> {
+    pod.spec
+        .topology_spread_constraints
+        .iter()
+        .filter(|c| c.when_unsatisfiable == action)
+        .map(|c| Constraint::of(c, pod))
+        .collect()
+}
+
+fn has_all_keys(labels: &BTreeMap<String, String>, constraints: &[Constraint]) -> bool {
+    constraints
+        .iter()
+        .all(|c| labels.contains_key(&c.topology_key))
+}
+
+/// PreFilter's counts per constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreFilterState {
+    /// The DoNotSchedule constraints.
+    pub constraints: Vec<Constraint>,
+    /// Per constraint: topology value → matching pods (every eligible domain present).
+    pub counts: Vec<BTreeMap<String, i64>>,
+    /// Per constraint: whether the incoming pod matches its selector.
+    pub self_match: Vec<bool>,
+}
+
+impl PreFilterState {
+    /// The global minimum of constraint `i` (`minMatchNum`): 0 while there are fewer
+    /// domains than `minDomains`; with no domain at all nothing constrains.
+    pub fn min_match(&self, i: usize) -> i64 {
+        let counts = &self.counts[i];
+        if i64::try_from(counts.len()).unwrap_or(i64::MAX) < self.constraints[i].min_domains {
+            return 0;
+        }
+        counts
+            .values()
+            .copied()
+            .min()
+            .unwrap_or(i64::from(i32::MAX))
+    }
+}
+
+/// PreScore's counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreScoreState {
+    /// The ScheduleAnyway (or system default) constraints.
+    pub constraints: Vec<Constraint>,
+    /// Per constraint: topology value → matching pods, for the values of feasible nodes
+    /// (hostname constraints are counted per node in Score).
+    pub counts: Vec<BTreeMap<String, i64>>,
+    /// Per constraint: `ln(domains + 2)`.
+    pub weights: Vec<f64>,
+    /// Feasible nodes lacking a required topology key (scored 0), by name.
+    pub ignored_nodes: BTreeSet<String>,
+    /// The same, by position in the feasible list (the order of the scores).
+    pub ignored_positions: Vec<bool>,
+}
+
+// `f64` is not `Eq`, but the weights are always finite logarithms.
+impl Eq for PreScoreState {}
+
+/// The plugin (`defaultingType: System`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PodTopologySpread;
+
+impl FilterPlugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        names::POD_TOPOLOGY_SPREAD
+    }
+
+    fn pre_filter(&self, state: &mut CycleState, pod: &Pod, cache: &SchedulerCache) -> Status {
+        state.topology_spread = None;
+        let constraints = own_constraints(pod, UnsatisfiableConstraintAction::DoNotSchedule);
+        if constraints.is_empty() {
+            return Status::Success;
+        }
+        let mut counts = vec![BTreeMap::new(); constraints.len()];
+        for node in cache.node_infos() {
+            let labels = &node.node.meta.labels;
+            if !has_all_keys(labels, &constraints) {
+                continue;
+            }
+            for (i, c) in constraints.iter().enumerate() {
+                if !c.includes(pod, node) {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).cloned().unwrap_or_default();
+                *counts[i].entry(value).or_insert(0) += c.count(node, &pod.meta.namespace);
+            }
+        }
+        let self_match = constraints
+            .iter()
+            .map(|c| c.matches(&pod.meta.labels))
+            .collect();
+        state.topology_spread = Some(Box::new(PreFilterState {
+            constraints,
+            counts,
+            self_match,
+        }));
+        Status::Success
+    }
+
+    fn skip(&self, state: &CycleState, _pod: &Pod) -> bool {
+        state.topology_spread.is_none()
+    }
+
+    fn filter(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Status {
+        let Some(s) = state.topology_spread.as_deref() else {
+            return Status::Success;
+        };
+        for (i, c) in s.constraints.iter().enumerate() {
+            let Some(value) = node.node.meta.labels.get(&c.topology_key) else {
+                return Status::unschedulable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+            };
+            let matching = s.counts[i].get(value).copied().unwrap_or(0);
+            let skew = matching + i64::from(s.self_match[i]) - s.min_match(i);
+            if skew > c.max_skew {
+                return Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+            }
+        }
+        Status::Success
+    }
+}
+
+impl ScorePlugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        names::POD_TOPOLOGY_SPREAD
+    }
+
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        cache: &SchedulerCache,
+        feasible: &[usize],
+    ) {
+        state.topology_spread_score = None;
+        let own = !pod.spec.topology_spread_constraints.is_empty();
+        let constraints = if own {
+            own_constraints(pod, UnsatisfiableConstraintAction::ScheduleAnyway)
+        } else {
+            match &state.context.default_spread_selector {
+                Some(selector) if !selector.is_empty() => system_default_constraints(selector),
+                _ => Vec::new(),
+            }
+        };
+        if constraints.is_empty() {
+            return;
+        }
+        // With the system defaults, nodes lacking a key are not ignored.
+        let require_all = own;
+        let nodes = cache.node_infos();
+        let mut ignored_nodes = BTreeSet::new();
+        let mut ignored_positions = vec![false; feasible.len()];
+        let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); constraints.len()];
+        for (position, &index) in feasible.iter().enumerate() {
+            let node = &nodes[index];
+            let labels = &node.node.meta.labels;
+            if require_all && !has_all_keys(labels, &constraints) {
+                ignored_nodes.insert(node.name().to_string());
+                ignored_positions[position] = true;
+                continue;
+            }
+            for (i, c) in constraints.iter().enumerate() {
+                if c.topology_key == LABEL_HOSTNAME {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).cloned().unwrap_or_default();
+                counts[i].entry(value).or_insert(0);
+            }
+        }
+        let weights = constraints
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let size = if c.topology_key == LABEL_HOSTNAME {
+                    feasible.len() - ignored_nodes.len()
+                } else {
+                    counts[i].len()
+                };
+                ((size + 2) as f64).ln()
+            })
+            .collect();
+        for node in nodes {
+            let labels = &node.node.meta.labels;
+            if require_all && !has_all_keys(labels, &constraints) {
+                continue;
+            }
+            for (i, c) in constraints.iter().enumerate() {
+                if c.topology_key == LABEL_HOSTNAME || !c.includes(pod, node) {
+                    continue;
+                }
+                let value = labels.get(&c.topology_key).map_or("", String::as_str);
+                if let Some(count) = counts[i].get_mut(value) {
+                    *count += c.count(node, &pod.meta.namespace);
+                }
+            }
+        }
+        state.topology_spread_score = Some(Box::new(PreScoreState {
+            constraints,
+            counts,
+            weights,
+            ignored_nodes,
+            ignored_positions,
+        }));
+    }
+
+    fn skip(&self, state: &CycleState, _pod: &Pod) -> bool {
+        state.topology_spread_score.is_none()
+    }
+
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> i64 {
+        let Some(s) = state.topology_spread_score.as_deref() else {
+            return 0;
+        };
+        if s.ignored_nodes.contains(node.name()) {
+            return 0;
+        }
+        let mut score = 0f64;
+        for (i, c) in s.constraints.iter().enumerate() {
+            let Some(value) = node.node.meta.labels.get(&c.topology_key) else {
+                continue;
+            };
+            let count = if c.topology_key == LABEL_HOSTNAME {
+                c.count(node, &pod.meta.namespace)
+            } else {
+                s.counts[i].get(value).copied().unwrap_or(0)
+            };
+            // `scoreForCount`.
+            score += count as f64 * s.weights[i] + (c.max_skew - 1) as f64;
+        }
+        score.round() as i64
+    }
+
+    fn normalize(&self, state: &CycleState, _pod: &Pod, scores: &mut [i64]) {
+        let Some(s) = state.topology_spread_score.as_deref() else {
+            return;
+        };
+        // Ignored nodes take no part in min and max and get 0.
+        let ignored = |position: usize| s.ignored_positions.get(position).copied().unwrap_or(false);
+        let (mut min, mut max) = (i64::MAX, 0i64);
+        for (position, &score) in scores.iter().enumerate() {
+            if ignored(position) {
+                continue;
+            }
+            min = min.min(score);
+            max = max.max(score);
+        }
+        for (position, score) in scores.iter_mut().enumerate() {
+            *score = if ignored(position) {
+                0
+            } else if max == 0 {
+                MAX_NODE_SCORE
+            } else {
+                MAX_NODE_SCORE * (max + min - *score) / max
+            };
+        }
+    }
+}
