@@ -1401,6 +1401,7 @@ mod tests {
                 ..Resources::default()
             },
             ready: ConditionStatus::Unknown,
+            images: Vec::new(),
         };
         let v = node_to_json(&node);
         assert_eq!(
