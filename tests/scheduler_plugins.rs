@@ -1,7 +1,7 @@
 //! kube-scheduler's InterPodAffinity, PodTopologySpread, NodePorts and ImageLocality plugins
 //! through the default scheduler (k8s-semantics §9.1–9.4), and the API server's validation of
 //! the pod fields they read. G33 and G35 are unit tests in `sim-core/src/scheduler/mod.rs`
-//! (`g33_least_allocated_picks_the_emptier_node`, `g35_untolerated_taint_keeps_the_pod_pending`).
+//! (`g33_least_allocated_choice`, `g35_untolerated_taint_keeps_the_pod_pending`).
 
 use std::path::Path;
 

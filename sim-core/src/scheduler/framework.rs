@@ -421,6 +421,24 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_zero_request_is_not_defaulted() {
+        // k8s-semantics 9.3: only a container that does not declare the request gets the
+        // 100m / 200 MiB scoring default; `cpu: 0` written in the manifest stays 0, and a
+        // request defaulted from a limit counts as declared.
+        let mut explicit = container(0, 0);
+        explicit.declared.requests.insert("cpu".into());
+        explicit.declared.limits.insert("memory".into());
+        let s = spec(vec![explicit, container(0, 0)], vec![]);
+        assert_eq!(
+            NonZeroRequests::of(&s),
+            NonZeroRequests {
+                cpu_millis: DEFAULT_MILLI_CPU_REQUEST,
+                memory_bytes: DEFAULT_MEMORY_REQUEST_BYTES,
+            }
+        );
+    }
+
+    #[test]
     fn non_zero_requests_take_the_larger_init_container() {
         let mut sidecar = container(50, 0);
         sidecar.restart_policy = Some(RestartPolicy::Always);

@@ -527,3 +527,95 @@ impl ScorePlugin for InterPodAffinity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{PodAffinity, Uid};
+    use crate::scheduler::node_info::tests::{node, pod, GIB};
+
+    fn host(name: &str) -> crate::objects::Node {
+        let mut n = node(name, 4000, 8 * GIB);
+        n.meta
+            .labels
+            .insert("kubernetes.io/hostname".into(), name.into());
+        n
+    }
+
+    fn labelled(uid: u64, app: &str) -> Pod {
+        let mut p = pod(uid, 100, 0);
+        p.meta.uid = Uid(uid);
+        p.meta.labels.insert("app".into(), app.into());
+        p
+    }
+
+    fn term(app: &str) -> PodAffinityTerm {
+        PodAffinityTerm {
+            label_selector: Some(LabelSelector::parse(&format!("app={app}")).expect("selector")),
+            topology_key: "kubernetes.io/hostname".into(),
+            ..PodAffinityTerm::default()
+        }
+    }
+
+    /// NormalizeScore computes in float64 and truncates, as kube-scheduler does:
+    /// 100 × (29 / 100) is 28.999… and becomes 28.
+    #[test]
+    fn normalize_truncates_like_go() {
+        let p = labelled(1, "web");
+        let mut state = CycleState::new(&p);
+        state.inter_pod_affinity_score = Some(Box::new(PreScoreState {
+            topology_score: BTreeMap::new(),
+        }));
+        let mut scores = [-10, 19, 90];
+        InterPodAffinity::default().normalize(&state, &p, &mut scores);
+        assert_eq!(scores, [0, 28, 100]);
+    }
+
+    /// An existing pod's required affinity to the incoming pod counts with
+    /// `hardPodAffinityWeight` (1) for the existing pod's topology; 0 turns that off.
+    #[test]
+    fn existing_required_affinity_scores_with_the_hard_weight() {
+        let mut cache = SchedulerCache::from_nodes([host("a"), host("b")]);
+        let mut fan = labelled(1, "fan");
+        fan.spec.affinity = Some(Affinity {
+            pod_affinity: Some(PodAffinity {
+                required: vec![term("web")],
+                preferred: Vec::new(),
+            }),
+            ..Affinity::default()
+        });
+        cache.add_pod("a", &fan);
+        let p = labelled(2, "web");
+        let plugin = InterPodAffinity::default();
+        let mut state = CycleState::new(&p);
+        plugin.pre_score(&mut state, &p, &cache, &[0, 1]);
+        let score = |state: &CycleState, n: &str| plugin.score(state, &p, cache.get(n).expect("n"));
+        assert_eq!((score(&state, "a"), score(&state, "b")), (1, 0));
+        let off = InterPodAffinity {
+            hard_pod_affinity_weight: 0,
+        };
+        let mut state = CycleState::new(&p);
+        off.pre_score(&mut state, &p, &cache, &[0, 1]);
+        assert!(ScorePlugin::skip(&off, &state, &p));
+    }
+
+    /// Terms list their namespaces, or default to the pod's own; `{}` selects every
+    /// namespace; matchLabelKeys adds the pod's own value.
+    #[test]
+    fn term_namespaces_and_match_label_keys() {
+        let mut labels = BTreeMap::new();
+        labels.insert("app".to_string(), "web".to_string());
+        labels.insert("rev".to_string(), "7".to_string());
+        let mut t = term("web");
+        t.match_label_keys = vec!["rev".into()];
+        let own = AffinityTerm::new(&t, 1, "shop", &labels);
+        assert!(own.matches("shop", &labels, &BTreeMap::new()));
+        assert!(!own.matches("other", &labels, &BTreeMap::new()));
+        let mut rev6 = labels.clone();
+        rev6.insert("rev".into(), "6".into());
+        assert!(!own.matches("shop", &rev6, &BTreeMap::new()));
+        t.namespace_selector = Some(LabelSelector::default());
+        let everywhere = AffinityTerm::new(&t, 1, "shop", &labels);
+        assert!(everywhere.matches("other", &labels, &BTreeMap::new()));
+    }
+}

@@ -393,3 +393,142 @@ impl ScorePlugin for PodTopologySpread {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::Uid;
+    use crate::scheduler::node_info::tests::{node, pod, GIB};
+
+    fn zone_node(name: &str, zone: &str) -> crate::objects::Node {
+        let mut n = node(name, 4000, 8 * GIB);
+        n.meta.labels.insert(LABEL_ZONE.into(), zone.into());
+        n.meta.labels.insert(LABEL_HOSTNAME.into(), name.into());
+        n
+    }
+
+    fn web(uid: u64) -> Pod {
+        let mut p = pod(uid, 100, 0);
+        p.meta.uid = Uid(uid);
+        p.meta.labels.insert("app".into(), "web".into());
+        p
+    }
+
+    fn constraint(action: UnsatisfiableConstraintAction) -> TopologySpreadConstraint {
+        TopologySpreadConstraint {
+            max_skew: 1,
+            topology_key: LABEL_ZONE.into(),
+            when_unsatisfiable: action,
+            label_selector: Some(LabelSelector::parse("app=web").expect("selector")),
+            min_domains: None,
+            node_affinity_policy: NodeInclusionPolicy::Honor,
+            node_taints_policy: NodeInclusionPolicy::Ignore,
+            match_label_keys: Vec::new(),
+        }
+    }
+
+    /// Two zones, zone-a holding two matching pods and zone-b none.
+    fn cluster() -> SchedulerCache {
+        let mut cache =
+            SchedulerCache::from_nodes([zone_node("a1", "zone-a"), zone_node("b1", "zone-b")]);
+        cache.add_pod("a1", &web(1));
+        cache.add_pod("a1", &web(2));
+        cache
+    }
+
+    /// k8s-semantics §9.2: skew = matching in the domain + self − global minimum ≤ maxSkew;
+    /// the global minimum is 0 while there are fewer domains than minDomains.
+    #[test]
+    fn skew_arithmetic_and_min_domains() {
+        let cache = cluster();
+        let mut p = web(10);
+        p.spec.topology_spread_constraints =
+            vec![constraint(UnsatisfiableConstraintAction::DoNotSchedule)];
+        let mut state = CycleState::new(&p);
+        assert!(PodTopologySpread
+            .pre_filter(&mut state, &p, &cache)
+            .is_success());
+        let s = state.topology_spread.as_deref().expect("state");
+        assert_eq!(s.counts[0].get("zone-a"), Some(&2));
+        assert_eq!(s.counts[0].get("zone-b"), Some(&0));
+        assert_eq!(s.min_match(0), 0);
+        let at = |name: &str| PodTopologySpread.filter(&state, &p, cache.get(name).expect("node"));
+        // a1: 2 + 1 − 0 = 3 > 1; b1: 0 + 1 − 0 = 1.
+        assert_eq!(
+            at("a1"),
+            Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH)
+        );
+        assert!(at("b1").is_success());
+        // A pod not matching its own selector adds 0: a1 gives 2 − 0 = 2, still too many.
+        let mut other = p.clone();
+        other.meta.labels.clear();
+        let mut state = CycleState::new(&other);
+        PodTopologySpread.pre_filter(&mut state, &other, &cache);
+        let s = state.topology_spread.as_deref().expect("state");
+        assert_eq!(s.self_match, [false]);
+        // minDomains 3 with 2 domains: the minimum counts as 0 even if both zones had pods.
+        let mut busy = cluster();
+        busy.add_pod("b1", &web(3));
+        let mut state = CycleState::new(&p);
+        PodTopologySpread.pre_filter(&mut state, &p, &busy);
+        assert_eq!(
+            state
+                .topology_spread
+                .as_deref()
+                .expect("state")
+                .min_match(0),
+            1
+        );
+        p.spec.topology_spread_constraints[0].min_domains = Some(3);
+        let mut state = CycleState::new(&p);
+        PodTopologySpread.pre_filter(&mut state, &p, &busy);
+        assert_eq!(
+            state
+                .topology_spread
+                .as_deref()
+                .expect("state")
+                .min_match(0),
+            0
+        );
+    }
+
+    /// Score: count × ln(domains + 2) + (maxSkew − 1), rounded; then
+    /// 100 × (max + min − s) / max: the emptier zone gets 100.
+    #[test]
+    fn score_prefers_the_emptier_domain() {
+        let cache = cluster();
+        let mut p = web(10);
+        p.spec.topology_spread_constraints =
+            vec![constraint(UnsatisfiableConstraintAction::ScheduleAnyway)];
+        let mut state = CycleState::new(&p);
+        PodTopologySpread.pre_score(&mut state, &p, &cache, &[0, 1]);
+        let mut scores: Vec<i64> = ["a1", "b1"]
+            .iter()
+            .map(|n| PodTopologySpread.score(&state, &p, cache.get(n).expect("node")))
+            .collect();
+        // a1: 2 × ln 4 = 2.77 → 3; b1: 0.
+        assert_eq!(scores, [3, 0]);
+        PodTopologySpread.normalize(&state, &p, &mut scores);
+        assert_eq!(scores, [0, 100]);
+    }
+
+    /// §9.4: without constraints of its own, a pod selected by a Service or controller gets
+    /// the system defaults; without such a selector it gets none.
+    #[test]
+    fn system_defaults_need_a_default_selector() {
+        let cache = cluster();
+        let p = web(10);
+        let mut state = CycleState::new(&p);
+        PodTopologySpread.pre_score(&mut state, &p, &cache, &[0, 1]);
+        assert!(ScorePlugin::skip(&PodTopologySpread, &state, &p));
+        state.context.default_spread_selector = Some(LabelSelector::parse("app=web").expect("s"));
+        PodTopologySpread.pre_score(&mut state, &p, &cache, &[0, 1]);
+        let s = state.topology_spread_score.as_deref().expect("defaults");
+        let shape: Vec<(&str, i64)> = s
+            .constraints
+            .iter()
+            .map(|c| (c.topology_key.as_str(), c.max_skew))
+            .collect();
+        assert_eq!(shape, [(LABEL_HOSTNAME, 3), (LABEL_ZONE, 5)]);
+    }
+}
