@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::objects::{Affinity, Node, Pod, PortProtocol, Resources, RestartPolicy, Uid};
+use crate::objects::{Node, Pod, PortProtocol, Resources, RestartPolicy, Uid};
 
 use super::framework::NonZeroRequests;
+use super::plugins::inter_pod_affinity::PodTerms;
 
 /// A host port a pod uses: `(hostIP, protocol, hostPort)`, the IP empty for all addresses
 /// (kube-scheduler's `HostPortInfo` entry).
@@ -69,8 +70,9 @@ pub struct PodEntry {
     /// Whether `metadata.deletionTimestamp` is set (PodTopologySpread does not count such
     /// pods).
     pub terminating: bool,
-    /// `spec.affinity`, kept only when it has pod affinity or anti-affinity.
-    pub affinity: Option<Box<Affinity>>,
+    /// The pod (anti-)affinity terms, resolved once when the pod is added; `None` when the
+    /// pod has none.
+    pub terms: Option<Box<PodTerms>>,
     /// Host ports in use.
     pub host_ports: Vec<HostPort>,
 }
@@ -83,26 +85,26 @@ impl PodEntry {
             namespace: pod.meta.namespace.clone(),
             labels: pod.meta.labels.clone(),
             terminating: pod.meta.deletion_timestamp.is_some(),
-            affinity: pod
+            terms: pod
                 .spec
                 .affinity
                 .as_ref()
                 .filter(|a| a.has_pod_affinity())
-                .map(|a| Box::new(a.clone())),
+                .map(|a| Box::new(PodTerms::of(Some(a), &pod.meta.namespace, &pod.meta.labels))),
             host_ports: HostPort::of(pod),
         }
     }
 
     /// Whether the pod has pod affinity or anti-affinity terms.
     pub fn has_affinity(&self) -> bool {
-        self.affinity.is_some()
+        self.terms.is_some()
     }
 
     /// Whether the pod has required anti-affinity terms.
     pub fn has_required_anti_affinity(&self) -> bool {
-        self.affinity
+        self.terms
             .as_ref()
-            .is_some_and(|a| a.has_required_anti_affinity())
+            .is_some_and(|t| !t.required_anti_affinity.is_empty())
     }
 }
 
@@ -312,16 +314,17 @@ impl SchedulerCache {
         self.image_nodes.get(name).copied().unwrap_or(0)
     }
 
-    /// The nodes holding pods with pod affinity or anti-affinity, by name.
+    /// The nodes holding pods with pod affinity or anti-affinity, in name order.
     pub fn nodes_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
-        self.nodes_with_affinity.iter().filter_map(|n| self.get(n))
+        // A counter check per node is cheaper than a name lookup per listed node.
+        self.nodes.iter().filter(|n| n.pods_with_affinity > 0)
     }
 
-    /// The nodes holding pods with required pod anti-affinity, by name.
+    /// The nodes holding pods with required pod anti-affinity, in name order.
     pub fn nodes_with_required_anti_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
-        self.nodes_with_required_anti_affinity
+        self.nodes
             .iter()
-            .filter_map(|n| self.get(n))
+            .filter(|n| n.pods_with_required_anti_affinity > 0)
     }
 
     /// Whether any node holds a pod with required pod anti-affinity.

@@ -37,8 +37,50 @@ pub const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
 pub const DEFAULT_HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 
 type Labels = BTreeMap<String, String>;
-/// A topology pair `(topologyKey, value)`.
-type TopologyPair = (String, String);
+
+/// Counts per topology pair, as `topologyKey → value → count`, so that a node's pairs are
+/// looked up without building keys. Pairs whose count drops to 0 are removed, so an empty
+/// map means "no pair" as kube-scheduler's `len(topologyToMatchedTermCount) == 0` does.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TopologyCounts(BTreeMap<String, BTreeMap<String, i64>>);
+
+impl TopologyCounts {
+    /// The count of `(key, value)`.
+    pub fn get(&self, key: &str, value: &str) -> i64 {
+        self.0
+            .get(key)
+            .and_then(|values| values.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether no pair has a count.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds `delta` to the pair `(key, node's value of key)` if the node has the label.
+    fn update(&mut self, node: &NodeInfo, key: &str, delta: i64) {
+        let Some(value) = node.node.meta.labels.get(key) else {
+            return;
+        };
+        let values = match self.0.get_mut(key) {
+            Some(values) => values,
+            None => self.0.entry(key.to_string()).or_default(),
+        };
+        let count = match values.get_mut(value.as_str()) {
+            Some(count) => count,
+            None => values.entry(value.clone()).or_insert(0),
+        };
+        *count += delta;
+        if *count == 0 {
+            values.remove(value.as_str());
+            if values.is_empty() {
+                self.0.remove(key);
+            }
+        }
+    }
+}
 
 /// Which namespaces a term's `namespaceSelector` selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,22 +222,11 @@ impl PodTerms {
         }
         terms
     }
-
-    fn of_entry(entry: &PodEntry) -> PodTerms {
-        PodTerms::of(entry.affinity.as_deref(), &entry.namespace, &entry.labels)
-    }
 }
 
-/// Adds `value` to the pair `(key, node's value of key)` if the node has the label.
-fn update(counts: &mut BTreeMap<TopologyPair, i64>, node: &NodeInfo, key: &str, value: i64) {
-    if let Some(v) = node.node.meta.labels.get(key) {
-        let pair = (key.to_string(), v.clone());
-        let count = counts.entry(pair.clone()).or_insert(0);
-        *count += value;
-        if *count == 0 {
-            counts.remove(&pair);
-        }
-    }
+/// The terms of a pod on a node (resolved when it was added), or none.
+fn terms_of(entry: &PodEntry) -> Option<&PodTerms> {
+    entry.terms.as_deref()
 }
 
 /// `podMatchesAllAffinityTerms` (false for no terms).
@@ -214,11 +245,11 @@ pub struct PreFilterState {
     /// The incoming pod's required anti-affinity terms (namespace selectors merged).
     pub required_anti_affinity: Vec<AffinityTerm>,
     /// Pairs forbidden by existing pods' required anti-affinity.
-    pub existing_anti_affinity_counts: BTreeMap<TopologyPair, i64>,
+    pub existing_anti_affinity_counts: TopologyCounts,
     /// Pairs holding pods that match all the incoming pod's required affinity terms.
-    pub affinity_counts: BTreeMap<TopologyPair, i64>,
+    pub affinity_counts: TopologyCounts,
     /// Pairs holding pods matching the incoming pod's required anti-affinity terms.
-    pub anti_affinity_counts: BTreeMap<TopologyPair, i64>,
+    pub anti_affinity_counts: TopologyCounts,
     /// Whether the incoming pod matches all its own required affinity terms.
     pub matches_own_affinity: bool,
 }
@@ -274,23 +305,21 @@ impl FilterPlugin for InterPodAffinity {
         let empty = Labels::new();
         let namespace_labels = cache.namespace_labels(namespace).unwrap_or(&empty);
 
-        let mut existing_anti_affinity_counts = BTreeMap::new();
+        let mut existing_anti_affinity_counts = TopologyCounts::default();
         for node in cache.nodes_with_required_anti_affinity() {
             for existing in node.pods_with_affinity() {
-                for term in PodTerms::of_entry(existing).required_anti_affinity {
+                let Some(theirs) = terms_of(existing) else {
+                    continue;
+                };
+                for term in &theirs.required_anti_affinity {
                     if term.matches(namespace, labels, namespace_labels) {
-                        update(
-                            &mut existing_anti_affinity_counts,
-                            node,
-                            &term.topology_key,
-                            1,
-                        );
+                        existing_anti_affinity_counts.update(node, &term.topology_key, 1);
                     }
                 }
             }
         }
-        let mut affinity_counts = BTreeMap::new();
-        let mut anti_affinity_counts = BTreeMap::new();
+        let mut affinity_counts = TopologyCounts::default();
+        let mut anti_affinity_counts = TopologyCounts::default();
         if !terms.required_affinity.is_empty() || !terms.required_anti_affinity.is_empty() {
             for node in cache.node_infos() {
                 for existing in node.pods() {
@@ -300,12 +329,12 @@ impl FilterPlugin for InterPodAffinity {
                         &existing.labels,
                     ) {
                         for term in &terms.required_affinity {
-                            update(&mut affinity_counts, node, &term.topology_key, 1);
+                            affinity_counts.update(node, &term.topology_key, 1);
                         }
                     }
                     for term in &terms.required_anti_affinity {
                         if term.matches(&existing.namespace, &existing.labels, &empty) {
-                            update(&mut anti_affinity_counts, node, &term.topology_key, 1);
+                            anti_affinity_counts.update(node, &term.topology_key, 1);
                         }
                     }
                 }
@@ -338,18 +367,12 @@ impl FilterPlugin for InterPodAffinity {
             return Status::Success;
         };
         let labels = &node.node.meta.labels;
-        let pair_count = |counts: &BTreeMap<TopologyPair, i64>, key: &str, value: &str| {
-            counts
-                .get(&(key.to_string(), value.to_string()))
-                .copied()
-                .unwrap_or(0)
-        };
         // satisfyPodAffinity
         let mut pods_exist = true;
         for term in &s.required_affinity {
             match labels.get(&term.topology_key) {
                 Some(value) => {
-                    if pair_count(&s.affinity_counts, &term.topology_key, value) <= 0 {
+                    if s.affinity_counts.get(&term.topology_key, value) <= 0 {
                         pods_exist = false;
                     }
                 }
@@ -365,9 +388,9 @@ impl FilterPlugin for InterPodAffinity {
         // satisfyPodAntiAffinity
         if !s.anti_affinity_counts.is_empty() {
             let blocked = s.required_anti_affinity.iter().any(|term| {
-                labels.get(&term.topology_key).is_some_and(|value| {
-                    pair_count(&s.anti_affinity_counts, &term.topology_key, value) > 0
-                })
+                labels
+                    .get(&term.topology_key)
+                    .is_some_and(|value| s.anti_affinity_counts.get(&term.topology_key, value) > 0)
             });
             if blocked {
                 return Status::unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
@@ -377,7 +400,7 @@ impl FilterPlugin for InterPodAffinity {
         if !s.existing_anti_affinity_counts.is_empty() {
             let blocked = labels
                 .iter()
-                .any(|(key, value)| pair_count(&s.existing_anti_affinity_counts, key, value) > 0);
+                .any(|(key, value)| s.existing_anti_affinity_counts.get(key, value) > 0);
             if blocked {
                 return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
             }
@@ -454,10 +477,9 @@ impl ScorePlugin for InterPodAffinity {
             for term in &terms.preferred_anti_affinity {
                 process_term(&mut topology_score, term, term.weight, target, node, -1);
             }
-            if existing.affinity.is_none() {
+            let Some(theirs) = terms_of(existing) else {
                 return;
-            }
-            let theirs = PodTerms::of_entry(existing);
+            };
             let incoming = (namespace.as_str(), labels, namespace_labels);
             if self.hard_pod_affinity_weight > 0 {
                 for term in &theirs.required_affinity {
