@@ -187,7 +187,10 @@ impl SchedulingQueue {
             .as_ref()
             .filter(|_| !pod.status.phase.is_terminal());
         match (self.bound.get(&uid).cloned(), counted_node) {
-            (Some(old), Some(new)) if &old == new => false,
+            (Some(old), Some(new)) if &old == new => {
+                // Labels or a deletion change what spreading and affinity count.
+                self.cache.refresh_pod(new, pod)
+            }
             (old, new) => {
                 if let Some(old) = &old {
                     self.cache.remove_pod(old, pod);

@@ -490,6 +490,25 @@ impl SchedulerCache {
         self.pod_nodes.insert(uid, node_name.to_string());
     }
 
+    /// Updates the accounted copy of `pod` on `node_name` if what the plugins read of it
+    /// (labels, deletion) changed, as kube-scheduler's cache does on a pod update. Returns
+    /// whether its labels changed: that may let a waiting pod's affinity or spreading be
+    /// satisfied, while a deletion frees nothing until the pod is gone.
+    pub fn refresh_pod(&mut self, node_name: &str, pod: &Pod) -> bool {
+        let Some(account) = self
+            .get(node_name)
+            .and_then(|info| info.pods.get(&pod.meta.uid))
+        else {
+            return false;
+        };
+        let labels_changed = account.entry.labels != pod.meta.labels;
+        let deletion_changed = account.entry.terminating != pod.meta.deletion_timestamp.is_some();
+        if labels_changed || deletion_changed {
+            self.add_pod(node_name, pod);
+        }
+        labels_changed
+    }
+
     /// Stops accounting `pod`. The node recorded when the pod was added wins over
     /// `node_name`; removing a pod that is not accounted does nothing. Returns whether it was
     /// accounted.
@@ -663,6 +682,31 @@ pub(crate) mod tests {
         assert_eq!(info.requested.cpu_millis, 0);
         assert_eq!(info.non_zero_cpu_millis, 100);
         assert_eq!(info.non_zero_memory_bytes, 200 * 1024 * 1024);
+    }
+
+    #[test]
+    fn refreshing_a_pod_updates_labels_and_deletion_only_when_they_changed() {
+        let mut cache = SchedulerCache::from_nodes([node("a", 4000, GIB)]);
+        let mut p = pod(1, 100, 0);
+        cache.add_pod("a", &p);
+        assert!(!cache.refresh_pod("a", &p));
+        p.meta.labels.insert("app".into(), "web".into());
+        assert!(cache.refresh_pod("a", &p));
+        p.meta.deletion_timestamp = Some(crate::time::SimTime::ZERO);
+        assert!(
+            !cache.refresh_pod("a", &p),
+            "a deletion alone frees nothing yet"
+        );
+        let entry = cache
+            .get("a")
+            .expect("a")
+            .pods()
+            .next()
+            .expect("pod")
+            .clone();
+        assert!(entry.terminating);
+        assert_eq!(entry.labels.get("app").map(String::as_str), Some("web"));
+        assert_eq!(cache.get("a").expect("a").pod_count, 1);
     }
 
     #[test]
