@@ -465,3 +465,49 @@ fn bad_scheduling_fields_are_refused_with_locations() {
         "Duplicate value: \"http\"",
     );
 }
+
+/// Namespaces of a term (§9.2): by default the pod's own; `namespaceSelector` matches
+/// namespaces by their labels, and `{}` selects every namespace.
+#[test]
+fn anti_affinity_namespaces_default_to_the_pods_own_or_follow_the_selector() {
+    let one_node = "      - {name: node, count: 1, capacity: {cpu: \"4\", memory: 16Gi}}\n";
+    let manifests = |namespace_selector: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: data, labels: {{team: devops}}}}\n\
+             ---\napiVersion: v1\nkind: Pod\nmetadata: {{name: db, namespace: data, labels: \
+             {{app: db}}}}\nspec:\n  containers: [{{name: c, image: db:1}}]\n{}",
+            pod(
+                "web",
+                "{app: web}",
+                &format!(
+                    "  affinity:\n    podAntiAffinity:\n      \
+                     requiredDuringSchedulingIgnoredDuringExecution:\n        - labelSelector: \
+                     {{matchLabels: {{app: db}}}}\n          topologyKey: \
+                     kubernetes.io/hostname\n{namespace_selector}"
+                ),
+            )
+        )
+    };
+    let own = run(one_node, &manifests(""));
+    assert_eq!(pod_field(&own, "web", "spec.nodeName"), "node-1");
+    for selector in ["{matchLabels: {team: devops}}", "{}"] {
+        let sim = run(
+            one_node,
+            &manifests(&format!("          namespaceSelector: {selector}\n")),
+        );
+        assert_eq!(
+            pod_field(&sim, "web", "spec.nodeName"),
+            "<absent>",
+            "{selector}"
+        );
+        assert_eq!(
+            unschedulable_histogram(&sim, "web"),
+            "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules"
+        );
+    }
+    let other_team = run(
+        one_node,
+        &manifests("          namespaceSelector: {matchLabels: {team: web}}\n"),
+    );
+    assert_eq!(pod_field(&other_team, "web", "spec.nodeName"), "node-1");
+}
