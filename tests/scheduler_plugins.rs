@@ -511,3 +511,30 @@ fn anti_affinity_namespaces_default_to_the_pods_own_or_follow_the_selector() {
     );
     assert_eq!(pod_field(&other_team, "web", "spec.nodeName"), "node-1");
 }
+
+/// ImageLocality (weight 1): node b lists the pod's image in `status.images` (500 MiB, on 1
+/// of 2 nodes: 250 MiB scaled, score 23) and wins over node a, which has twice the CPU and
+/// wins without the image; the images show in the node's API JSON.
+#[test]
+fn image_locality_prefers_the_node_with_the_image() {
+    let node = |name: &str, cpu: &str, images: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Node\nmetadata: {{name: {name}}}\nstatus:\n  capacity: \
+             {{cpu: \"{cpu}\", memory: 16Gi}}\n  allocatable: {{cpu: \"{cpu}\", memory: 16Gi}}\n\
+             {images}"
+        )
+    };
+    let image =
+        "  images: [{names: [\"app:1\", \"registry.example/app:1\"], sizeBytes: 524288000}]\n";
+    let manifests =
+        |b_images: &str| node("a", "8", "") + &node("b", "4", b_images) + &pod("p", "{app: p}", "");
+    let without = run("      []\n", &manifests("")[4..]);
+    assert_eq!(pod_field(&without, "p", "spec.nodeName"), "a");
+    let sim = run("      []\n", &manifests(image)[4..]);
+    assert_eq!(pod_field(&sim, "p", "spec.nodeName"), "b");
+    let value = lookup(sim.store(), Kind::Node, &ObjectKey::new("", "b")).expect("node b");
+    let size = field_value(&value, "status.images[0].sizeBytes")
+        .expect("valid path")
+        .map(value_to_text);
+    assert_eq!(size.as_deref(), Some("524288000"));
+}
