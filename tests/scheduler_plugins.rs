@@ -538,3 +538,29 @@ fn image_locality_prefers_the_node_with_the_image() {
         .map(value_to_text);
     assert_eq!(size.as_deref(), Some("524288000"));
 }
+
+/// §9.2 extended resources: a node with one `nvidia.com/gpu` takes one pod asking for it;
+/// the second stays Pending with NodeResourcesFit's "Insufficient nvidia.com/gpu".
+#[test]
+fn extended_resources_are_filtered() {
+    let node = "apiVersion: v1\nkind: Node\nmetadata: {name: gpu}\nstatus:\n  capacity: {cpu: \
+         \"4\", memory: 16Gi, nvidia.com/gpu: \"1\"}\n  allocatable: {cpu: \"4\", memory: 16Gi, \
+         nvidia.com/gpu: \"1\"}\n";
+    let trainer = |name: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n    \
+             - name: c\n      image: train:1\n      resources: {{limits: {{nvidia.com/gpu: \
+             \"1\"}}}}\n"
+        )
+    };
+    let sim = run(
+        "      []\n",
+        &(node.to_string() + &trainer("t1") + &trainer("t2")),
+    );
+    assert_eq!(pod_field(&sim, "t1", "spec.nodeName"), "gpu");
+    assert_eq!(pod_field(&sim, "t2", "spec.nodeName"), "<absent>");
+    assert_eq!(
+        unschedulable_histogram(&sim, "t2"),
+        "0/1 nodes are available: 1 Insufficient nvidia.com/gpu"
+    );
+}
