@@ -532,3 +532,117 @@ mod tests {
         assert_eq!(shape, [(LABEL_HOSTNAME, 3), (LABEL_ZONE, 5)]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::collections::BTreeSet;
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::objects::{Affinity, PodAffinity, PodAffinityTerm, Uid};
+    use crate::scheduler::node_info::tests::{node, pod, GIB};
+    use crate::scheduler::{schedule_one, Profile, Registry};
+
+    /// Zone 0's nodes are ten times larger, so LeastAllocated alone would pile pods there.
+    fn cluster(zones: usize, nodes_per_zone: usize) -> SchedulerCache {
+        SchedulerCache::from_nodes((0..zones).flat_map(|z| {
+            (0..nodes_per_zone).map(move |i| {
+                let name = format!("z{z}-n{i}");
+                let scale = if z == 0 { 10 } else { 1 };
+                let mut n = node(&name, 64_000 * scale, 256 * GIB * scale);
+                n.meta.labels.insert(LABEL_ZONE.into(), format!("z{z}"));
+                n.meta.labels.insert(LABEL_HOSTNAME.into(), name);
+                n
+            })
+        }))
+    }
+
+    fn web(uid: u64) -> Pod {
+        let mut p = pod(uid, 100, 0);
+        p.meta.uid = Uid(uid);
+        p.meta.labels.insert("app".into(), "web".into());
+        p
+    }
+
+    proptest::proptest! {
+        /// With room everywhere, DoNotSchedule spreading places every pod and keeps
+        /// max − min of the per-zone counts within maxSkew after each placement.
+        #[test]
+        fn do_not_schedule_keeps_the_skew_within_max_skew(
+            zones in 1usize..5,
+            nodes_per_zone in 1usize..4,
+            max_skew in 1i32..4,
+            pods in 1u64..16,
+            seed in 0u64..1000,
+        ) {
+            let profile = Profile::default_profile(&Registry::with_default_plugins())
+                .expect("default profile");
+            let mut cache = cluster(zones, nodes_per_zone);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut next = 0;
+            let mut counts = vec![0i32; zones];
+            for uid in 1..=pods {
+                let mut p = web(uid);
+                p.spec.topology_spread_constraints = vec![TopologySpreadConstraint {
+                    max_skew,
+                    topology_key: LABEL_ZONE.into(),
+                    when_unsatisfiable: UnsatisfiableConstraintAction::DoNotSchedule,
+                    label_selector: Some(LabelSelector::parse("app=web").expect("selector")),
+                    min_domains: None,
+                    node_affinity_policy: NodeInclusionPolicy::Honor,
+                    node_taints_policy: NodeInclusionPolicy::Ignore,
+                    match_label_keys: Vec::new(),
+                }];
+                let decision = schedule_one(&profile, &p, &cache, &mut rng, &mut next)
+                    .expect("room everywhere");
+                let zone: usize = decision.node_name[1..decision.node_name.find('-').expect("-")]
+                    .parse()
+                    .expect("zone index");
+                counts[zone] += 1;
+                cache.add_pod(&decision.node_name, &p);
+                let max = counts.iter().copied().max().unwrap_or(0);
+                let min = counts.iter().copied().min().unwrap_or(0);
+                proptest::prop_assert!(max - min <= max_skew, "{counts:?} after pod {uid}");
+            }
+        }
+
+        /// Required anti-affinity on the hostname: min(pods, nodes) pods are placed, never
+        /// two on one node, and the rest are rejected on every node.
+        #[test]
+        fn required_anti_affinity_places_at_most_one_per_node(
+            nodes in 1usize..6,
+            pods in 1u64..9,
+            seed in 0u64..1000,
+        ) {
+            let profile = Profile::default_profile(&Registry::with_default_plugins())
+                .expect("default profile");
+            let mut cache = cluster(1, nodes);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut next = 0;
+            let mut used = BTreeSet::new();
+            let mut placed = 0usize;
+            for uid in 1..=pods {
+                let mut p = web(uid);
+                p.spec.affinity = Some(Affinity {
+                    pod_anti_affinity: Some(PodAffinity {
+                        required: vec![PodAffinityTerm {
+                            label_selector: Some(LabelSelector::parse("app=web").expect("s")),
+                            topology_key: LABEL_HOSTNAME.into(),
+                            ..PodAffinityTerm::default()
+                        }],
+                        preferred: Vec::new(),
+                    }),
+                    ..Affinity::default()
+                });
+                if let Ok(decision) = schedule_one(&profile, &p, &cache, &mut rng, &mut next) {
+                    proptest::prop_assert!(used.insert(decision.node_name.clone()));
+                    cache.add_pod(&decision.node_name, &p);
+                    placed += 1;
+                }
+            }
+            proptest::prop_assert_eq!(placed, nodes.min(usize::try_from(pods).unwrap_or(0)));
+        }
+    }
+}
