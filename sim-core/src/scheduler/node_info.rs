@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::objects::{Node, Pod, PortProtocol, Resources, RestartPolicy, Uid};
+use crate::objects::{Node, Pod, PortProtocol, Resources, Uid};
 
 use super::framework::NonZeroRequests;
 use super::plugins::inter_pod_affinity::PodTerms;
@@ -30,17 +30,12 @@ impl HostPort {
             && (self.ip.is_empty() || other.ip.is_empty() || self.ip == other.ip)
     }
 
-    /// The host ports of `pod`'s containers and sidecars (`hostPort` > 0).
+    /// The host ports of `pod`'s app containers (`hostPort` > 0); like NodePorts'
+    /// `getContainerPorts`, init containers (sidecars included) are not looked at.
     pub fn of(pod: &Pod) -> Vec<HostPort> {
         pod.spec
             .containers
             .iter()
-            .chain(
-                pod.spec
-                    .init_containers
-                    .iter()
-                    .filter(|c| c.restart_policy == Some(RestartPolicy::Always)),
-            )
             .flat_map(|c| &c.ports)
             .filter(|p| p.host_port > 0)
             .map(|p| HostPort {
