@@ -326,8 +326,8 @@ impl FilterPlugin for NodeResourcesFit {
 
 impl NodeResourcesFit {
     /// `requestedToCapacityRatioScorer`: per resource the shape's score of its utilisation,
-    /// weighted; a resource the node lacks is left out; the average is rounded half away from
-    /// zero (`math.Round`).
+    /// weighted; a resource the node lacks or that scores 0 is left out; the average is
+    /// rounded half away from zero (`math.Round`).
     fn requested_to_capacity_ratio(
         &self,
         cpu_requested: u64,
@@ -349,8 +349,12 @@ impl NodeResourcesFit {
             if allocatable == 0 {
                 continue;
             }
-            node_score += shape.resource_score(requested, allocatable) * weight;
-            weight_sum += weight;
+            // A resource scoring 0 is left out of the average, as kube-scheduler does.
+            let resource_score = shape.resource_score(requested, allocatable);
+            if resource_score > 0 {
+                node_score += resource_score * weight;
+                weight_sum += weight;
+            }
         }
         if weight_sum == 0 {
             return 0;
@@ -535,6 +539,12 @@ mod tests {
         let p = pod(2, 1000, GIB);
         let state = CycleState::new(&p);
         assert_eq!(plugin.score(&state, &p, &info), 38);
+        // Memory at 400 MiB of 256 GiB scores 0 and is left out: cpu 50 alone.
+        let mut roomy = NodeInfo::new(node("b", 4000, 256 * GIB));
+        roomy.add_pod(&pod(3, 1000, 0));
+        let light = pod(4, 1000, 0);
+        let state = CycleState::new(&light);
+        assert_eq!(plugin.score(&state, &light, &roomy), 50);
     }
 
     #[test]
