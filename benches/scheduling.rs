@@ -9,6 +9,10 @@
 //! of 3 CPU arrives every 200 ms and must preempt 3 victims. Throughput is measured pods
 //! per wall-clock second of the whole engine.
 //!
+//! Three more scheduler_perf shapes measure the plugins added since (TopologySpreading,
+//! SchedulingPodAntiAffinity, SchedulingNodeAffinity; CI thresholds 460, 60 and 220 pods/s),
+//! at upstream's full sizes; their nodes carry `kubernetes.io/hostname`.
+//!
 //! Two measurements:
 //! - `scheduler/...`: the scheduling cycle alone (filter, score, select, bind into the cache),
 //!   which is what scheduler_perf measures;
@@ -23,10 +27,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sim_core::behaviour::BehaviourBook;
 use sim_core::objects::{
-    ConditionStatus, Container, ImagePullPolicy, Node, ObjectMeta, Pod, PodSpec, PodStatus,
-    Resources, RestartPolicy, Uid,
+    Affinity, ConditionStatus, Container, ImagePullPolicy, Node, NodeAffinity, NodeInclusionPolicy,
+    NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, ObjectMeta, Pod, PodAffinity,
+    PodAffinityTerm, PodSpec, PodStatus, Resources, RestartPolicy, TopologySpreadConstraint, Uid,
+    UnsatisfiableConstraintAction,
 };
 use sim_core::scheduler::{schedule_one, Profile, Registry, SchedulerCache};
+use sim_core::selector::LabelSelector;
 use sim_core::sim::{AnyObject, ScenarioAction, SimConfig, Simulation};
 use sim_core::time::SimTime;
 
@@ -51,6 +58,7 @@ fn node(i: usize) -> Node {
         allocatable: capacity.clone(),
         capacity,
         ready: ConditionStatus::True,
+        images: Vec::new(),
     }
 }
 
@@ -86,6 +94,7 @@ fn pod(i: usize) -> Pod {
                 pre_stop: None,
                 declared: Default::default(),
                 config_refs: Vec::new(),
+                ports: Vec::new(),
             }],
             restart_policy: RestartPolicy::Always,
             termination_grace_period_seconds: 30,
@@ -97,6 +106,7 @@ fn pod(i: usize) -> Pod {
             volumes: vec![],
             hostname: None,
             subdomain: None,
+            topology_spread_constraints: vec![],
         },
         status: PodStatus::default(),
     }
@@ -185,6 +195,181 @@ fn whole_engine(c: &mut Criterion) {
         );
     });
     group.finish();
+}
+
+/// A node of the shapes below: `labels` on top of `kubernetes.io/hostname`.
+fn labelled_node(i: usize, labels: &[(&str, String)]) -> Node {
+    let mut n = node(i);
+    n.meta
+        .labels
+        .insert("kubernetes.io/hostname".to_string(), n.meta.name.clone());
+    for (key, value) in labels {
+        n.meta.labels.insert((*key).to_string(), value.clone());
+    }
+    n
+}
+
+/// Schedules `init` into a cache of `nodes`, then measures scheduling `measured`.
+fn bench_shape(
+    c: &mut Criterion,
+    name: &str,
+    nodes: Vec<Node>,
+    init: Vec<Pod>,
+    measured: Vec<Pod>,
+) {
+    let profile = profile();
+    let mut base = SchedulerCache::from_nodes(nodes);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut start = 0usize;
+    for p in &init {
+        let decision = schedule_one(&profile, p, &base, &mut rng, &mut start).expect("fits");
+        base.add_pod(&decision.node_name, p);
+    }
+    let mut group = c.benchmark_group("scheduler");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(measured.len() as u64));
+    group.bench_function(name, |b| {
+        b.iter_batched(
+            || (base.clone(), ChaCha8Rng::seed_from_u64(2)),
+            |(mut cache, mut rng)| {
+                let mut start = 0usize;
+                for p in &measured {
+                    let decision =
+                        schedule_one(&profile, p, &cache, &mut rng, &mut start).expect("fits");
+                    cache.add_pod(&decision.node_name, p);
+                }
+                cache
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
+fn labelled_pod(i: usize, namespace: &str, labels: &[(&str, &str)]) -> Pod {
+    let mut p = pod(i);
+    p.meta.namespace = namespace.to_string();
+    for (key, value) in labels {
+        p.meta
+            .labels
+            .insert((*key).to_string(), (*value).to_string());
+    }
+    p
+}
+
+fn selector(key: &str, value: &str) -> LabelSelector {
+    let mut s = LabelSelector::default();
+    s.match_labels.insert(key.to_string(), value.to_string());
+    s
+}
+
+/// scheduler_perf TopologySpreading: nodes labelled zone moon-1/2/3 round-robin, default
+/// pods placed, then pods labelled color=blue with maxSkew 5 on the zone, DoNotSchedule.
+fn topology_spreading(c: &mut Criterion) {
+    const N: usize = 5_000;
+    let nodes = (0..N)
+        .map(|i| {
+            labelled_node(
+                i,
+                &[("topology.kubernetes.io/zone", format!("moon-{}", i % 3 + 1))],
+            )
+        })
+        .collect();
+    let init = (0..N).map(pod).collect();
+    let measured = (N..2 * N)
+        .map(|i| {
+            let mut p = labelled_pod(i, "default", &[("color", "blue")]);
+            p.spec.topology_spread_constraints = vec![TopologySpreadConstraint {
+                max_skew: 5,
+                topology_key: "topology.kubernetes.io/zone".to_string(),
+                when_unsatisfiable: UnsatisfiableConstraintAction::DoNotSchedule,
+                label_selector: Some(selector("color", "blue")),
+                min_domains: None,
+                node_affinity_policy: NodeInclusionPolicy::Honor,
+                node_taints_policy: NodeInclusionPolicy::Ignore,
+                match_label_keys: Vec::new(),
+            }];
+            p
+        })
+        .collect();
+    bench_shape(
+        c,
+        "topology_spreading_5000_nodes_5000_pods",
+        nodes,
+        init,
+        measured,
+    );
+}
+
+/// scheduler_perf SchedulingPodAntiAffinity: pods labelled color=green with required
+/// anti-affinity to color=green on the hostname across namespaces sched-0 and sched-1; 1,000
+/// placed in sched-0, 2,000 measured in sched-1. Unlike upstream's node template, the nodes
+/// carry `kubernetes.io/hostname`, so the anti-affinity really keeps one pod per node.
+fn pod_anti_affinity(c: &mut Criterion) {
+    const N: usize = 5_000;
+    let anti = |i: usize, namespace: &str| {
+        let mut p = labelled_pod(i, namespace, &[("color", "green")]);
+        p.spec.affinity = Some(Affinity {
+            pod_anti_affinity: Some(PodAffinity {
+                required: vec![PodAffinityTerm {
+                    label_selector: Some(selector("color", "green")),
+                    namespaces: vec!["sched-1".to_string(), "sched-0".to_string()],
+                    topology_key: "kubernetes.io/hostname".to_string(),
+                    ..PodAffinityTerm::default()
+                }],
+                preferred: Vec::new(),
+            }),
+            ..Affinity::default()
+        });
+        p
+    };
+    let nodes = (0..N).map(|i| labelled_node(i, &[])).collect();
+    let init = (0..1_000).map(|i| anti(i, "sched-0")).collect();
+    let measured = (1_000..3_000).map(|i| anti(i, "sched-1")).collect();
+    bench_shape(
+        c,
+        "pod_anti_affinity_5000_nodes_2000_pods",
+        nodes,
+        init,
+        measured,
+    );
+}
+
+/// scheduler_perf SchedulingNodeAffinity: every node in zone1; default pods placed, then
+/// pods with required node affinity zone In [zone1, zone2].
+fn node_affinity(c: &mut Criterion) {
+    const N: usize = 5_000;
+    let nodes = (0..N)
+        .map(|i| labelled_node(i, &[("topology.kubernetes.io/zone", "zone1".to_string())]))
+        .collect();
+    let init = (0..N).map(pod).collect();
+    let measured = (N..3 * N)
+        .map(|i| {
+            let mut p = pod(i);
+            p.spec.affinity = Some(Affinity {
+                node_affinity: Some(NodeAffinity {
+                    required: Some(vec![NodeSelectorTerm {
+                        match_expressions: vec![NodeSelectorRequirement {
+                            key: "topology.kubernetes.io/zone".to_string(),
+                            operator: NodeSelectorOperator::In,
+                            values: vec!["zone1".to_string(), "zone2".to_string()],
+                        }],
+                        match_fields: Vec::new(),
+                    }]),
+                    preferred: Vec::new(),
+                }),
+                ..Affinity::default()
+            });
+            p
+        })
+        .collect();
+    bench_shape(
+        c,
+        "node_affinity_5000_nodes_10000_pods",
+        nodes,
+        init,
+        measured,
+    );
 }
 
 const PREEMPTION_NODES: usize = 5_000;
@@ -305,5 +490,13 @@ fn preemption_async(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scheduler_only, whole_engine, preemption_async);
+criterion_group!(
+    benches,
+    scheduler_only,
+    topology_spreading,
+    pod_anti_affinity,
+    node_affinity,
+    whole_engine,
+    preemption_async
+);
 criterion_main!(benches);

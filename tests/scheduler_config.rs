@@ -52,7 +52,10 @@ fn a_real_configuration_file_with_two_profiles() {
             "NodeName",
             "TaintToleration",
             "NodeAffinity",
-            "NodeResourcesFit"
+            "NodePorts",
+            "NodeResourcesFit",
+            "PodTopologySpread",
+            "InterPodAffinity"
         ]
     );
     assert_eq!(
@@ -60,7 +63,10 @@ fn a_real_configuration_file_with_two_profiles() {
         [
             ("NodeResourcesFit", 5),
             ("TaintToleration", 3),
-            ("NodeAffinity", 2)
+            ("NodeAffinity", 2),
+            ("PodTopologySpread", 2),
+            ("InterPodAffinity", 2),
+            ("ImageLocality", 1)
         ]
     );
     assert_eq!(
@@ -167,7 +173,7 @@ fn validation_follows_kube_scheduler() {
 /// RequestedToCapacityRatio's arguments are validated (shape points, score 0..=10), and a
 /// valid one is refused cleanly as not simulated yet.
 #[test]
-fn requested_to_capacity_ratio_is_validated_then_reported_as_not_simulated() {
+fn requested_to_capacity_ratio_is_validated_and_used() {
     let strategy = |shape: &str| {
         format!(
             "{HEADER}profiles:\n  - pluginConfig:\n      - name: NodeResourcesFit\n        args:\n          scoringStrategy:\n            type: RequestedToCapacityRatio\n            requestedToCapacityRatio:\n              shape:\n{shape}"
@@ -178,11 +184,22 @@ fn requested_to_capacity_ratio_is_validated_then_reported_as_not_simulated() {
     ));
     assert!(err.contains("not in valid range [0, 10]"), "{err}");
     assert!(err.contains("sorted in increasing order"), "{err}");
-    let err = parse_errors(&strategy(
-        "                - {utilization: 0, score: 10}\n                - {utilization: 100, score: 0}\n",
-    ));
-    assert!(err.contains("not simulated yet"), "{err}");
-    assert!(!err.contains("Invalid value"), "{err}");
+    let config = parse_scheduler_config(
+        "cfg.yaml",
+        &strategy(
+            "                - {utilization: 0, score: 10}\n                - {utilization: 100, score: 0}\n",
+        ),
+        &registry_with_policy_plugins(),
+    )
+    .expect("valid");
+    assert_eq!(
+        config.profiles[0]
+            .config
+            .args
+            .node_resources_fit
+            .scoring_strategy,
+        ScoringStrategy::RequestedToCapacityRatio
+    );
 }
 
 fn scenario(scheduler: &str, manifests: &str) -> String {
@@ -397,11 +414,13 @@ fn compare_prints_placement_quality_side_by_side() {
             "binpack"
         ]
     );
-    // binpack keeps every web pod on one node; spread uses two (worker-1 is cordoned).
-    assert_eq!(row("nodes used"), ["1/3", "2/3", "1/3"]);
+    // binpack keeps every web pod on one node; spread uses two (worker-1 is cordoned); the
+    // file's MostAllocated profile keeps PodTopologySpread's system defaults, which spread
+    // the Deployment over two nodes, unevenly.
+    assert_eq!(row("nodes used"), ["2/3", "2/3", "1/3"]);
     assert_eq!(row("pods pending at end"), ["1", "1", "1"]);
     assert_eq!(row("preemptions"), ["0", "0", "0"]);
-    assert_eq!(row("skew deployment/default/web"), ["6", "3", "6"]);
+    assert_eq!(row("skew deployment/default/web"), ["4", "3", "6"]);
     assert!(stdout.contains("total time pending"), "{stdout}");
     let again = kubesim(&args);
     assert_eq!(texts(&again).0, stdout);

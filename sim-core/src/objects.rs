@@ -551,6 +551,8 @@ pub struct Node {
     pub allocatable: Resources,
     /// `status.conditions[type=Ready].status`.
     pub ready: ConditionStatus,
+    /// `status.images`: the images present on the node (ImageLocality scores them).
+    pub images: Vec<ContainerImage>,
 }
 
 /// `restartPolicy` of a pod (or of a sidecar init container).
@@ -690,6 +692,8 @@ pub struct Container {
     pub declared: DeclaredResources,
     /// The ConfigMaps and Secrets `env` and `envFrom` read when the container starts.
     pub config_refs: Vec<ConfigRef>,
+    /// `ports`.
+    pub ports: Vec<ContainerPort>,
 }
 
 /// `spec` of a pod.
@@ -719,7 +723,7 @@ pub struct PodSpec {
     pub preemption_policy: PreemptionPolicy,
     /// `activeDeadlineSeconds`: the kubelet fails the pod this long after it started.
     pub active_deadline_seconds: Option<u64>,
-    /// `affinity` (node affinity only).
+    /// `affinity`.
     pub affinity: Option<Affinity>,
     /// `volumes`.
     pub volumes: Vec<Volume>,
@@ -727,6 +731,8 @@ pub struct PodSpec {
     pub hostname: Option<String>,
     /// `subdomain` (a StatefulSet's pods: its `serviceName`).
     pub subdomain: Option<String>,
+    /// `topologySpreadConstraints`.
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
 }
 
 impl PodSpec {

@@ -19,15 +19,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    ConditionStatus, Kind, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
-    PodConditionType, PodDisruptionBudget, Uid, VolumeSource,
+    ConditionStatus, Kind, Namespace, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
+    PodConditionType, PodDisruptionBudget, ReplicaSet, Service, StatefulSet, Uid, VolumeSource,
 };
-use crate::scheduler::preemption::{
-    fits, preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER,
-};
+use crate::scheduler::preemption::{preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER};
 use crate::scheduler::{
-    schedule_one, FitError, Profile, RegistryError, ScheduleDecision, ScheduleError, SchedulerCache,
+    fits_node, schedule_one_with, FitError, PodContext, Profile, RegistryError, ScheduleDecision,
+    ScheduleError, SchedulerCache,
 };
+use crate::selector::LabelSelector;
 use crate::store::DeleteOptions;
 use crate::store::{ApiError, Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
@@ -232,7 +232,10 @@ impl SchedulingQueue {
             .as_ref()
             .filter(|_| !pod.status.phase.is_terminal());
         match (self.bound.get(&uid).cloned(), counted_node) {
-            (Some(old), Some(new)) if &old == new => false,
+            (Some(old), Some(new)) if &old == new => {
+                // Labels or a deletion change what spreading and affinity count.
+                self.cache.refresh_pod(new, pod)
+            }
             (old, new) => {
                 if let Some(old) = &old {
                     self.cache.remove_pod(old, pod);
@@ -273,6 +276,17 @@ impl SchedulingQueue {
             }
             // A claim appearing may let a pod that named it be scheduled.
             (Kind::PersistentVolumeClaim, ChangeType::Added) => cluster_changed = true,
+            // Namespace labels feed the namespaceSelectors of pod (anti-)affinity terms.
+            (Kind::Namespace, ChangeType::Deleted) => {
+                self.cache.remove_namespace(&change.key.name);
+            }
+            (Kind::Namespace, _) => {
+                if let Some(ns) = store.get::<Namespace>(&change.key) {
+                    self.cache
+                        .set_namespace_labels(&ns.meta.name, ns.meta.labels.clone());
+                    cluster_changed = true;
+                }
+            }
             (Kind::Pod, ChangeType::Deleted) => {
                 self.dequeue(change.uid);
                 if let Some(node) = self.bound.remove(&change.uid) {
@@ -398,27 +412,31 @@ impl SchedulingQueue {
                 format!("persistentvolumeclaim {claim:?} not found"),
             ))),
             // A nominated pod tries its nominated node alone first (`evaluateNominatedNode`).
-            None => match pod
-                .status
-                .nominated_node_name
-                .as_deref()
-                .and_then(|node| self.cache.get(node))
-                .filter(|info| fits(profile, pod, info))
-            {
-                Some(info) => Ok(ScheduleDecision {
-                    node_name: info.name().to_string(),
-                    feasible_nodes: 1,
-                    evaluated_nodes: 1,
-                    score: 0,
-                }),
-                None => schedule_one(
-                    profile,
-                    pod,
-                    &self.cache,
-                    &mut self.rng,
-                    &mut self.next_start_index,
-                ),
-            },
+            None => {
+                let context = pod_context(store, pod);
+                match pod
+                    .status
+                    .nominated_node_name
+                    .as_deref()
+                    .and_then(|node| self.cache.get(node))
+                    .filter(|info| fits_node(profile, pod, &self.cache, &context, info))
+                {
+                    Some(info) => Ok(ScheduleDecision {
+                        node_name: info.name().to_string(),
+                        feasible_nodes: 1,
+                        evaluated_nodes: 1,
+                        score: 0,
+                    }),
+                    None => schedule_one_with(
+                        profile,
+                        pod,
+                        &self.cache,
+                        &context,
+                        &mut self.rng,
+                        &mut self.next_start_index,
+                    ),
+                }
+            }
         };
         // PostFilter: DefaultPreemption, for a pod that the filters rejected everywhere.
         let mut preemption = None;
@@ -669,6 +687,50 @@ impl SchedulingQueue {
             store.modify::<Pod, _>(&key, false, |p| p.status.nominated_node_name = None)?;
         }
         Ok(())
+    }
+}
+
+/// What the API objects say about `pod` for scheduling: the selector of the system default
+/// topology spreading (`helper.DefaultSelector`): the selectors of the Services in its
+/// namespace that select it, merged, plus the selector of its controlling ReplicaSet or
+/// StatefulSet. Only computed for pods without constraints of their own.
+fn pod_context(store: &Store, pod: &Pod) -> PodContext {
+    if !pod.spec.topology_spread_constraints.is_empty() {
+        return PodContext::default();
+    }
+    let mut selector = LabelSelector::default();
+    for service in store.list::<Service>() {
+        let s = &service.spec.selector;
+        if service.meta.namespace == pod.meta.namespace
+            && !s.is_empty()
+            && s.iter().all(|(k, v)| pod.meta.labels.get(k) == Some(v))
+        {
+            selector
+                .match_labels
+                .extend(s.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    if let Some(owner) = pod.meta.controller_ref() {
+        let key = ObjectKey::new(pod.meta.namespace.clone(), owner.name.clone());
+        let owner_selector = match owner.kind {
+            Kind::ReplicaSet => store.get::<ReplicaSet>(&key).map(|rs| &rs.selector),
+            Kind::StatefulSet => store.get::<StatefulSet>(&key).map(|ss| &ss.selector),
+            _ => None,
+        };
+        if let Some(owner_selector) = owner_selector {
+            selector.match_labels.extend(
+                owner_selector
+                    .match_labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            selector
+                .match_expressions
+                .extend(owner_selector.match_expressions.iter().cloned());
+        }
+    }
+    PodContext {
+        default_spread_selector: (!selector.is_empty()).then_some(selector),
     }
 }
 

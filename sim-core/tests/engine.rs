@@ -27,6 +27,7 @@ fn node(name: &str, cpu_millis: u64, memory_gib: u64) -> Node {
         allocatable: capacity.clone(),
         capacity,
         ready: ConditionStatus::True,
+        images: Vec::new(),
     }
 }
 
@@ -48,6 +49,7 @@ fn container(name: &str, cpu_millis: u64) -> Container {
         pre_stop: None,
         declared: Default::default(),
         config_refs: Vec::new(),
+        ports: Vec::new(),
     }
 }
 
@@ -88,6 +90,7 @@ fn deployment(name: &str, replicas: u32, cpu_millis: u64) -> Deployment {
                 volumes: vec![],
                 hostname: None,
                 subdomain: None,
+                topology_spread_constraints: vec![],
             },
         },
         strategy: DeploymentStrategy::RollingUpdate {

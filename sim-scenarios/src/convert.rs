@@ -289,6 +289,7 @@ impl Checker<'_> {
             capacity: to_resources(&capacity),
             allocatable: to_resources(&allocatable),
             ready: ConditionStatus::True,
+            images: self.node_images(node),
         }
     }
 
@@ -714,6 +715,7 @@ impl Checker<'_> {
             hostname: self.dns_label_field(spec.hostname.as_deref(), &format!("{path}.hostname")),
             subdomain: self
                 .dns_label_field(spec.subdomain.as_deref(), &format!("{path}.subdomain")),
+            topology_spread_constraints: self.topology_spread_constraints(spec, path),
         }
     }
 
@@ -847,6 +849,7 @@ impl Checker<'_> {
             pre_stop,
             declared,
             config_refs,
+            ports: self.container_ports(container, path),
         }
     }
 

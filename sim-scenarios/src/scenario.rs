@@ -476,6 +476,7 @@ impl Loader<'_> {
                     capacity: capacity.clone(),
                     allocatable: allocatable.clone(),
                     ready: ConditionStatus::True,
+                    images: Vec::new(),
                 }
             })
             .collect()

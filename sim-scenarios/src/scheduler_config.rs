@@ -24,7 +24,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Deserialize;
-use sim_core::scheduler::plugins::{names, NodeResourcesFitArgs, ScoringStrategy};
+use sim_core::scheduler::plugins::{
+    names, NodeResourcesFitArgs, ScoringStrategy, UtilizationShape,
+};
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 use sim_core::scheduler::registry::{Profile, ProfileConfig, Registry, DEFAULT_SCHEDULER_NAME};
 
@@ -954,6 +956,7 @@ impl ConfigLoader<'_> {
                     );
                     return;
                 }
+                spec.config.args.hard_pod_affinity_weight = Some(weight);
                 spec.inter_pod_affinity = Some(InterPodAffinityArgs {
                     hard_pod_affinity_weight: weight,
                     ignore_preferred_terms_of_existing_pods: a
@@ -1077,6 +1080,7 @@ impl ConfigLoader<'_> {
         } else {
             strategy.resources.clone()
         };
+        let mut shape_args = UtilizationShape::default();
         let scoring_strategy = match type_.as_str() {
             "LeastAllocated" => ScoringStrategy::LeastAllocated,
             "MostAllocated" => ScoringStrategy::MostAllocated,
@@ -1122,15 +1126,19 @@ impl ConfigLoader<'_> {
                         );
                     }
                 }
-                self.resource_weights(&format!("{path}.resources"), &resources);
-                if self.errors.len() == errors_before {
-                    self.err(
-                        &format!("{path}.type"),
-                        "the RequestedToCapacityRatio scoring strategy is not simulated yet \
-                         (its arguments are valid)",
-                    );
+                if self.errors.len() != errors_before {
+                    return None;
                 }
-                return None;
+                let points: Vec<(i64, i64)> =
+                    shape.iter().map(|p| (p.utilization, p.score)).collect();
+                match UtilizationShape::new(&points) {
+                    Ok(parsed) => shape_args = parsed,
+                    Err(message) => {
+                        self.err(&shape_path, message);
+                        return None;
+                    }
+                }
+                ScoringStrategy::RequestedToCapacityRatio
             }
             other => {
                 self.err(
@@ -1149,6 +1157,7 @@ impl ConfigLoader<'_> {
             scoring_strategy,
             cpu_weight,
             memory_weight,
+            shape: shape_args,
         })
     }
 

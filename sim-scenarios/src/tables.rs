@@ -733,6 +733,7 @@ mod tests {
                 volumes: vec![],
                 hostname: None,
                 subdomain: None,
+                topology_spread_constraints: vec![],
             },
             status: PodStatus {
                 phase: PodPhase::Pending,

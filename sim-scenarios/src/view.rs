@@ -43,6 +43,7 @@ use crate::quantity::{format_bytes, format_cpu_millis};
 mod batch;
 pub use batch::{cronjob_to_json, job_to_json};
 mod apps;
+mod scheduling;
 pub use apps::{daemonset_to_json, persistentvolumeclaim_to_json, statefulset_to_json};
 
 /// The wall-clock instant that simulated time zero stands for.
@@ -249,6 +250,12 @@ fn container_to_json(c: &Container) -> Value {
         "readinessProbe",
         c.readiness_probe.as_ref().map(probe_to_json),
     );
+    let ports: Vec<Value> = c
+        .ports
+        .iter()
+        .map(scheduling::container_port_to_json)
+        .collect();
+    put(&mut m, "ports", ports);
     Value::Object(m)
 }
 
@@ -299,6 +306,12 @@ fn pod_spec_to_json(spec: &PodSpec) -> Value {
     put(&mut m, "volumes", volumes);
     put(&mut m, "hostname", spec.hostname.as_deref());
     put(&mut m, "subdomain", spec.subdomain.as_deref());
+    let spread: Vec<Value> = spec
+        .topology_spread_constraints
+        .iter()
+        .map(scheduling::spread_constraint_to_json)
+        .collect();
+    put(&mut m, "topologySpreadConstraints", spread);
     Value::Object(m)
 }
 
@@ -481,6 +494,8 @@ pub fn node_to_json(node: &Node) -> Value {
         resource_list(&node.allocatable, true),
     );
     put(&mut status, "conditions", vec![Value::Object(ready)]);
+    let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
+    put(&mut status, "images", images);
     json!({
         "apiVersion": Kind::Node.api_version(),
         "kind": Kind::Node.name(),
@@ -1040,6 +1055,7 @@ mod tests {
             pre_stop: None,
             declared: Default::default(),
             config_refs: Vec::new(),
+            ports: Vec::new(),
         }
     }
 
@@ -1061,6 +1077,7 @@ mod tests {
             volumes: vec![],
             hostname: None,
             subdomain: None,
+            topology_spread_constraints: vec![],
         }
     }
 
@@ -1393,6 +1410,7 @@ mod tests {
                 ..Resources::default()
             },
             ready: ConditionStatus::Unknown,
+            images: Vec::new(),
         };
         let v = node_to_json(&node);
         assert_eq!(
@@ -1563,6 +1581,7 @@ mod tests {
             capacity: Resources::default(),
             allocatable: Resources::default(),
             ready: ConditionStatus::True,
+            images: Vec::new(),
         };
         store.create(node).expect("node is created");
         let v = lookup(&store, Kind::Node, &ObjectKey::cluster("node-1")).expect("node");

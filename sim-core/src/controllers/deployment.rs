@@ -75,7 +75,12 @@ fn fnv32a(bytes: &[u8]) -> u32 {
 pub fn pod_template_hash(template: &PodTemplate) -> String {
     const UNSET_LATER_FIELDS: &str =
         ", affinity: None, volumes: [], hostname: None, subdomain: None";
-    let rendering = format!("{template:?}").replace(UNSET_LATER_FIELDS, "");
+    // Fields added later still, each stripped while unset.
+    let rendering = format!("{template:?}")
+        .replace(", topology_spread_constraints: []", "")
+        .replace(", ports: []", "")
+        .replace(", pod_affinity: None, pod_anti_affinity: None", "")
+        .replace(UNSET_LATER_FIELDS, "");
     crate::store::safe_encode(&fnv32a(rendering.as_bytes()).to_string())
 }
 
@@ -1078,6 +1083,7 @@ mod tests {
                 volumes: vec![],
                 hostname: None,
                 subdomain: None,
+                topology_spread_constraints: vec![],
             },
         };
         let h = pod_template_hash(&t);

@@ -750,6 +750,7 @@ mod tests {
                     capacity: Default::default(),
                     allocatable: Default::default(),
                     ready: ConditionStatus::True,
+                    images: Vec::new(),
                 })
                 .expect("node");
             Cluster {
@@ -874,6 +875,7 @@ mod tests {
                         volumes: vec![],
                         hostname: None,
                         subdomain: None,
+                        topology_spread_constraints: vec![],
                     },
                     status,
                 })

@@ -292,6 +292,7 @@ mod tests {
             volumes: vec![],
             hostname: None,
             subdomain: None,
+            topology_spread_constraints: vec![],
         }
     }
 

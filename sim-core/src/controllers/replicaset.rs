@@ -400,6 +400,7 @@ mod tests {
                 volumes: vec![],
                 hostname: None,
                 subdomain: None,
+                topology_spread_constraints: vec![],
             },
             status,
         }

@@ -4,10 +4,13 @@
 //! Node affinity is matched exactly as `k8s.io/component-helpers/scheduling/corev1/
 //! nodeaffinity` matches it: the terms of a node selector are ORed, the requirements of a
 //! term ANDed, and a term with neither expressions nor fields matches no node. Pod
-//! (anti-)affinity is not modelled: a manifest that has it is accepted and it is dropped, as
-//! before.
+//! (anti-)affinity terms, topology spread constraints and container ports are kept as the
+//! API writes them; the scheduler's InterPodAffinity, PodTopologySpread and NodePorts
+//! plugins interpret them.
 
 use std::collections::BTreeMap;
+
+use crate::selector::LabelSelector;
 
 /// The only field a `matchFields` requirement may name (`metav1.ObjectNameField`).
 pub const NODE_FIELD_NAME: &str = "metadata.name";
@@ -172,12 +175,191 @@ impl NodeAffinity {
     }
 }
 
-/// `spec.affinity`. Only node affinity is modelled; pod (anti-)affinity is dropped at the
-/// edge.
+/// `spec.affinity`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Affinity {
     /// `nodeAffinity`.
     pub node_affinity: Option<NodeAffinity>,
+    /// `podAffinity`.
+    pub pod_affinity: Option<PodAffinity>,
+    /// `podAntiAffinity` (same shape as `podAffinity`).
+    pub pod_anti_affinity: Option<PodAffinity>,
+}
+
+impl Affinity {
+    /// Whether the pod has any pod affinity or anti-affinity (kube-scheduler keeps such pods
+    /// in `NodeInfo.PodsWithAffinity`).
+    pub fn has_pod_affinity(&self) -> bool {
+        self.pod_affinity.as_ref().is_some_and(|a| !a.is_empty())
+            || self
+                .pod_anti_affinity
+                .as_ref()
+                .is_some_and(|a| !a.is_empty())
+    }
+
+    /// Whether the pod has required anti-affinity terms (`PodsWithRequiredAntiAffinity`).
+    pub fn has_required_anti_affinity(&self) -> bool {
+        self.pod_anti_affinity
+            .as_ref()
+            .is_some_and(|a| !a.required.is_empty())
+    }
+}
+
+/// `PodAffinityTerm`: which pods (selector and namespaces) and over which topology.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodAffinityTerm {
+    /// `labelSelector`; `None` when not written (matches no pod).
+    pub label_selector: Option<LabelSelector>,
+    /// `namespaces`.
+    pub namespaces: Vec<String>,
+    /// `namespaceSelector`; `None` when not written, an empty selector selects every
+    /// namespace.
+    pub namespace_selector: Option<LabelSelector>,
+    /// `topologyKey`: the node label whose values are the domains.
+    pub topology_key: String,
+    /// `matchLabelKeys`: the pod's own values of these labels are ANDed into the selector
+    /// (`key In [value]`).
+    pub match_label_keys: Vec<String>,
+    /// `mismatchLabelKeys`: the pod's own values are ANDed as `key NotIn [value]`.
+    pub mismatch_label_keys: Vec<String>,
+}
+
+/// `WeightedPodAffinityTerm`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightedPodAffinityTerm {
+    /// 1–100.
+    pub weight: i32,
+    /// `podAffinityTerm`.
+    pub term: PodAffinityTerm,
+}
+
+/// `podAffinity` or `podAntiAffinity`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodAffinity {
+    /// `requiredDuringSchedulingIgnoredDuringExecution`.
+    pub required: Vec<PodAffinityTerm>,
+    /// `preferredDuringSchedulingIgnoredDuringExecution`.
+    pub preferred: Vec<WeightedPodAffinityTerm>,
+}
+
+impl PodAffinity {
+    /// Whether there is no term at all.
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty() && self.preferred.is_empty()
+    }
+}
+
+/// `whenUnsatisfiable` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UnsatisfiableConstraintAction {
+    /// A hard constraint (PodTopologySpread's Filter).
+    DoNotSchedule,
+    /// A soft constraint (PodTopologySpread's Score).
+    ScheduleAnyway,
+}
+
+impl UnsatisfiableConstraintAction {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnsatisfiableConstraintAction::DoNotSchedule => "DoNotSchedule",
+            UnsatisfiableConstraintAction::ScheduleAnyway => "ScheduleAnyway",
+        }
+    }
+}
+
+/// `nodeAffinityPolicy` / `nodeTaintsPolicy` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeInclusionPolicy {
+    /// Only nodes the pod could go to by this criterion count.
+    Honor,
+    /// Every node counts.
+    Ignore,
+}
+
+impl NodeInclusionPolicy {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeInclusionPolicy::Honor => "Honor",
+            NodeInclusionPolicy::Ignore => "Ignore",
+        }
+    }
+}
+
+/// `spec.topologySpreadConstraints[]`, defaulted (`nodeAffinityPolicy` Honor,
+/// `nodeTaintsPolicy` Ignore when not written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologySpreadConstraint {
+    /// `maxSkew` (≥ 1).
+    pub max_skew: i32,
+    /// `topologyKey`.
+    pub topology_key: String,
+    /// `whenUnsatisfiable`.
+    pub when_unsatisfiable: UnsatisfiableConstraintAction,
+    /// `labelSelector`; `None` matches no pod.
+    pub label_selector: Option<LabelSelector>,
+    /// `minDomains` (only with DoNotSchedule).
+    pub min_domains: Option<i32>,
+    /// `nodeAffinityPolicy`.
+    pub node_affinity_policy: NodeInclusionPolicy,
+    /// `nodeTaintsPolicy`.
+    pub node_taints_policy: NodeInclusionPolicy,
+    /// `matchLabelKeys`: the pod's values of these labels are ANDed into the selector.
+    pub match_label_keys: Vec<String>,
+}
+
+/// The protocol of a container port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PortProtocol {
+    /// `TCP` (the default).
+    Tcp,
+    /// `UDP`.
+    Udp,
+    /// `SCTP`.
+    Sctp,
+}
+
+impl PortProtocol {
+    /// The Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortProtocol::Tcp => "TCP",
+            PortProtocol::Udp => "UDP",
+            PortProtocol::Sctp => "SCTP",
+        }
+    }
+
+    /// Parses the Kubernetes spelling (exact).
+    pub fn parse(text: &str) -> Option<PortProtocol> {
+        [PortProtocol::Tcp, PortProtocol::Udp, PortProtocol::Sctp]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
+/// `containers[].ports[]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerPort {
+    /// `name` (empty when not written).
+    pub name: String,
+    /// `containerPort`.
+    pub container_port: u16,
+    /// `hostPort`; 0 when not written.
+    pub host_port: u16,
+    /// `hostIP`; empty when not written (all addresses).
+    pub host_ip: String,
+    /// `protocol`, default TCP.
+    pub protocol: PortProtocol,
+}
+
+/// `status.images[]` of a node: an image's names and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerImage {
+    /// `names`.
+    pub names: Vec<String>,
+    /// `sizeBytes`.
+    pub size_bytes: u64,
 }
 
 /// Where a volume's data comes from.

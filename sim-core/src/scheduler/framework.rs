@@ -7,9 +7,11 @@
 
 use std::borrow::Cow;
 
-use crate::objects::{Pod, PodSpec, Resources, RestartPolicy, Taint, TaintEffect};
+use crate::objects::{Container, Pod, PodSpec, RestartPolicy, Taint, TaintEffect};
+use crate::selector::LabelSelector;
 
-use super::node_info::NodeInfo;
+use super::node_info::{HostPort, NodeInfo, SchedulerCache};
+use super::plugins::{image_locality, inter_pod_affinity, pod_topology_spread};
 
 /// The highest score a [`ScorePlugin`] may give a node after normalisation (`MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -78,30 +80,33 @@ impl NonZeroRequests {
     /// `NonMissingContainerRequests`: Σ app containers and sidecars, or the largest regular
     /// init container plus the sidecars started before it, whichever is larger.
     ///
-    /// The slim types cannot tell a missing request from an explicit `0`; both count as
-    /// missing here.
+    /// Only a container that does not declare the request gets the default: an explicit
+    /// `cpu: 0` stays 0 (`Container.declared`; a request defaulted from a limit counts as
+    /// declared, as it is after the API server's defaulting).
     pub fn of(spec: &PodSpec) -> NonZeroRequests {
-        fn non_zero(requests: &Resources) -> (u64, u64) {
-            let cpu = match requests.cpu_millis {
-                0 => DEFAULT_MILLI_CPU_REQUEST,
+        fn non_zero(c: &Container) -> (u64, u64) {
+            let declared =
+                |name: &str| c.declared.requests.contains(name) || c.declared.limits.contains(name);
+            let cpu = match c.requests.cpu_millis {
+                0 if !declared("cpu") => DEFAULT_MILLI_CPU_REQUEST,
                 v => v,
             };
-            let memory = match requests.memory_bytes {
-                0 => DEFAULT_MEMORY_REQUEST_BYTES,
+            let memory = match c.requests.memory_bytes {
+                0 if !declared("memory") => DEFAULT_MEMORY_REQUEST_BYTES,
                 v => v,
             };
             (cpu, memory)
         }
         let (mut cpu, mut memory) = (0u64, 0u64);
         for c in &spec.containers {
-            let (c_cpu, c_memory) = non_zero(&c.requests);
+            let (c_cpu, c_memory) = non_zero(c);
             cpu = cpu.saturating_add(c_cpu);
             memory = memory.saturating_add(c_memory);
         }
         let (mut sidecar_cpu, mut sidecar_memory) = (0u64, 0u64);
         let (mut init_cpu, mut init_memory) = (0u64, 0u64);
         for c in &spec.init_containers {
-            let (c_cpu, c_memory) = non_zero(&c.requests);
+            let (c_cpu, c_memory) = non_zero(c);
             if c.restart_policy == Some(RestartPolicy::Always) {
                 sidecar_cpu = sidecar_cpu.saturating_add(c_cpu);
                 sidecar_memory = sidecar_memory.saturating_add(c_memory);
@@ -119,17 +124,41 @@ impl NonZeroRequests {
     }
 }
 
+/// What the cluster says about the pod beyond the cache, gathered by the caller of
+/// [`schedule_one_with`](super::schedule_one_with) from the API objects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodContext {
+    /// The selector of the system default topology spread constraints: the union of the
+    /// selectors of the Services selecting the pod and of its controlling ReplicaSet or
+    /// StatefulSet (`helper.DefaultSelector`); `None` when nothing selects the pod.
+    pub default_spread_selector: Option<LabelSelector>,
+}
+
 /// What the built-in plugins need to know about the pod, computed once per scheduling cycle
 /// (kube-scheduler's PreFilter/PreScore state, but typed instead of a string-keyed bag).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CycleState {
     /// The pod's effective requests ([`PodSpec::effective_requests`]); `pods` is 1.
-    pub requests: Resources,
+    pub requests: crate::objects::Resources,
     /// The pod's requests with the scoring defaults for containers that request nothing.
     pub non_zero: NonZeroRequests,
     /// Whether the pod tolerates `node.kubernetes.io/unschedulable:NoSchedule`, which lets it
     /// onto cordoned nodes.
     pub tolerates_unschedulable: bool,
+    /// The host ports the pod asks for (NodePorts).
+    pub host_ports: Vec<HostPort>,
+    /// What the caller knows about the pod beyond the cache.
+    pub context: PodContext,
+    /// InterPodAffinity's PreFilter state; `None` when its filter has nothing to check.
+    pub inter_pod_affinity: Option<Box<inter_pod_affinity::PreFilterState>>,
+    /// InterPodAffinity's PreScore state; `None` when it has nothing to score.
+    pub inter_pod_affinity_score: Option<Box<inter_pod_affinity::PreScoreState>>,
+    /// PodTopologySpread's PreFilter state; `None` without DoNotSchedule constraints.
+    pub topology_spread: Option<Box<pod_topology_spread::PreFilterState>>,
+    /// PodTopologySpread's PreScore state; `None` without ScheduleAnyway constraints.
+    pub topology_spread_score: Option<Box<pod_topology_spread::PreScoreState>>,
+    /// ImageLocality's PreScore state.
+    pub image_locality: Option<Box<image_locality::PreScoreState>>,
 }
 
 impl CycleState {
@@ -147,6 +176,13 @@ impl CycleState {
                 &pod.spec.tolerations,
                 &unschedulable_taint,
             ),
+            host_ports: HostPort::of(pod),
+            context: PodContext::default(),
+            inter_pod_affinity: None,
+            inter_pod_affinity_score: None,
+            topology_spread: None,
+            topology_spread_score: None,
+            image_locality: None,
         }
     }
 }
@@ -187,8 +223,16 @@ pub trait FilterPlugin {
     /// The plugin's name, as used in profiles and the registry.
     fn name(&self) -> &'static str;
 
+    /// kube-scheduler's PreFilter: computes what the filter needs from the whole cluster
+    /// once per cycle, into the plugin's slot of `state`. A non-success status rejects the
+    /// pod on every node. The default does nothing.
+    fn pre_filter(&self, _state: &mut CycleState, _pod: &Pod, _cache: &SchedulerCache) -> Status {
+        Status::Success
+    }
+
     /// Whether this filter passes every node for `pod`, so the cycle need not call it
-    /// (kube-scheduler's PreFilter `Skip`). The default never skips.
+    /// (kube-scheduler's PreFilter `Skip`). Called after [`FilterPlugin::pre_filter`]. The
+    /// default never skips.
     fn skip(&self, _state: &CycleState, _pod: &Pod) -> bool {
         false
     }
@@ -256,6 +300,7 @@ pub trait FilterPlugin {
 /// #             volumes: vec![],
 /// #             hostname: None,
 /// #             subdomain: None,
+/// #             topology_spread_constraints: vec![],
 /// #         },
 /// #         status: PodStatus::default(),
 /// #     }
@@ -266,8 +311,21 @@ pub trait ScorePlugin {
     /// The plugin's name, as used in profiles and the registry.
     fn name(&self) -> &'static str;
 
+    /// kube-scheduler's PreScore: computes what scoring needs from the whole cluster and the
+    /// feasible nodes (`feasible` indexes [`SchedulerCache::node_infos`]) once per cycle,
+    /// into the plugin's slot of `state`. The default does nothing.
+    fn pre_score(
+        &self,
+        _state: &mut CycleState,
+        _pod: &Pod,
+        _cache: &SchedulerCache,
+        _feasible: &[usize],
+    ) {
+    }
+
     /// Whether this plugin has nothing to say about `pod` (kube-scheduler's PreScore `Skip`);
-    /// a skipped plugin adds 0 to every node. The default never skips.
+    /// a skipped plugin adds 0 to every node. Called after [`ScorePlugin::pre_score`]. The
+    /// default never skips.
     fn skip(&self, _state: &CycleState, _pod: &Pod) -> bool {
         false
     }
@@ -303,7 +361,7 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::{Container, ImagePullPolicy};
+    use crate::objects::{ImagePullPolicy, Resources};
 
     fn container(cpu_millis: u64, memory_bytes: u64) -> Container {
         Container {
@@ -323,6 +381,7 @@ mod tests {
             pre_stop: None,
             declared: Default::default(),
             config_refs: Vec::new(),
+            ports: Vec::new(),
         }
     }
 
@@ -344,6 +403,7 @@ mod tests {
             volumes: vec![],
             hostname: None,
             subdomain: None,
+            topology_spread_constraints: vec![],
         }
     }
 
@@ -356,6 +416,24 @@ mod tests {
             NonZeroRequests {
                 cpu_millis: 350,
                 memory_bytes: 2 * DEFAULT_MEMORY_REQUEST_BYTES,
+            }
+        );
+    }
+
+    #[test]
+    fn an_explicit_zero_request_is_not_defaulted() {
+        // k8s-semantics 9.3: only a container that does not declare the request gets the
+        // 100m / 200 MiB scoring default; `cpu: 0` written in the manifest stays 0, and a
+        // request defaulted from a limit counts as declared.
+        let mut explicit = container(0, 0);
+        explicit.declared.requests.insert("cpu".into());
+        explicit.declared.limits.insert("memory".into());
+        let s = spec(vec![explicit, container(0, 0)], vec![]);
+        assert_eq!(
+            NonZeroRequests::of(&s),
+            NonZeroRequests {
+                cpu_millis: DEFAULT_MILLI_CPU_REQUEST,
+                memory_bytes: DEFAULT_MEMORY_REQUEST_BYTES,
             }
         );
     }

@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::objects::Pod;
 
-pub use framework::{CycleState, FilterPlugin, ScorePlugin, Status};
+pub use framework::{CycleState, FilterPlugin, PodContext, ScorePlugin, Status};
 pub use node_info::{NodeInfo, SchedulerCache};
 pub use registry::{Profile, ProfileConfig, Registry, RegistryError};
 
@@ -203,12 +203,81 @@ pub fn schedule_one(
     rng: &mut ChaCha8Rng,
     next_start_index: &mut usize,
 ) -> Result<ScheduleDecision, ScheduleError> {
+    schedule_one_with(
+        profile,
+        pod,
+        cache,
+        &PodContext::default(),
+        rng,
+        next_start_index,
+    )
+}
+
+/// PreFilter of every filter plugin: the cycle state the filters and scores read, or the
+/// rejection that holds for every node.
+pub fn pre_filter(
+    profile: &Profile,
+    pod: &Pod,
+    cache: &SchedulerCache,
+    context: &PodContext,
+) -> Result<CycleState, ScheduleError> {
+    let mut state = CycleState::new(pod);
+    state.context = context.clone();
+    for filter in &profile.filters {
+        match filter.pre_filter(&mut state, pod, cache) {
+            Status::Success => {}
+            Status::Unschedulable { reasons } => {
+                return Err(ScheduleError::Unschedulable(FitError::pre_filter(
+                    cache.node_infos().len(),
+                    reasons.join(", "),
+                )));
+            }
+            Status::Error(message) => {
+                return Err(ScheduleError::Plugin {
+                    extension_point: "PreFilter",
+                    plugin: filter.name(),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// `evaluateNominatedNode`: whether `pod` passes PreFilter and every Filter on `node` alone.
+pub fn fits_node(
+    profile: &Profile,
+    pod: &Pod,
+    cache: &SchedulerCache,
+    context: &PodContext,
+    node: &NodeInfo,
+) -> bool {
+    let Ok(state) = pre_filter(profile, pod, cache, context) else {
+        return false;
+    };
+    profile
+        .filters
+        .iter()
+        .filter(|filter| !filter.skip(&state, pod))
+        .all(|filter| filter.filter(&state, pod, node).is_success())
+}
+
+/// [`schedule_one`] with what the cluster's API objects say about the pod (the selector of
+/// the system default spreading constraints).
+pub fn schedule_one_with(
+    profile: &Profile,
+    pod: &Pod,
+    cache: &SchedulerCache,
+    context: &PodContext,
+    rng: &mut ChaCha8Rng,
+    next_start_index: &mut usize,
+) -> Result<ScheduleDecision, ScheduleError> {
     let nodes = cache.node_infos();
     let num_all_nodes = nodes.len();
     if num_all_nodes == 0 {
         return Err(ScheduleError::NoNodesAvailable);
     }
-    let state = CycleState::new(pod);
+    let state = pre_filter(profile, pod, cache, context)?;
 
     let num_nodes_to_find = if profile.scorers.is_empty() {
         1
@@ -288,7 +357,8 @@ pub fn schedule_one(
             score: 0,
         }),
         _ => {
-            let totals = score_nodes(profile, &state, pod, nodes, &feasible)?;
+            let mut state = state;
+            let totals = score_nodes(profile, &mut state, pod, cache, &feasible)?;
             let (chosen, score) = select_host(&feasible, &totals, rng);
             Ok(ScheduleDecision {
                 node_name: nodes[chosen].name().to_string(),
@@ -300,14 +370,19 @@ pub fn schedule_one(
     }
 }
 
-/// Σ weight × normalised score per feasible node (same order as `feasible`).
+/// PreScore, then Σ weight × normalised score per feasible node (same order as `feasible`).
 fn score_nodes(
     profile: &Profile,
-    state: &CycleState,
+    state: &mut CycleState,
     pod: &Pod,
-    nodes: &[NodeInfo],
+    cache: &SchedulerCache,
     feasible: &[usize],
 ) -> Result<Vec<i64>, ScheduleError> {
+    for (plugin, _) in &profile.scorers {
+        plugin.pre_score(state, pod, cache, feasible);
+    }
+    let state = &*state;
+    let nodes = cache.node_infos();
     // With every score checked to lie in 0..=100, this bound makes the sums below exact.
     let weights_fit = profile.scorers.iter().try_fold(0u64, |sum, (_, weight)| {
         sum.checked_add(
@@ -753,7 +828,7 @@ mod tests {
                         .collect();
                     proptest::prop_assert_eq!(decision.feasible_nodes, feasible.len());
                     if feasible.len() > 1 {
-                        let totals = score_nodes(&profile, &state, &p, cache.node_infos(), &feasible)
+                        let totals = score_nodes(&profile, &mut state.clone(), &p, &cache, &feasible)
                             .expect("scores");
                         let best = totals.iter().copied().max().expect("non-empty");
                         proptest::prop_assert_eq!(decision.score, best);

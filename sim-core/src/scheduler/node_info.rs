@@ -1,17 +1,114 @@
 //! The scheduler's view of the cluster: one [`NodeInfo`] per node with the requests of the
 //! pods bound (or assumed) there, kept incrementally in a [`SchedulerCache`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::objects::{Node, Pod, Resources, Uid};
+use crate::objects::{Node, Pod, PortProtocol, Resources, Uid};
 
 use super::framework::NonZeroRequests;
+use super::plugins::inter_pod_affinity::PodTerms;
+
+/// A host port a pod uses: `(hostIP, protocol, hostPort)`, the IP empty for all addresses
+/// (kube-scheduler's `HostPortInfo` entry).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HostPort {
+    /// `hostIP`, normalised: empty or `0.0.0.0` both mean every address.
+    pub ip: String,
+    /// Protocol.
+    pub protocol: PortProtocol,
+    /// `hostPort` (> 0).
+    pub port: u16,
+}
+
+impl HostPort {
+    /// Whether binding `self` conflicts with `other` already bound on the node
+    /// (`HostPortInfo.CheckConflict`): same protocol and port, and either address is the
+    /// wildcard or they are equal.
+    pub fn conflicts_with(&self, other: &HostPort) -> bool {
+        self.protocol == other.protocol
+            && self.port == other.port
+            && (self.ip.is_empty() || other.ip.is_empty() || self.ip == other.ip)
+    }
+
+    /// The host ports of `pod`'s app containers (`hostPort` > 0); like NodePorts'
+    /// `getContainerPorts`, init containers (sidecars included) are not looked at.
+    pub fn of(pod: &Pod) -> Vec<HostPort> {
+        pod.spec
+            .containers
+            .iter()
+            .flat_map(|c| &c.ports)
+            .filter(|p| p.host_port > 0)
+            .map(|p| HostPort {
+                ip: if p.host_ip == "0.0.0.0" {
+                    String::new()
+                } else {
+                    p.host_ip.clone()
+                },
+                protocol: p.protocol,
+                port: p.host_port,
+            })
+            .collect()
+    }
+}
+
+/// What the inter-pod plugins need to know about a pod on a node (kube-scheduler's
+/// `PodInfo`): namespace, labels, whether it is terminating, its pod (anti-)affinity and
+/// host ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodEntry {
+    /// The pod's uid.
+    pub uid: Uid,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// Whether `metadata.deletionTimestamp` is set (PodTopologySpread does not count such
+    /// pods).
+    pub terminating: bool,
+    /// The pod (anti-)affinity terms, resolved once when the pod is added; `None` when the
+    /// pod has none.
+    pub terms: Option<Box<PodTerms>>,
+    /// Host ports in use.
+    pub host_ports: Vec<HostPort>,
+}
+
+impl PodEntry {
+    /// The entry of `pod`.
+    pub fn of(pod: &Pod) -> PodEntry {
+        PodEntry {
+            uid: pod.meta.uid,
+            namespace: pod.meta.namespace.clone(),
+            labels: pod.meta.labels.clone(),
+            terminating: pod.meta.deletion_timestamp.is_some(),
+            terms: pod
+                .spec
+                .affinity
+                .as_ref()
+                .filter(|a| a.has_pod_affinity())
+                .map(|a| Box::new(PodTerms::of(Some(a), &pod.meta.namespace, &pod.meta.labels))),
+            host_ports: HostPort::of(pod),
+        }
+    }
+
+    /// Whether the pod has pod affinity or anti-affinity terms.
+    pub fn has_affinity(&self) -> bool {
+        self.terms.is_some()
+    }
+
+    /// Whether the pod has required anti-affinity terms.
+    pub fn has_required_anti_affinity(&self) -> bool {
+        self.terms
+            .as_ref()
+            .is_some_and(|t| !t.required_anti_affinity.is_empty())
+    }
+}
 
 /// What one pod contributes to its node, remembered so that removal subtracts exactly that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PodAccount {
     requests: Resources,
     non_zero: NonZeroRequests,
+    entry: PodEntry,
 }
 
 impl PodAccount {
@@ -19,6 +116,7 @@ impl PodAccount {
         PodAccount {
             requests: pod.spec.effective_requests(),
             non_zero: NonZeroRequests::of(&pod.spec),
+            entry: PodEntry::of(pod),
         }
     }
 }
@@ -36,6 +134,12 @@ pub struct NodeInfo {
     pub non_zero_memory_bytes: u64,
     /// Number of pods on the node.
     pub pod_count: u64,
+    /// Number of pods on the node with pod affinity or anti-affinity.
+    pub pods_with_affinity: u64,
+    /// Number of pods on the node with required pod anti-affinity.
+    pub pods_with_required_anti_affinity: u64,
+    /// Number of pods on the node using host ports.
+    pub pods_with_host_ports: u64,
     pods: BTreeMap<Uid, PodAccount>,
 }
 
@@ -48,8 +152,28 @@ impl NodeInfo {
             non_zero_cpu_millis: 0,
             non_zero_memory_bytes: 0,
             pod_count: 0,
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+            pods_with_host_ports: 0,
             pods: BTreeMap::new(),
         }
+    }
+
+    /// The pods on this node, by ascending uid.
+    pub fn pods(&self) -> impl Iterator<Item = &PodEntry> + '_ {
+        self.pods.values().map(|a| &a.entry)
+    }
+
+    /// The pods on this node that have pod affinity or anti-affinity.
+    pub fn pods_with_affinity(&self) -> impl Iterator<Item = &PodEntry> + '_ {
+        self.pods()
+            .filter(|p| p.has_affinity())
+            .take(usize::try_from(self.pods_with_affinity).unwrap_or(usize::MAX))
+    }
+
+    /// The host ports in use on this node (`NodeInfo.UsedPorts`).
+    pub fn used_ports(&self) -> impl Iterator<Item = &HostPort> + '_ {
+        self.pods().flat_map(|p| &p.host_ports)
     }
 
     /// The node's name.
@@ -93,6 +217,7 @@ impl NodeInfo {
             .non_zero_memory_bytes
             .saturating_add(account.non_zero.memory_bytes);
         self.pod_count += 1;
+        self.count_entry(&account.entry, true);
         self.pods.insert(uid, account);
         was_new
     }
@@ -108,7 +233,28 @@ impl NodeInfo {
             .non_zero_memory_bytes
             .saturating_sub(account.non_zero.memory_bytes);
         self.pod_count -= 1;
+        self.count_entry(&account.entry, false);
         Some(account)
+    }
+
+    fn count_entry(&mut self, entry: &PodEntry, add: bool) {
+        let counters = [
+            (entry.has_affinity(), &mut self.pods_with_affinity),
+            (
+                entry.has_required_anti_affinity(),
+                &mut self.pods_with_required_anti_affinity,
+            ),
+            (!entry.host_ports.is_empty(), &mut self.pods_with_host_ports),
+        ];
+        for (applies, counter) in counters {
+            if applies {
+                *counter = if add {
+                    *counter + 1
+                } else {
+                    counter.saturating_sub(1)
+                };
+            }
+        }
     }
 }
 
@@ -125,6 +271,15 @@ pub struct SchedulerCache {
     index: BTreeMap<String, usize>,
     pod_nodes: BTreeMap<Uid, String>,
     parked: BTreeMap<String, BTreeMap<Uid, PodAccount>>,
+    /// Image name → number of nodes listing it in `status.images` (`ImageStateSummary.
+    /// NumNodes`).
+    image_nodes: BTreeMap<String, u64>,
+    /// Nodes holding pods with pod (anti-)affinity, and with required anti-affinity
+    /// (`HavePodsWithAffinityList`, `HavePodsWithRequiredAntiAffinityList`).
+    nodes_with_affinity: BTreeSet<String>,
+    nodes_with_required_anti_affinity: BTreeSet<String>,
+    /// Namespace labels, for `namespaceSelector`s.
+    namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl SchedulerCache {
@@ -142,10 +297,95 @@ impl SchedulerCache {
         }
         let mut cache = SchedulerCache::new();
         for (name, node) in by_name {
+            cache.count_images(&node, true);
             cache.index.insert(name, cache.nodes.len());
             cache.nodes.push(NodeInfo::new(node));
         }
         cache
+    }
+
+    /// How many nodes list the image `name` in `status.images`.
+    pub fn image_node_count(&self, name: &str) -> u64 {
+        self.image_nodes.get(name).copied().unwrap_or(0)
+    }
+
+    /// The nodes holding pods with pod affinity or anti-affinity, in name order.
+    pub fn nodes_with_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        // A counter check per node is cheaper than a name lookup per listed node.
+        self.nodes.iter().filter(|n| n.pods_with_affinity > 0)
+    }
+
+    /// The nodes holding pods with required pod anti-affinity, in name order.
+    pub fn nodes_with_required_anti_affinity(&self) -> impl Iterator<Item = &NodeInfo> + '_ {
+        self.nodes
+            .iter()
+            .filter(|n| n.pods_with_required_anti_affinity > 0)
+    }
+
+    /// Whether any node holds a pod with required pod anti-affinity.
+    pub fn has_required_anti_affinity_pods(&self) -> bool {
+        !self.nodes_with_required_anti_affinity.is_empty()
+    }
+
+    /// Whether any node holds a pod with pod affinity or anti-affinity.
+    pub fn has_affinity_pods(&self) -> bool {
+        !self.nodes_with_affinity.is_empty()
+    }
+
+    /// Records the labels of namespace `name` (for `namespaceSelector`s).
+    pub fn set_namespace_labels(&mut self, name: &str, labels: BTreeMap<String, String>) {
+        self.namespace_labels.insert(name.to_string(), labels);
+    }
+
+    /// Forgets namespace `name`.
+    pub fn remove_namespace(&mut self, name: &str) {
+        self.namespace_labels.remove(name);
+    }
+
+    /// The labels of namespace `name` (empty when unknown).
+    pub fn namespace_labels(&self, name: &str) -> Option<&BTreeMap<String, String>> {
+        self.namespace_labels.get(name)
+    }
+
+    /// Every known namespace with its labels, by name.
+    pub fn namespaces(&self) -> impl Iterator<Item = (&String, &BTreeMap<String, String>)> + '_ {
+        self.namespace_labels.iter()
+    }
+
+    fn count_images(&mut self, node: &Node, add: bool) {
+        for name in node.images.iter().flat_map(|i| &i.names) {
+            if add {
+                *self.image_nodes.entry(name.clone()).or_insert(0) += 1;
+            } else if let Some(count) = self.image_nodes.get_mut(name) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.image_nodes.remove(name);
+                }
+            }
+        }
+    }
+
+    /// Brings the affinity node sets up to date for `node_name`.
+    fn refresh_affinity_sets(&mut self, node_name: &str) {
+        let (with_affinity, with_anti) = match self.get(node_name) {
+            Some(info) => (
+                info.pods_with_affinity > 0,
+                info.pods_with_required_anti_affinity > 0,
+            ),
+            None => (false, false),
+        };
+        for (set, present) in [
+            (&mut self.nodes_with_affinity, with_affinity),
+            (&mut self.nodes_with_required_anti_affinity, with_anti),
+        ] {
+            if present {
+                if !set.contains(node_name) {
+                    set.insert(node_name.to_string());
+                }
+            } else {
+                set.remove(node_name);
+            }
+        }
     }
 
     /// Number of nodes.
@@ -172,9 +412,19 @@ impl SchedulerCache {
     /// this name are accounted now.
     pub fn add_node(&mut self, node: Node) {
         if let Some(&i) = self.index.get(&node.meta.name) {
+            if self.nodes[i].node.images != node.images {
+                let old = std::mem::take(&mut self.nodes[i].node.images);
+                let old_node = Node {
+                    images: old,
+                    ..node.clone()
+                };
+                self.count_images(&old_node, false);
+                self.count_images(&node, true);
+            }
             self.nodes[i].node = node;
             return;
         }
+        self.count_images(&node, true);
         let name = node.meta.name.clone();
         let mut info = NodeInfo::new(node);
         if let Some(parked) = self.parked.remove(&name) {
@@ -184,8 +434,9 @@ impl SchedulerCache {
         }
         let position = self.nodes.partition_point(|n| n.node.meta.name < name);
         self.nodes.insert(position, info);
-        self.index.insert(name, position);
+        self.index.insert(name.clone(), position);
         self.reindex_from(position);
+        self.refresh_affinity_sets(&name);
     }
 
     /// Replaces the node object (cordon, taints, labels, allocatable...); the same as
@@ -200,6 +451,8 @@ impl SchedulerCache {
         let position = self.index.remove(node_name)?;
         let info = self.nodes.remove(position);
         self.reindex_from(position);
+        self.count_images(&info.node, false);
+        self.refresh_affinity_sets(node_name);
         if !info.pods.is_empty() {
             self.parked.insert(node_name.to_string(), info.pods);
         }
@@ -220,6 +473,7 @@ impl SchedulerCache {
         match self.index.get(node_name) {
             Some(&i) => {
                 self.nodes[i].insert_account(uid, account);
+                self.refresh_affinity_sets(node_name);
             }
             None => {
                 self.parked
@@ -229,6 +483,25 @@ impl SchedulerCache {
             }
         }
         self.pod_nodes.insert(uid, node_name.to_string());
+    }
+
+    /// Updates the accounted copy of `pod` on `node_name` if what the plugins read of it
+    /// (labels, deletion) changed, as kube-scheduler's cache does on a pod update. Returns
+    /// whether its labels changed: that may let a waiting pod's affinity or spreading be
+    /// satisfied, while a deletion frees nothing until the pod is gone.
+    pub fn refresh_pod(&mut self, node_name: &str, pod: &Pod) -> bool {
+        let Some(account) = self
+            .get(node_name)
+            .and_then(|info| info.pods.get(&pod.meta.uid))
+        else {
+            return false;
+        };
+        let labels_changed = account.entry.labels != pod.meta.labels;
+        let deletion_changed = account.entry.terminating != pod.meta.deletion_timestamp.is_some();
+        if labels_changed || deletion_changed {
+            self.add_pod(node_name, pod);
+        }
+        labels_changed
     }
 
     /// Stops accounting `pod`. The node recorded when the pod was added wins over
@@ -253,6 +526,7 @@ impl SchedulerCache {
     fn remove_account(&mut self, node_name: &str, uid: Uid) {
         if let Some(&i) = self.index.get(node_name) {
             self.nodes[i].remove_pod(uid);
+            self.refresh_affinity_sets(node_name);
         } else if let Some(parked) = self.parked.get_mut(node_name) {
             parked.remove(&uid);
             if parked.is_empty() {
@@ -300,6 +574,7 @@ pub(crate) mod tests {
             capacity: allocatable.clone(),
             allocatable,
             ready: ConditionStatus::True,
+            images: Vec::new(),
         }
     }
 
@@ -334,6 +609,7 @@ pub(crate) mod tests {
                     pre_stop: None,
                     declared: Default::default(),
                     config_refs: Vec::new(),
+                    ports: Vec::new(),
                 }],
                 restart_policy: RestartPolicy::Always,
                 termination_grace_period_seconds: 30,
@@ -345,6 +621,7 @@ pub(crate) mod tests {
                 volumes: vec![],
                 hostname: None,
                 subdomain: None,
+                topology_spread_constraints: vec![],
             },
             status: PodStatus::default(),
         }
@@ -400,6 +677,31 @@ pub(crate) mod tests {
         assert_eq!(info.requested.cpu_millis, 0);
         assert_eq!(info.non_zero_cpu_millis, 100);
         assert_eq!(info.non_zero_memory_bytes, 200 * 1024 * 1024);
+    }
+
+    #[test]
+    fn refreshing_a_pod_updates_labels_and_deletion_only_when_they_changed() {
+        let mut cache = SchedulerCache::from_nodes([node("a", 4000, GIB)]);
+        let mut p = pod(1, 100, 0);
+        cache.add_pod("a", &p);
+        assert!(!cache.refresh_pod("a", &p));
+        p.meta.labels.insert("app".into(), "web".into());
+        assert!(cache.refresh_pod("a", &p));
+        p.meta.deletion_timestamp = Some(crate::time::SimTime::ZERO);
+        assert!(
+            !cache.refresh_pod("a", &p),
+            "a deletion alone frees nothing yet"
+        );
+        let entry = cache
+            .get("a")
+            .expect("a")
+            .pods()
+            .next()
+            .expect("pod")
+            .clone();
+        assert!(entry.terminating);
+        assert_eq!(entry.labels.get("app").map(String::as_str), Some("web"));
+        assert_eq!(cache.get("a").expect("a").pod_count, 1);
     }
 
     #[test]

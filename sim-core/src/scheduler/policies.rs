@@ -4,7 +4,7 @@
 //! | policy | what it is |
 //! | --- | --- |
 //! | `default` | kube-scheduler's default profile (k8s-semantics 9.1, restricted to the plugins the registry has) |
-//! | `binpack` | the default filters; scores TaintToleration 3, NodeAffinity 2, NodeResourcesFit 1 with `MostAllocated` (no BalancedAllocation, which would pull towards emptier nodes), plus PodTopologySpread/InterPodAffinity when registered: fills one node before the next |
+//! | `binpack` | the default filters; scores TaintToleration 3, NodeAffinity 2, NodeResourcesFit 1 with `MostAllocated` (no BalancedAllocation, which would pull towards emptier nodes; no PodTopologySpread score, whose system default constraints would spread each workload again), plus InterPodAffinity: fills one node before the next |
 //! | `spread` | the default filters; scores TaintToleration 3, NodeAffinity 2, NodeResourcesFit `LeastAllocated` weight 5, NodeResourcesBalancedAllocation 1, and PodTopologySpread weight 10 when the registry has it (its system defaults hold a hostname constraint): the emptiest node first |
 //! | `random` | the default filters, then a uniformly random feasible node drawn from the seeded tie-break stream (every node scores 0 under [`Random`]) |
 //! | `first-fit` | the default filters, then the first feasible node in name order ([`FirstFit`]) |
@@ -97,10 +97,11 @@ impl Policy {
             Policy::Binpack => {
                 config.args.node_resources_fit.scoring_strategy = ScoringStrategy::MostAllocated;
                 config.scorers = base_scorers(1);
-                for extra in [POD_TOPOLOGY_SPREAD, INTER_POD_AFFINITY] {
-                    if has(extra) {
-                        config.scorers.push((extra.to_string(), 2));
-                    }
+                // Without PodTopologySpread's score: its system default constraints would
+                // spread each workload's pods again, which is what packing is meant to avoid.
+                // Explicit DoNotSchedule constraints still filter.
+                if has(INTER_POD_AFFINITY) {
+                    config.scorers.push((INTER_POD_AFFINITY.to_string(), 2));
                 }
             }
             Policy::Spread => {

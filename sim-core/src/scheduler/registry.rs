@@ -10,8 +10,9 @@ use std::fmt;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 use super::plugins::{
-    names, NodeAffinity, NodeName, NodeResourcesBalancedAllocation, NodeResourcesFit,
-    NodeResourcesFitArgs, NodeUnschedulable, TaintToleration,
+    names, ImageLocality, InterPodAffinity, NodeAffinity, NodeName, NodePorts,
+    NodeResourcesBalancedAllocation, NodeResourcesFit, NodeResourcesFitArgs, NodeUnschedulable,
+    PodTopologySpread, TaintToleration,
 };
 
 /// The `schedulerName` of the default profile.
@@ -22,6 +23,8 @@ pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
 pub struct PluginArgs {
     /// `NodeResourcesFitArgs`.
     pub node_resources_fit: NodeResourcesFitArgs,
+    /// `InterPodAffinityArgs.hardPodAffinityWeight` (0..=100); `None` is the default, 1.
+    pub hard_pod_affinity_weight: Option<i64>,
 }
 
 /// The extension points a plugin instance implements: a factory fills in one or both.
@@ -125,10 +128,11 @@ impl Registry {
     }
 
     /// A registry with the in-tree plugins: NodeUnschedulable, NodeName, TaintToleration,
-    /// NodeAffinity, NodeResourcesFit and NodeResourcesBalancedAllocation.
+    /// NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread, InterPodAffinity,
+    /// NodeResourcesBalancedAllocation and ImageLocality.
     pub fn with_default_plugins() -> Registry {
         let mut registry = Registry::new();
-        let defaults: [(&str, PluginFactory); 6] = [
+        let defaults: [(&str, PluginFactory); 10] = [
             (
                 names::NODE_UNSCHEDULABLE,
                 Box::new(|_: &PluginArgs| {
@@ -181,6 +185,51 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: None,
                         score: Some(Box::new(NodeResourcesBalancedAllocation)),
+                    })
+                }),
+            ),
+            (
+                names::NODE_PORTS,
+                Box::new(|_: &PluginArgs| {
+                    Ok(PluginInstance {
+                        filter: Some(Box::new(NodePorts)),
+                        score: None,
+                    })
+                }),
+            ),
+            (
+                names::POD_TOPOLOGY_SPREAD,
+                Box::new(|_: &PluginArgs| {
+                    Ok(PluginInstance {
+                        filter: Some(Box::new(PodTopologySpread)),
+                        score: Some(Box::new(PodTopologySpread)),
+                    })
+                }),
+            ),
+            (
+                names::INTER_POD_AFFINITY,
+                Box::new(|args: &PluginArgs| {
+                    let weight = args.hard_pod_affinity_weight.unwrap_or(1);
+                    if !(0..=100).contains(&weight) {
+                        return Err(format!(
+                            "hardPodAffinityWeight: Invalid value: {weight}: not in valid range [0, 100]"
+                        ));
+                    }
+                    let plugin = InterPodAffinity {
+                        hard_pod_affinity_weight: weight,
+                    };
+                    Ok(PluginInstance {
+                        filter: Some(Box::new(plugin)),
+                        score: Some(Box::new(plugin)),
+                    })
+                }),
+            ),
+            (
+                names::IMAGE_LOCALITY,
+                Box::new(|_: &PluginArgs| {
+                    Ok(PluginInstance {
+                        filter: None,
+                        score: Some(Box::new(ImageLocality)),
                     })
                 }),
             ),
@@ -283,9 +332,10 @@ pub struct ProfileConfig {
 
 impl ProfileConfig {
     /// kube-scheduler's default profile restricted to the implemented plugins: filters
-    /// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodeResourcesFit; scores
-    /// TaintToleration 3, NodeAffinity 2, NodeResourcesFit 1, NodeResourcesBalancedAllocation 1
-    /// (k8s-semantics 9.1).
+    /// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts,
+    /// NodeResourcesFit, PodTopologySpread, InterPodAffinity; scores TaintToleration 3,
+    /// NodeAffinity 2, NodeResourcesFit 1, PodTopologySpread 2, InterPodAffinity 2,
+    /// NodeResourcesBalancedAllocation 1, ImageLocality 1 (k8s-semantics 9.1).
     pub fn default_config() -> ProfileConfig {
         ProfileConfig {
             scheduler_name: DEFAULT_SCHEDULER_NAME.to_string(),
@@ -294,7 +344,10 @@ impl ProfileConfig {
                 names::NODE_NAME,
                 names::TAINT_TOLERATION,
                 names::NODE_AFFINITY,
+                names::NODE_PORTS,
                 names::NODE_RESOURCES_FIT,
+                names::POD_TOPOLOGY_SPREAD,
+                names::INTER_POD_AFFINITY,
             ]
             .map(String::from)
             .to_vec(),
@@ -302,7 +355,10 @@ impl ProfileConfig {
                 (names::TAINT_TOLERATION, 3),
                 (names::NODE_AFFINITY, 2),
                 (names::NODE_RESOURCES_FIT, 1),
+                (names::POD_TOPOLOGY_SPREAD, 2),
+                (names::INTER_POD_AFFINITY, 2),
                 (names::NODE_RESOURCES_BALANCED_ALLOCATION, 1),
+                (names::IMAGE_LOCALITY, 1),
             ]
             .map(|(name, weight)| (name.to_string(), weight))
             .to_vec(),
@@ -417,7 +473,10 @@ mod tests {
                 "NodeName",
                 "TaintToleration",
                 "NodeAffinity",
-                "NodeResourcesFit"
+                "NodePorts",
+                "NodeResourcesFit",
+                "PodTopologySpread",
+                "InterPodAffinity"
             ]
         );
         let scorers: Vec<(&str, i64)> = profile
@@ -431,7 +490,10 @@ mod tests {
                 ("TaintToleration", 3),
                 ("NodeAffinity", 2),
                 ("NodeResourcesFit", 1),
-                ("NodeResourcesBalancedAllocation", 1)
+                ("PodTopologySpread", 2),
+                ("InterPodAffinity", 2),
+                ("NodeResourcesBalancedAllocation", 1),
+                ("ImageLocality", 1)
             ]
         );
     }
@@ -455,13 +517,13 @@ mod tests {
     fn an_unknown_name_lists_the_known_ones_sorted() {
         let registry = Registry::with_default_plugins();
         let mut config = ProfileConfig::default_config();
-        config.scorers.push(("ImageLocality".into(), 1));
+        config.scorers.push(("VolumeBinding".into(), 1));
         let err = Profile::new(&registry, &config).expect_err("unknown plugin");
         assert_eq!(
             err.to_string(),
-            "unknown plugin \"ImageLocality\"; known plugins: NodeAffinity, NodeName, \
-             NodeResourcesBalancedAllocation, NodeResourcesFit, NodeUnschedulable, \
-             TaintToleration"
+            "unknown plugin \"VolumeBinding\"; known plugins: ImageLocality, InterPodAffinity, \
+             NodeAffinity, NodeName, NodePorts, NodeResourcesBalancedAllocation, \
+             NodeResourcesFit, NodeUnschedulable, PodTopologySpread, TaintToleration"
         );
     }
 

@@ -34,7 +34,7 @@ fn term_to_json(term: &NodeSelectorTerm) -> Value {
     Value::Object(m)
 }
 
-/// `spec.affinity` (node affinity only).
+/// `spec.affinity`.
 pub(super) fn affinity_to_json(affinity: &Affinity) -> Value {
     let mut m = Map::new();
     if let Some(na) = &affinity.node_affinity {
@@ -58,6 +58,22 @@ pub(super) fn affinity_to_json(affinity: &Affinity) -> Value {
         );
         put(&mut m, "nodeAffinity", n);
     }
+    put(
+        &mut m,
+        "podAffinity",
+        affinity
+            .pod_affinity
+            .as_ref()
+            .map(super::scheduling::pod_affinity_to_json),
+    );
+    put(
+        &mut m,
+        "podAntiAffinity",
+        affinity
+            .pod_anti_affinity
+            .as_ref()
+            .map(super::scheduling::pod_affinity_to_json),
+    );
     Value::Object(m)
 }
 

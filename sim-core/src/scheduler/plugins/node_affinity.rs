@@ -191,6 +191,7 @@ mod tests {
         assert_eq!(scores, [100, 80, 20, 0]);
         let pod_affinity = Affinity {
             node_affinity: Some(na),
+            ..Affinity::default()
         };
         assert!(pod_affinity.node_affinity.is_some());
         default_normalize_score(MAX_NODE_SCORE, false, &mut scores);

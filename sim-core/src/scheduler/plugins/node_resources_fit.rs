@@ -1,5 +1,5 @@
-//! `NodeResourcesFit`: requests against allocatable (filter) and the LeastAllocated /
-//! MostAllocated scoring strategies.
+//! `NodeResourcesFit`: requests against allocatable (filter, extended resources included)
+//! and the LeastAllocated / MostAllocated / RequestedToCapacityRatio scoring strategies.
 
 use std::borrow::Cow;
 
@@ -28,6 +28,108 @@ pub enum ScoringStrategy {
     LeastAllocated,
     /// Prefer nodes with the most requested resources (bin packing).
     MostAllocated,
+    /// Score each resource's utilisation through a broken-linear function
+    /// ([`NodeResourcesFitArgs::shape`]).
+    RequestedToCapacityRatio,
+}
+
+/// One point of `requestedToCapacityRatio.shape`: at `utilization` percent the score is
+/// `score` (0..=10, scaled ×10 onto 0..=100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UtilizationShapePoint {
+    /// 0..=100, strictly increasing along the shape.
+    pub utilization: u8,
+    /// 0..=10.
+    pub score: u8,
+}
+
+/// `requestedToCapacityRatio.shape`: up to 101 points (utilisation strictly increases over
+/// 0..=100), kept inline so the arguments stay `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtilizationShape {
+    points: [UtilizationShapePoint; 101],
+    len: u8,
+}
+
+impl Default for UtilizationShape {
+    /// kube-scheduler's default shape: `{0, 0}, {100, 10}` (bin packing).
+    fn default() -> Self {
+        UtilizationShape::new(&[(0, 0), (100, 10)]).unwrap_or(UtilizationShape {
+            points: [UtilizationShapePoint::default(); 101],
+            len: 0,
+        })
+    }
+}
+
+impl UtilizationShape {
+    /// A shape from `(utilization, score)` points, validated as kube-scheduler's
+    /// `validateFunctionShape` does.
+    pub fn new(points: &[(i64, i64)]) -> Result<UtilizationShape, String> {
+        if points.is_empty() {
+            return Err("shape: at least one point must be specified".into());
+        }
+        let mut shape = UtilizationShape {
+            points: [UtilizationShapePoint::default(); 101],
+            len: 0,
+        };
+        let mut previous: Option<i64> = None;
+        for (i, &(utilization, score)) in points.iter().enumerate() {
+            if !(0..=100).contains(&utilization) {
+                return Err(format!(
+                    "shape[{i}].utilization: Invalid value: {utilization}: not in valid range [0, 100]"
+                ));
+            }
+            if previous.is_some_and(|p| utilization <= p) {
+                return Err(format!(
+                    "shape[{i}].utilization: Invalid value: {utilization}: utilization values must be sorted in increasing order"
+                ));
+            }
+            if !(0..=10).contains(&score) {
+                return Err(format!(
+                    "shape[{i}].score: Invalid value: {score}: not in valid range [0, 10]"
+                ));
+            }
+            previous = Some(utilization);
+            // Both are range-checked above.
+            shape.points[i] = UtilizationShapePoint {
+                utilization: u8::try_from(utilization).unwrap_or(100),
+                score: u8::try_from(score).unwrap_or(10),
+            };
+            shape.len += 1;
+        }
+        Ok(shape)
+    }
+
+    /// The points.
+    pub fn points(&self) -> &[UtilizationShapePoint] {
+        &self.points[..usize::from(self.len)]
+    }
+
+    /// `helper.BuildBrokenLinearFunction` over the points scaled ×10, at utilisation `p`.
+    pub fn score_at(&self, p: i64) -> i64 {
+        let points = self.points();
+        let scaled = |i: usize| i64::from(points[i].score) * (MAX_NODE_SCORE / 10);
+        let at = |i: usize| i64::from(points[i].utilization);
+        for i in 0..points.len() {
+            if p <= at(i) {
+                if i == 0 {
+                    return scaled(0);
+                }
+                return scaled(i - 1)
+                    + (scaled(i) - scaled(i - 1)) * (p - at(i - 1)) / (at(i) - at(i - 1));
+            }
+        }
+        points.last().map_or(0, |_| scaled(points.len() - 1))
+    }
+
+    /// The score of one resource: `score_at(requested × 100 / capacity)`, or at 100 when
+    /// the node has none or is over capacity.
+    pub fn resource_score(&self, requested: u64, capacity: u64) -> i64 {
+        if capacity == 0 || requested > capacity {
+            return self.score_at(100);
+        }
+        self.score_at(scaled_ratio(requested, capacity))
+    }
 }
 
 /// `NodeResourcesFitArgs`: the scoring strategy and the weight of each scored resource.
@@ -39,6 +141,8 @@ pub struct NodeResourcesFitArgs {
     pub cpu_weight: i64,
     /// Weight of memory, 1..=100; default 1.
     pub memory_weight: i64,
+    /// `requestedToCapacityRatio.shape` (used by that strategy only).
+    pub shape: UtilizationShape,
 }
 
 impl Default for NodeResourcesFitArgs {
@@ -47,6 +151,7 @@ impl Default for NodeResourcesFitArgs {
             scoring_strategy: ScoringStrategy::LeastAllocated,
             cpu_weight: 1,
             memory_weight: 1,
+            shape: UtilizationShape::default(),
         }
     }
 }
@@ -219,6 +324,45 @@ impl FilterPlugin for NodeResourcesFit {
     }
 }
 
+impl NodeResourcesFit {
+    /// `requestedToCapacityRatioScorer`: per resource the shape's score of its utilisation,
+    /// weighted; a resource the node lacks or that scores 0 is left out; the average is
+    /// rounded half away from zero (`math.Round`).
+    fn requested_to_capacity_ratio(
+        &self,
+        cpu_requested: u64,
+        memory_requested: u64,
+        cpu_allocatable: u64,
+        memory_allocatable: u64,
+    ) -> i64 {
+        let shape = &self.args.shape;
+        let mut node_score = 0i64;
+        let mut weight_sum = 0i64;
+        for (requested, allocatable, weight) in [
+            (cpu_requested, cpu_allocatable, self.args.cpu_weight),
+            (
+                memory_requested,
+                memory_allocatable,
+                self.args.memory_weight,
+            ),
+        ] {
+            if allocatable == 0 {
+                continue;
+            }
+            // A resource scoring 0 is left out of the average, as kube-scheduler does.
+            let resource_score = shape.resource_score(requested, allocatable);
+            if resource_score > 0 {
+                node_score += resource_score * weight;
+                weight_sum += weight;
+            }
+        }
+        if weight_sum == 0 {
+            return 0;
+        }
+        (node_score as f64 / weight_sum as f64).round() as i64
+    }
+}
+
 impl ScorePlugin for NodeResourcesFit {
     fn name(&self) -> &'static str {
         names::NODE_RESOURCES_FIT
@@ -241,6 +385,14 @@ impl ScorePlugin for NodeResourcesFit {
                 most_requested_score(cpu_requested, allocatable.cpu_millis),
                 most_requested_score(memory_requested, allocatable.memory_bytes),
             ),
+            ScoringStrategy::RequestedToCapacityRatio => {
+                return self.requested_to_capacity_ratio(
+                    cpu_requested,
+                    memory_requested,
+                    allocatable.cpu_millis,
+                    allocatable.memory_bytes,
+                );
+            }
         };
         // A resource the node does not have is left out of the weighted average entirely.
         let (cpu_weight, memory_weight) = (
@@ -359,6 +511,40 @@ mod tests {
                 insufficient_resources(&state, &info).is_empty()
             );
         }
+    }
+
+    #[test]
+    fn requested_to_capacity_ratio_follows_the_broken_linear_shape() {
+        // Bin packing shape {0,0},{100,10}: utilisation u scores u.
+        let shape = UtilizationShape::default();
+        assert_eq!(shape.score_at(0), 0);
+        assert_eq!(shape.score_at(37), 37);
+        assert_eq!(shape.score_at(100), 100);
+        assert_eq!(shape.resource_score(5000, 4000), 100);
+        // Spreading shape {0,10},{100,0} with a knee: {0,10},{50,8},{100,0}.
+        let knee = UtilizationShape::new(&[(0, 10), (50, 8), (100, 0)]).expect("valid shape");
+        assert_eq!(knee.score_at(25), 90);
+        assert_eq!(knee.score_at(75), 40);
+        assert!(UtilizationShape::new(&[(50, 1), (40, 2)]).is_err());
+        assert!(UtilizationShape::new(&[(0, 11)]).is_err());
+        assert!(UtilizationShape::new(&[]).is_err());
+        // A node at 2 of 4 CPU and 2 of 8 GiB, pod 0: cpu 50, memory 25 ⇒ round(37.5) = 38.
+        let plugin = NodeResourcesFit::new(NodeResourcesFitArgs {
+            scoring_strategy: ScoringStrategy::RequestedToCapacityRatio,
+            ..NodeResourcesFitArgs::default()
+        })
+        .expect("valid args");
+        let mut info = NodeInfo::new(node("a", 4000, 8 * GIB));
+        info.add_pod(&pod(1, 1000, GIB));
+        let p = pod(2, 1000, GIB);
+        let state = CycleState::new(&p);
+        assert_eq!(plugin.score(&state, &p, &info), 38);
+        // Memory at 400 MiB of 256 GiB scores 0 and is left out: cpu 50 alone.
+        let mut roomy = NodeInfo::new(node("b", 4000, 256 * GIB));
+        roomy.add_pod(&pod(3, 1000, 0));
+        let light = pod(4, 1000, 0);
+        let state = CycleState::new(&light);
+        assert_eq!(plugin.score(&state, &light, &roomy), 50);
     }
 
     #[test]
