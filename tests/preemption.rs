@@ -485,3 +485,30 @@ fn the_nominated_node_is_tried_first() {
     assert_eq!(field(&sim, "peer", "metadata.name"), "<gone>");
     assert_eq!(field(&sim, "critical", "spec.nodeName"), "node-1");
 }
+
+/// Preemption respects pod anti-affinity: the preemptor refuses to share a node with
+/// `app: db`, so it preempts on node-2 (whose victim is of higher priority than node-1's)
+/// rather than on node-1, where removing the victim would not let it in. The dry run reads
+/// the PreFilter state of InterPodAffinity (§9.4, §9.8).
+#[test]
+fn preemption_respects_pod_anti_affinity() {
+    let dir = common::scratch("preemption-anti-affinity");
+    let preemptor =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {app: web}}\nspec:\n  \
+         priorityClassName: high\n  affinity:\n    podAntiAffinity:\n      \
+         requiredDuringSchedulingIgnoredDuringExecution:\n        - labelSelector: {matchLabels: \
+         {app: db}}\n          topologyKey: kubernetes.io/hostname\n  containers:\n    - name: \
+         app\n      image: nginx:1.27\n      resources: {requests: {cpu: 600m}}\n";
+    let docs = format!(
+        "{}---\n{}---\n{}",
+        pod("db", "high", "100m", Some("node-1"), "app: db"),
+        pod("filler-1", "lowest", "800m", Some("node-1"), "app: filler"),
+        pod("filler-2", "low", "800m", Some("node-2"), "app: filler"),
+    );
+    let events_text = apply_at(&dir, "web.yaml", "10s", preemptor);
+    let mut sim = simulation(&dir, 2, &docs, &events_text);
+    run_to(&mut sim, 30_000);
+    assert_eq!(field(&sim, "web", "spec.nodeName"), "node-2");
+    assert_eq!(field(&sim, "filler-2", "metadata.name"), "<gone>");
+    assert_eq!(field(&sim, "filler-1", "status.phase"), "Running");
+}

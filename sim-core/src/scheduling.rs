@@ -621,11 +621,13 @@ impl SchedulingQueue {
             &self.extra_profiles,
             &pod.spec.scheduler_name,
         );
+        let context = pod_context(store, pod);
         let input = PreemptionInput {
             profile,
             cache: &self.cache,
             pods_on_nodes: &pods_on_nodes,
             pdbs: &pdbs,
+            context: &context,
             now: store.now(),
         };
         preempt(&input, pod, &mut self.rng)

@@ -36,7 +36,7 @@ use crate::objects::{
 use crate::time::SimTime;
 
 use super::framework::{CycleState, FilterPlugin, Status};
-use super::{FitError, NodeInfo, Profile, SchedulerCache};
+use super::{FitError, NodeInfo, PodContext, Profile, SchedulerCache};
 
 /// `minCandidateNodesPercentage` of DefaultPreemptionArgs.
 pub const MIN_CANDIDATE_NODES_PERCENTAGE: usize = 10;
@@ -72,6 +72,8 @@ pub struct PreemptionInput<'a> {
     pub pods_on_nodes: &'a BTreeMap<String, Vec<&'a Pod>>,
     /// Every PodDisruptionBudget with its status.
     pub pdbs: &'a [&'a PodDisruptionBudget],
+    /// What the API objects say about the pod (for PreFilter's spreading defaults).
+    pub context: &'a PodContext,
     /// Now (the start time of a pod that has none yet).
     pub now: SimTime,
 }
@@ -147,19 +149,6 @@ fn run_filters(
     Ok(())
 }
 
-/// Whether `pod` passes every filter of `profile` on `info` (kube-scheduler's
-/// `evaluateNominatedNode` tries the nominated node alone first this way).
-pub fn fits(profile: &Profile, pod: &Pod, info: &NodeInfo) -> bool {
-    let state = CycleState::new(pod);
-    let filters: Vec<&dyn FilterPlugin> = profile
-        .filters
-        .iter()
-        .filter(|filter| !filter.skip(&state, pod))
-        .map(|filter| filter.as_ref())
-        .collect();
-    run_filters(&filters, &state, pod, info).is_ok()
-}
-
 /// Whether the pod asks for more of some resource than the node has at all (NodeResourcesFit
 /// marks that unresolvable).
 fn exceeds_allocatable(pod: &Pod, info: &NodeInfo) -> bool {
@@ -191,7 +180,13 @@ pub fn preempt(input: &PreemptionInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> 
             clear_nomination: false,
         };
     }
-    let state = CycleState::new(pod);
+    // PreFilter over the whole cluster as it is, victims included: spreading and pod
+    // (anti-)affinity count them, so preemption is never chosen for a node where the pod
+    // would still break those rules (kube-scheduler removes victims from the PreFilter state
+    // through `RemovePod`; kubesim does not, which can only make it preempt less). A PreFilter
+    // rejection holds everywhere and falls back to the filters alone.
+    let state = super::pre_filter(input.profile, pod, input.cache, input.context)
+        .unwrap_or_else(|_| CycleState::new(pod));
     let filters: Vec<&dyn FilterPlugin> = input
         .profile
         .filters
