@@ -1,7 +1,8 @@
 //! Scheduler properties for every built-in policy (style guide 16): generated clusters and
 //! arrival sequences, checked with the public invariant checkers of
-//! `sim_scenarios::testing` — no overcommit, taints and node affinity respected, nothing
-//! left Pending while a node fits it after quiescence (k8s-semantics §9.2), and the same
+//! `sim_scenarios::testing` — no overcommit, taints, node affinity, pod anti-affinity and
+//! topology spreading respected, preemption only of lower priority, nothing left Pending
+//! while a node fits it after quiescence (k8s-semantics §9.2–9.4, §9.8), and the same
 //! timeline for the same seed. 32 cases per property and policy keep CI fast.
 
 use proptest::prelude::*;
@@ -12,13 +13,15 @@ use sim_scenarios::convert::to_core;
 use sim_scenarios::manifest::load_manifests;
 use sim_scenarios::scheduler_config::SchedulerChoice;
 use sim_scenarios::testing::{
-    case, check_all, deterministic_per_seed, no_overcommit, run_to_end, simulate, taints_respected,
-    Case, ClusterGen, PodGen, PoolGen, PriorityGen,
+    case, check_all, deterministic_per_seed, no_overcommit, preemption_only_of_lower_priority,
+    run_to_end, simulate, taints_respected, Case, ClusterGen, PodGen, PoolGen, PriorityGen,
 };
 
 fn placement_invariants_hold(policy: Policy, c: &Case) -> Result<(), TestCaseError> {
     let sim = simulate(c, &SchedulerChoice::Policy(policy)).map_err(TestCaseError::fail)?;
-    check_all(&sim).map_err(|e| TestCaseError::fail(format!("{policy}: {e}\n{}", c.to_yaml())))
+    check_all(&sim)
+        .and_then(|()| preemption_only_of_lower_priority(&sim, |name| c.priority_of(name)))
+        .map_err(|e| TestCaseError::fail(format!("{policy}: {e}\n{}", c.to_yaml())))
 }
 
 fn same_timeline_twice(policy: Policy, c: &Case) -> Result<(), TestCaseError> {

@@ -37,8 +37,7 @@ use std::fmt::Write as _;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use sim_core::objects::{Node, Pod, TaintEffect};
-use sim_core::scheduler::framework::{CycleState, Status};
-use sim_core::scheduler::{Profile, Registry};
+use sim_core::scheduler::{fits_node, PodContext, Profile, Registry};
 use sim_core::sim::{ScenarioAction, Simulation};
 use sim_core::time::SimTime;
 
@@ -57,6 +56,11 @@ pub const DEDICATED_TAINT: (&str, &str) = ("dedicated", "batch");
 pub const SSD_LABEL: (&str, &str) = ("disk", "ssd");
 /// How long after the last arrival a generated case runs: past the scheduler's 5-minute
 /// flush of unschedulable pods, so the cluster is quiescent at the end.
+/// The generated workload whose pods carry required anti-affinity against each other.
+pub const ANTI_AFFINE_WORKLOAD: u8 = 1;
+/// The generated workload whose pods spread over zones (`maxSkew: 1`, DoNotSchedule).
+pub const SPREAD_WORKLOAD: u8 = 2;
+
 pub const SETTLE_SECS: u64 = 330;
 
 /// A node pool.
@@ -103,7 +107,10 @@ pub struct PodGen {
     pub cpu_millis: u64,
     /// Memory request, MiB.
     pub memory_mib: u64,
-    /// Workload label (`app: w<N>`).
+    /// Workload label (`app: w<N>`). Workload `w1`'s pods refuse to share a node with each
+    /// other (required pod anti-affinity on `kubernetes.io/hostname`); workload `w2`'s pods
+    /// spread over zones with `maxSkew: 1`, `whenUnsatisfiable: DoNotSchedule`. The rule
+    /// belongs to the workload, so every pod of it carries the same one.
     pub workload: u8,
     /// `nodeSelector: {disk: ssd}`.
     pub wants_ssd: bool,
@@ -180,13 +187,16 @@ pub fn pod() -> impl Strategy<Value = PodGen> {
                 tolerates_dedicated,
                 priority,
             )| {
+                // The spreading workload's pods all see the same nodes: no node selection
+                // of their own, so that one skew over one set of domains is the rule.
+                let spreading = workload == SPREAD_WORKLOAD;
                 PodGen {
                     arrival_secs,
                     cpu_millis: cpu * 100,
                     memory_mib: mem * 128,
                     workload,
-                    wants_ssd,
-                    zones: zones.unwrap_or_default(),
+                    wants_ssd: wants_ssd && !spreading,
+                    zones: zones.filter(|_| !spreading).unwrap_or_default(),
                     tolerates_dedicated,
                     priority,
                 }
@@ -230,12 +240,30 @@ impl PodGen {
                 DEDICATED_TAINT.0, DEDICATED_TAINT.1
             );
         }
+        let anti_affinity = self.workload == ANTI_AFFINE_WORKLOAD;
+        if !self.zones.is_empty() || anti_affinity {
+            m.push_str("  affinity:\n");
+        }
         if !self.zones.is_empty() {
             let zones: Vec<&str> = self.zones.iter().map(|&z| ZONES[z % ZONES.len()]).collect();
             let _ = writeln!(
                 m,
-                "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: topology.kubernetes.io/zone\n            operator: In\n            values: [{}]",
+                "    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - key: topology.kubernetes.io/zone\n            operator: In\n            values: [{}]",
                 zones.join(", ")
+            );
+        }
+        if anti_affinity {
+            let _ = writeln!(
+                m,
+                "    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {{matchLabels: {{app: w{}}}}}\n        topologyKey: kubernetes.io/hostname",
+                self.workload
+            );
+        }
+        if self.workload == SPREAD_WORKLOAD {
+            let _ = writeln!(
+                m,
+                "  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: topology.kubernetes.io/zone\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector: {{matchLabels: {{app: w{}}}}}",
+                self.workload
             );
         }
         let _ = writeln!(
@@ -261,6 +289,16 @@ value: 1000
 ";
 
 impl Case {
+    /// The priority of the generated pod called `name` (`p<N>`), from its class.
+    pub fn priority_of(&self, name: &str) -> Option<i32> {
+        let index: usize = name.strip_prefix('p')?.parse().ok()?;
+        Some(match self.pods.get(index)?.priority {
+            PriorityGen::None => 0,
+            PriorityGen::Low => 100,
+            PriorityGen::High => 1000,
+        })
+    }
+
     /// The scenario file (with the priority classes inline) that reproduces the case's
     /// cluster; the pods follow as `# at Ns` comments and documents, for a person to read.
     pub fn to_yaml(&self) -> String {
@@ -435,6 +473,172 @@ pub fn node_affinity_respected(sim: &Simulation) -> Result<(), String> {
     Ok(())
 }
 
+/// No two bound pods share a topology domain that the required pod anti-affinity of one of
+/// them forbids (the term's selector matching the other, in the same namespace or one the
+/// term names).
+pub fn pod_anti_affinity_respected(sim: &Simulation) -> Result<(), String> {
+    let bound: Vec<(&Pod, &Node)> = bound_pods(sim)
+        .filter_map(|(p, n)| node(sim, n).map(|n| (p, n)))
+        .collect();
+    for (pod, pod_node) in &bound {
+        let terms = pod
+            .spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.pod_anti_affinity.as_ref())
+            .map_or(&[][..], |a| a.required.as_slice());
+        for term in terms {
+            let Some(domain) = pod_node.meta.labels.get(&term.topology_key) else {
+                continue;
+            };
+            let Some(selector) = &term.label_selector else {
+                continue;
+            };
+            let namespaces_match = |other: &Pod| {
+                term.namespace_selector.is_some()
+                    || if term.namespaces.is_empty() {
+                        other.meta.namespace == pod.meta.namespace
+                    } else {
+                        term.namespaces.contains(&other.meta.namespace)
+                    }
+            };
+            for (other, other_node) in &bound {
+                if other.meta.uid == pod.meta.uid
+                    || other_node.meta.labels.get(&term.topology_key) != Some(domain)
+                {
+                    continue;
+                }
+                if namespaces_match(other) && selector.matches(&other.meta.labels) {
+                    return Err(format!(
+                        "pod {} shares {}={domain} with pod {}, which its required \
+                         anti-affinity excludes",
+                        pod.meta.name, term.topology_key, other.meta.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// For every DoNotSchedule topology spread constraint, the matching bound pods differ by at
+/// most `maxSkew` between the domains of the nodes the pod could use (its nodeSelector and
+/// required node affinity honoured, as `nodeAffinityPolicy: Honor` does). Holds for
+/// workloads that only grow and whose pods share one constraint and one node selection, as
+/// the generated ones do; pods of one group that see different nodes may each be placed
+/// legally and still leave a skew larger than `maxSkew` from another's point of view. A run
+/// with a preemption is not checked: victims leave without regard to spreading.
+pub fn topology_spread_respected(sim: &Simulation) -> Result<(), String> {
+    use sim_core::objects::UnsatisfiableConstraintAction;
+    // A preemption removes pods without regard to other workloads' spreading (as in
+    // Kubernetes), so the groups no longer only grow: nothing to check then.
+    let preempted = sim.timeline().records().iter().any(|r| {
+        matches!(&r.body, sim_core::timeline::RecordBody::Event { reason, .. } if reason == "Preempted")
+    });
+    if preempted {
+        return Ok(());
+    }
+    let nodes: Vec<&Node> = sim.store().list::<Node>().collect();
+    let bound: Vec<(&Pod, &str)> = bound_pods(sim).collect();
+    for (pod, _) in &bound {
+        for c in &pod.spec.topology_spread_constraints {
+            if c.when_unsatisfiable != UnsatisfiableConstraintAction::DoNotSchedule {
+                continue;
+            }
+            let Some(selector) = &c.label_selector else {
+                continue;
+            };
+            let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+            for n in &nodes {
+                let eligible = pod
+                    .spec
+                    .node_selector
+                    .iter()
+                    .all(|(k, v)| n.meta.labels.get(k) == Some(v))
+                    && pod
+                        .spec
+                        .affinity
+                        .as_ref()
+                        .and_then(|a| a.node_affinity.as_ref())
+                        .is_none_or(|a| a.required_matches(&n.meta.labels, &n.meta.name));
+                if let (true, Some(domain)) = (eligible, n.meta.labels.get(&c.topology_key)) {
+                    counts.entry(domain.as_str()).or_insert(0);
+                }
+            }
+            for (other, other_node) in &bound {
+                if other.meta.namespace != pod.meta.namespace
+                    || !selector.matches(&other.meta.labels)
+                {
+                    continue;
+                }
+                let domain = node(sim, other_node)
+                    .and_then(|n| n.meta.labels.get(&c.topology_key))
+                    .map(String::as_str);
+                if let Some(count) = domain.and_then(|d| counts.get_mut(d)) {
+                    *count += 1;
+                }
+            }
+            let (Some(min), Some(max)) = (counts.values().min(), counts.values().max()) else {
+                continue;
+            };
+            if max - min > i64::from(c.max_skew) {
+                return Err(format!(
+                    "pods matching {selector} of pod {}'s constraint on {} are {counts:?}: \
+                     skew {} > maxSkew {}",
+                    pod.meta.name,
+                    c.topology_key,
+                    max - min,
+                    c.max_skew
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `Preempted` victim had a lower priority than its preemptor. `priority_of` gives the
+/// priority of a pod by name (victims are gone from the store by the end; a generated case
+/// knows its pods' classes, see [`Case::priority_of`]).
+pub fn preemption_only_of_lower_priority(
+    sim: &Simulation,
+    priority_of: impl Fn(&str) -> Option<i32>,
+) -> Result<(), String> {
+    use sim_core::timeline::RecordBody;
+    for record in sim.timeline().records() {
+        let RecordBody::Event {
+            reason, message, ..
+        } = &record.body
+        else {
+            continue;
+        };
+        if reason != "Preempted" {
+            continue;
+        }
+        let victim = record.object.key.name.as_str();
+        // "Preempted by pod <uid> on node <node>"
+        let Some(uid) = message
+            .strip_prefix("Preempted by pod ")
+            .and_then(|rest| rest.split_whitespace().next())
+        else {
+            continue;
+        };
+        let preemptor = sim
+            .store()
+            .list::<Pod>()
+            .find(|p| p.meta.uid.to_string() == uid);
+        let (Some(preemptor), Some(victim_priority)) = (preemptor, priority_of(victim)) else {
+            continue;
+        };
+        if victim_priority >= preemptor.spec.priority {
+            return Err(format!(
+                "pod {victim} (priority {victim_priority}) was preempted by {} (priority {})",
+                preemptor.meta.name, preemptor.spec.priority
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// After quiescence, no pod waits for a node while some node passes every filter of the
 /// default profile for it (with the scheduler's own view of node usage).
 pub fn no_pending_with_feasible_node(sim: &Simulation) -> Result<(), String> {
@@ -448,13 +652,8 @@ pub fn no_pending_with_feasible_node(sim: &Simulation) -> Result<(), String> {
         {
             continue;
         }
-        let state = CycleState::new(pod);
         for info in cache.node_infos() {
-            if profile
-                .filters
-                .iter()
-                .all(|f| f.filter(&state, pod, info) == Status::Success)
-            {
+            if fits_node(&profile, pod, cache, &PodContext::default(), info) {
                 return Err(format!(
                     "pod {} is still Pending at {} although node {} fits it",
                     pod.meta.name,
@@ -492,10 +691,13 @@ pub fn deterministic_per_seed(scenario: &Scenario) -> Result<(), String> {
     ))
 }
 
-/// Every checker on a finished simulation, the first violation first.
+/// Every checker on a finished simulation (those that need no more than the simulation),
+/// the first violation first.
 pub fn check_all(sim: &Simulation) -> Result<(), String> {
     no_overcommit(sim)?;
     taints_respected(sim)?;
     node_affinity_respected(sim)?;
+    pod_anti_affinity_respected(sim)?;
+    topology_spread_respected(sim)?;
     no_pending_with_feasible_node(sim)
 }
