@@ -512,3 +512,30 @@ fn preemption_respects_pod_anti_affinity() {
     assert_eq!(field(&sim, "filler-2", "metadata.name"), "<gone>");
     assert_eq!(field(&sim, "filler-1", "status.phase"), "Running");
 }
+
+/// InterPodAffinity answers `UnschedulableAndUnresolvable` when the pod's required affinity
+/// matches no pod anywhere (§9.4: `ErrReasonAffinityRulesNotMatch`), so preemption does not
+/// even try the node (§9.8): removing pods could never create the pod it wants to join.
+/// (A dry run would have answered with the affinity reason instead of "not helpful".)
+#[test]
+fn unmatched_pod_affinity_makes_preemption_not_helpful() {
+    let dir = common::scratch("preemption-unmatched-affinity");
+    let preemptor =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {app: web}}\nspec:\n  \
+         priorityClassName: high\n  affinity:\n    podAffinity:\n      \
+         requiredDuringSchedulingIgnoredDuringExecution:\n        - labelSelector: {matchLabels: \
+         {app: cache}}\n          topologyKey: kubernetes.io/hostname\n  containers:\n    - name: \
+         app\n      image: nginx:1.27\n      resources: {requests: {cpu: 100m}}\n";
+    let docs = pod("filler", "low", "800m", None, "app: filler");
+    let events_text = apply_at(&dir, "web.yaml", "10s", preemptor);
+    let mut sim = simulation(&dir, 1, &docs, &events_text);
+    run_to(&mut sim, 30_000);
+    assert!(events(&sim, "Preempted").is_empty());
+    assert_eq!(field(&sim, "filler", "status.phase"), "Running");
+    assert_eq!(
+        field(&sim, "web", "status.conditions[PodScheduled].message"),
+        "0/1 nodes are available: 1 node(s) didn't match pod affinity rules. no new claims to \
+         deallocate, preemption: 0/1 nodes are available: 1 Preemption is not helpful for \
+         scheduling."
+    );
+}

@@ -46,6 +46,14 @@ pub enum Status {
         /// Reason texts, e.g. `Insufficient cpu`, `node(s) were unschedulable`.
         reasons: Vec<Reason>,
     },
+    /// The pod cannot run on this node and removing pods from it would not change that
+    /// (`UnschedulableAndUnresolvable`): a node name, a taint, node affinity, a request above
+    /// the node's allocatable. Preemption leaves such nodes alone ("Preemption is not helpful
+    /// for scheduling").
+    UnschedulableAndUnresolvable {
+        /// Reason texts, as for [`Status::Unschedulable`].
+        reasons: Vec<Reason>,
+    },
     /// Something went wrong that is not the pod's fault; the scheduling cycle is aborted.
     Error(String),
 }
@@ -58,9 +66,31 @@ impl Status {
         }
     }
 
+    /// An [`Status::UnschedulableAndUnresolvable`] with a single reason.
+    pub fn unresolvable(reason: impl Into<Reason>) -> Status {
+        Status::UnschedulableAndUnresolvable {
+            reasons: vec![reason.into()],
+        }
+    }
+
     /// Whether this is [`Status::Success`].
     pub fn is_success(&self) -> bool {
         matches!(self, Status::Success)
+    }
+
+    /// The reason texts of a rejection (an error's message); nothing for a success.
+    pub fn into_reasons(self) -> Vec<Reason> {
+        match self {
+            Status::Success => Vec::new(),
+            Status::Unschedulable { reasons }
+            | Status::UnschedulableAndUnresolvable { reasons } => reasons,
+            Status::Error(message) => vec![Reason::Owned(message)],
+        }
+    }
+
+    /// Whether this rejection cannot be resolved by removing pods from the node.
+    pub fn is_unresolvable(&self) -> bool {
+        matches!(self, Status::UnschedulableAndUnresolvable { .. })
     }
 }
 

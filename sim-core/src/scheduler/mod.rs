@@ -226,7 +226,8 @@ pub fn pre_filter(
     for filter in &profile.filters {
         match filter.pre_filter(&mut state, pod, cache) {
             Status::Success => {}
-            Status::Unschedulable { reasons } => {
+            Status::Unschedulable { reasons }
+            | Status::UnschedulableAndUnresolvable { reasons } => {
                 return Err(ScheduleError::Unschedulable(FitError::pre_filter(
                     cache.node_infos().len(),
                     reasons.join(", "),
@@ -307,6 +308,9 @@ pub fn schedule_one_with(
             match filter.filter(&state, pod, info) {
                 Status::Success => {}
                 Status::Unschedulable {
+                    reasons: node_reasons,
+                }
+                | Status::UnschedulableAndUnresolvable {
                     reasons: node_reasons,
                 } => {
                     rejected += 1;

@@ -50,16 +50,6 @@ pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 /// `DisruptionTarget` reason of a pod deleted by preemption.
 pub const PREEMPTION_BY_SCHEDULER: &str = "PreemptionByScheduler";
 
-/// Filters whose rejection kube-scheduler marks `UnschedulableAndUnresolvable`: removing
-/// pods cannot change their answer.
-const UNRESOLVABLE_FILTERS: [&str; 5] = [
-    "NodeUnschedulable",
-    "NodeName",
-    "TaintToleration",
-    "NodeAffinity",
-    "VolumeBinding",
-];
-
 /// What the preemption sees of the cluster.
 pub struct PreemptionInput<'a> {
     /// The scheduling profile (its filters decide fit).
@@ -128,39 +118,20 @@ fn more_important_first(a: &Victim, b: &Victim) -> std::cmp::Ordering {
         .then(a.uid.cmp(&b.uid))
 }
 
+/// The first rejection of `pod` on `info` by `filters`.
 fn run_filters(
     filters: &[&dyn FilterPlugin],
     state: &CycleState,
     pod: &Pod,
     info: &NodeInfo,
-) -> Result<(), (&'static str, Vec<String>)> {
+) -> Result<(), Status> {
     for filter in filters {
-        match filter.filter(state, pod, info) {
-            Status::Success => {}
-            Status::Unschedulable { reasons } => {
-                return Err((
-                    filter.name(),
-                    reasons.into_iter().map(|r| r.into_owned()).collect(),
-                ))
-            }
-            Status::Error(message) => return Err((filter.name(), vec![message])),
+        let status = filter.filter(state, pod, info);
+        if !status.is_success() {
+            return Err(status);
         }
     }
     Ok(())
-}
-
-/// Whether the pod asks for more of some resource than the node has at all (NodeResourcesFit
-/// marks that unresolvable).
-fn exceeds_allocatable(pod: &Pod, info: &NodeInfo) -> bool {
-    let request = pod.spec.effective_requests();
-    let allocatable = info.allocatable();
-    request.cpu_millis > allocatable.cpu_millis
-        || request.memory_bytes > allocatable.memory_bytes
-        || request.ephemeral_storage_bytes > allocatable.ephemeral_storage_bytes
-        || request
-            .extended
-            .iter()
-            .any(|(name, amount)| *amount > allocatable.extended.get(name).copied().unwrap_or(0))
 }
 
 /// Whether a pod is terminating because a preemption chose it (`podTerminatingByPreemption`).
@@ -204,13 +175,8 @@ pub fn preempt(input: &PreemptionInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> 
     let mut potential = Vec::new();
     let mut nominated_unresolvable = false;
     for (index, info) in nodes.iter().enumerate() {
-        let unresolvable = match run_filters(&filters, &state, pod, info) {
-            Ok(()) => false,
-            Err((plugin, _)) => {
-                UNRESOLVABLE_FILTERS.contains(&plugin)
-                    || (plugin == "NodeResourcesFit" && exceeds_allocatable(pod, info))
-            }
-        };
+        let unresolvable =
+            run_filters(&filters, &state, pod, info).is_err_and(|status| status.is_unresolvable());
         if unresolvable {
             *reasons.entry(NOT_HELPFUL.to_string()).or_insert(0) += 1;
             if pod.status.nominated_node_name.as_deref() == Some(info.name()) {
@@ -307,8 +273,12 @@ fn select_victims_on_node(
     for (victim, _) in &potential {
         node.remove_pod(victim.uid);
     }
-    if let Err((_, reasons)) = run_filters(filters, state, pod, &node) {
-        return Err(reasons);
+    if let Err(status) = run_filters(filters, state, pod, &node) {
+        return Err(status
+            .into_reasons()
+            .into_iter()
+            .map(|reason| reason.into_owned())
+            .collect());
     }
     let (violating, non_violating) = split_by_pdb_violation(&potential, input.pdbs);
     let mut victims: Vec<Victim> = Vec::new();

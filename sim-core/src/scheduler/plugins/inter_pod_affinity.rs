@@ -376,14 +376,14 @@ impl FilterPlugin for InterPodAffinity {
                         pods_exist = false;
                     }
                 }
-                None => return Status::unschedulable(ERR_REASON_AFFINITY_RULES_NOT_MATCH),
+                None => return Status::unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH),
             }
         }
         // The first pod of a group with affinity to itself: nothing matches anywhere yet,
         // and the pod matches its own terms.
         let first_of_its_group = s.affinity_counts.is_empty() && s.matches_own_affinity;
         if !(pods_exist || first_of_its_group) {
-            return Status::unschedulable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+            return Status::unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
         }
         // satisfyPodAntiAffinity
         if !s.anti_affinity_counts.is_empty() {

@@ -64,7 +64,7 @@ impl FilterPlugin for NodeAffinity {
         if pod_matches_node_selector_and_affinity(&pod.spec, &meta.labels, &meta.name) {
             Status::Success
         } else {
-            Status::unschedulable(ERR_REASON_POD)
+            Status::unresolvable(ERR_REASON_POD)
         }
     }
 }

@@ -31,7 +31,7 @@ impl FilterPlugin for NodeName {
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         match pod.spec.node_name.as_deref() {
             Some(requested) if !requested.is_empty() && requested != node.name() => {
-                Status::unschedulable(ERR_REASON)
+                Status::unresolvable(ERR_REASON)
             }
             _ => Status::Success,
         }

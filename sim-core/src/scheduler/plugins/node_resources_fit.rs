@@ -307,7 +307,24 @@ fn not_fitting(state: &CycleState, node: &NodeInfo) -> Status {
         !reasons.is_empty(),
         "fits() and insufficient_resources() disagree"
     );
-    Status::Unschedulable { reasons }
+    if exceeds_allocatable(&state.requests, node) {
+        Status::UnschedulableAndUnresolvable { reasons }
+    } else {
+        Status::Unschedulable { reasons }
+    }
+}
+
+/// Whether the pod asks for more of some resource than the node has at all, so that no
+/// preemption could make room (`InsufficientResource.Unresolvable` in kube-scheduler).
+fn exceeds_allocatable(request: &crate::objects::Resources, node: &NodeInfo) -> bool {
+    let allocatable = node.allocatable();
+    request.cpu_millis > allocatable.cpu_millis
+        || request.memory_bytes > allocatable.memory_bytes
+        || request.ephemeral_storage_bytes > allocatable.ephemeral_storage_bytes
+        || request
+            .extended
+            .iter()
+            .any(|(name, amount)| *amount > allocatable.extended.get(name).copied().unwrap_or(0))
 }
 
 impl FilterPlugin for NodeResourcesFit {
@@ -453,6 +470,21 @@ mod tests {
             .extended
             .insert("nvidia.com/gpu".into(), 1);
         let state = CycleState::new(&p);
+        // The node has no GPU at all: no preemption could help (`Unresolvable`).
+        assert_eq!(
+            NodeResourcesFit::default().filter(&state, &p, &info),
+            Status::UnschedulableAndUnresolvable {
+                reasons: vec![
+                    "Too many pods".into(),
+                    "Insufficient cpu".into(),
+                    "Insufficient memory".into(),
+                    "Insufficient nvidia.com/gpu".into(),
+                ]
+            }
+        );
+        // Without the GPU every shortage is one that removing pods could fix.
+        p.spec.containers[0].requests.extended.clear();
+        let state = CycleState::new(&p);
         assert_eq!(
             NodeResourcesFit::default().filter(&state, &p, &info),
             Status::Unschedulable {
@@ -460,7 +492,6 @@ mod tests {
                     "Too many pods".into(),
                     "Insufficient cpu".into(),
                     "Insufficient memory".into(),
-                    "Insufficient nvidia.com/gpu".into(),
                 ]
             }
         );

@@ -27,7 +27,7 @@ impl FilterPlugin for NodeUnschedulable {
         if !node.node.unschedulable || state.tolerates_unschedulable {
             Status::Success
         } else {
-            Status::unschedulable(ERR_REASON_UNSCHEDULABLE)
+            Status::unresolvable(ERR_REASON_UNSCHEDULABLE)
         }
     }
 }

@@ -246,7 +246,7 @@ impl FilterPlugin for PodTopologySpread {
         };
         for (i, c) in s.constraints.iter().enumerate() {
             let Some(value) = node.node.meta.labels.get(&c.topology_key) else {
-                return Status::unschedulable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+                return Status::unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
             };
             let matching = s.counts[i].get(value).copied().unwrap_or(0);
             let skew = matching + i64::from(s.self_match[i]) - s.min_match(i);

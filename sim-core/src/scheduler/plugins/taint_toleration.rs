@@ -41,7 +41,7 @@ impl FilterPlugin for TaintToleration {
         });
         match untolerated {
             None => Status::Success,
-            Some(taint) => Status::unschedulable(untolerated_taint_reason(taint)),
+            Some(taint) => Status::unresolvable(untolerated_taint_reason(taint)),
         }
     }
 }
