@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::new(|_: &PluginArgs| {
             Ok(PluginInstance {
                 filter: Some(Box::new(KeepOffNode1)),
-                score: None,
+                ..PluginInstance::default()
             })
         }),
     )?;
@@ -70,8 +70,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "PreferLastNode",
         Box::new(|_: &PluginArgs| {
             Ok(PluginInstance {
-                filter: None,
                 score: Some(Box::new(PreferLastNode)),
+                ..PluginInstance::default()
             })
         }),
     )?;

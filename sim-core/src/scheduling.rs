@@ -22,7 +22,8 @@ use crate::objects::{
     ConditionStatus, Kind, Namespace, Node, ObjectKey, ObjectRef, PersistentVolumeClaim, Pod,
     PodConditionType, PodDisruptionBudget, ReplicaSet, Service, StatefulSet, Uid, VolumeSource,
 };
-use crate::scheduler::preemption::{preempt, Preemption, PreemptionInput, PREEMPTION_BY_SCHEDULER};
+use crate::scheduler::framework::{BindOutcome, PermitDecision, Status, WaitingPod, WaitingPods};
+use crate::scheduler::preemption::{PostFilterInput, PostFilterResult, PREEMPTION_BY_SCHEDULER};
 use crate::scheduler::{
     fits_node, schedule_one_with, FitError, PodContext, Profile, RegistryError, ScheduleDecision,
     ScheduleError, SchedulerCache,
@@ -53,6 +54,13 @@ pub enum SchedulerWakeup {
         pod: Uid,
         /// The attempt count it was planned for (stale if the pod was retried since).
         attempt: u32,
+    },
+    /// A pod held at Permit times out at this time, unless allowed or gone before.
+    PermitTimeout {
+        /// When.
+        at: SimTime,
+        /// The pod.
+        pod: Uid,
     },
 }
 
@@ -101,9 +109,22 @@ pub struct SchedulingQueue {
     /// Pods nominated to a node by a preemption and not bound yet: their requests are
     /// reserved there for pods of lower or equal priority (`addNominatedPods`).
     nominated: BTreeMap<Uid, (String, ObjectKey)>,
+    /// Pods held at Permit, assumed on their node (in the cache) until allowed or rejected.
+    at_permit: WaitingPods,
+    /// The pods held at Permit as they were when reserved (for Unreserve), with when they
+    /// time out and how long they were to wait.
+    permit_holds: BTreeMap<Uid, PermitHold>,
     cycle_pending: bool,
     attempts_total: u64,
     bindings_total: u64,
+}
+
+/// A pod held at Permit.
+#[derive(Debug, Clone)]
+struct PermitHold {
+    pod: Pod,
+    deadline: SimTime,
+    timeout: SimDuration,
 }
 
 fn backoff(attempts: u32) -> SimDuration {
@@ -128,6 +149,8 @@ impl SchedulingQueue {
             attempts: BTreeMap::new(),
             bound: BTreeMap::new(),
             nominated: BTreeMap::new(),
+            at_permit: WaitingPods::default(),
+            permit_holds: BTreeMap::new(),
             cycle_pending: false,
             attempts_total: 0,
             bindings_total: 0,
@@ -192,6 +215,28 @@ impl SchedulingQueue {
         self.waiting.remove(&uid);
         self.attempts.remove(&uid);
         self.nominated.remove(&uid);
+        self.release_permit_hold(uid);
+    }
+
+    /// Takes a pod off Permit: out of the cache, and un-reserved.
+    fn release_permit_hold(&mut self, uid: Uid) -> Option<PermitHold> {
+        let hold = self.permit_holds.remove(&uid)?;
+        self.at_permit.pods.retain(|w| w.uid != uid);
+        self.at_permit.rejected.retain(|(r, _)| *r != uid);
+        if let Some(node) = &hold.pod.spec.node_name {
+            self.cache.remove_pod_uid(node, uid);
+        }
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &hold.pod.spec.scheduler_name,
+        );
+        if let Some(node) = &hold.pod.spec.node_name {
+            for plugin in profile.reserves.iter().rev() {
+                plugin.unreserve(&hold.pod, node);
+            }
+        }
+        Some(hold)
     }
 
     /// Moves waiting pods whose back-off has expired to the active queue, and asks for a
@@ -379,7 +424,6 @@ impl SchedulingQueue {
         wakeups: &mut Vec<SchedulerWakeup>,
     ) -> Result<(), ApiError> {
         self.cycle_pending = false;
-        let now = store.now();
         let Some(first) = self.active.pop_first() else {
             return Ok(());
         };
@@ -396,8 +440,6 @@ impl SchedulingQueue {
             return Ok(());
         }
         self.attempts_total += 1;
-        let pod_scheduler_name = pod.spec.scheduler_name.clone();
-        let pod_ref = ObjectRef::new(Kind::Pod, key.clone());
         // Pods nominated elsewhere with at least this pod's priority keep their room.
         let reserved = self.reserve_nominated(store, pod);
         let profile = profile_named(
@@ -438,135 +480,366 @@ impl SchedulingQueue {
                 }
             }
         };
-        // PostFilter: DefaultPreemption, for a pod that the filters rejected everywhere.
-        let mut preemption = None;
+        // PostFilter (DefaultPreemption), for a pod that the filters rejected everywhere.
+        let mut post_filter = None;
         if let Err(ScheduleError::Unschedulable(fit)) = &mut outcome {
             if fit.pre_filter_message.is_empty() {
-                let result = self.run_preemption(store, pod);
+                let result = self.run_post_filters(store, pod);
                 match &result {
-                    Preemption::Nominate(_) => fit.post_filter_message.clear(),
-                    Preemption::Failed { message, .. } => {
-                        fit.post_filter_message =
-                            format!("{DRA_POST_FILTER}, preemption: {message}");
+                    PostFilterResult::Nominate(_) => fit.post_filter_message.clear(),
+                    PostFilterResult::Unschedulable { message, .. } => {
+                        fit.post_filter_message = if message.is_empty() {
+                            DRA_POST_FILTER.to_string()
+                        } else {
+                            format!("{DRA_POST_FILTER}, {message}")
+                        };
                     }
                 }
-                preemption = Some(result);
+                post_filter = Some(result);
             }
         }
         for (node, uid) in reserved {
             self.cache.remove_pod_uid(&node, uid);
         }
         match outcome {
-            Ok(decision) => {
-                let node = decision.node_name;
-                self.waiting.remove(&uid);
-                self.attempts.remove(&uid);
-                self.nominated.remove(&uid);
-                store.modify::<Pod, _>(&key, false, |p| {
-                    p.spec.node_name = Some(node.clone());
-                    p.status.set_condition(
-                        PodConditionType::PodScheduled,
-                        ConditionStatus::True,
-                        "",
-                        "",
-                        now,
-                    );
-                })?;
-                store.event(
-                    pod_ref,
-                    EventType::Normal,
-                    "Scheduled",
-                    format!(
-                        "Successfully assigned {}/{} to {node}",
-                        key.namespace, key.name
-                    ),
-                    &pod_scheduler_name,
-                );
-                if let Some(bound) = store.get::<Pod>(&key) {
-                    self.account_pod(bound);
-                }
-                self.bindings_total += 1;
-            }
-            Err(error) => {
-                let message = error.to_string();
-                let reason = error.pod_condition_reason();
-                let previous = self.attempts.get(&uid);
-                let attempts = previous.map_or(0, |a| a.count) + 1;
-                let repeated = previous.is_some_and(|a| a.last_message == message);
-                let generation = pod.meta.generation;
-                let priority = pod.spec.priority;
-                // The nominated node after this cycle: set by a preemption, cleared when no
-                // node is a candidate any more, kept otherwise.
-                let nomination = match &preemption {
-                    Some(Preemption::Nominate(candidate)) => {
-                        Some(Some(candidate.node_name.clone()))
-                    }
-                    Some(Preemption::Failed {
-                        clear_nomination: true,
-                        ..
-                    }) if pod.status.nominated_node_name.is_some() => Some(None),
-                    _ => None,
-                };
-                store.modify::<Pod, _>(&key, false, |p| {
-                    p.status.set_condition(
-                        PodConditionType::PodScheduled,
-                        ConditionStatus::False,
-                        reason,
-                        &message,
-                        now,
-                    );
-                    if let Some(node) = &nomination {
-                        p.status.nominated_node_name.clone_from(node);
-                    }
-                })?;
-                match &nomination {
-                    Some(Some(node)) => {
-                        self.nominated.insert(uid, (node.clone(), key.clone()));
-                    }
-                    Some(None) => {
-                        self.nominated.remove(&uid);
-                    }
-                    None => {}
-                }
-                // Kubernetes aggregates identical FailedScheduling events into one with a
-                // count; the timeline records the first and every change of message.
-                if !repeated {
-                    let source = pod_scheduler_name.clone();
-                    store.event(
-                        pod_ref,
-                        EventType::Warning,
-                        "FailedScheduling",
-                        message.clone(),
-                        &source,
-                    );
-                }
-                if let Some(Preemption::Nominate(candidate)) = preemption {
-                    self.prepare_candidate(store, uid, priority, &candidate)?;
-                }
-                self.attempts.insert(
-                    uid,
-                    Attempts {
-                        count: attempts,
-                        last_message: message,
-                        generation,
-                    },
-                );
-                self.waiting.insert(
-                    uid,
-                    Waiting {
-                        key,
-                        attempts,
-                        last_attempt: now,
-                    },
-                );
-                wakeups.push(SchedulerWakeup::Retry {
-                    at: now + POD_MAX_IN_UNSCHEDULABLE,
-                    pod: uid,
-                    attempt: attempts,
-                });
-            }
+            Ok(decision) => self.reserve_and_permit(store, &key, decision.node_name, wakeups)?,
+            Err(error) => self.record_failure(store, &key, uid, error, post_filter, wakeups)?,
         }
         self.request_cycle(wakeups);
+        Ok(())
+    }
+
+    /// The end of a successful cycle: Reserve, then Permit, then (unless a Permit plugin
+    /// holds the pod) binding; a refusal undoes the reservation and the pod goes back to
+    /// the queue. Pods held at Permit that a plugin allowed or rejected meanwhile follow.
+    fn reserve_and_permit(
+        &mut self,
+        store: &mut Store,
+        key: &ObjectKey,
+        node: String,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        let Some(pod) = store.get::<Pod>(key) else {
+            return Ok(());
+        };
+        let uid = pod.meta.uid;
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &pod.spec.scheduler_name,
+        );
+        let mut refusal = None;
+        for plugin in &profile.reserves {
+            let status = plugin.reserve(pod, &node, &self.cache);
+            if !status.is_success() {
+                refusal = Some(refusal_error("Reserve", plugin.name(), status));
+                break;
+            }
+        }
+        let mut wait: Option<(SimDuration, Vec<&'static str>)> = None;
+        if refusal.is_none() {
+            for plugin in &profile.permits {
+                match plugin.permit(pod, &node, &mut self.at_permit) {
+                    PermitDecision::Allow => {}
+                    PermitDecision::Reject(message) => {
+                        refusal = Some(ScheduleError::Rejected {
+                            extension_point: "Permit",
+                            plugin: plugin.name(),
+                            message,
+                        });
+                        break;
+                    }
+                    PermitDecision::Wait { timeout } => {
+                        let (shortest, pending) = wait.get_or_insert_with(|| (timeout, Vec::new()));
+                        *shortest = (*shortest).min(timeout);
+                        pending.push(plugin.name());
+                    }
+                }
+            }
+        }
+        if let Some(error) = refusal {
+            for plugin in profile.reserves.iter().rev() {
+                plugin.unreserve(pod, &node);
+            }
+            self.record_failure(store, key, uid, error, None, wakeups)?;
+        } else if let Some((timeout, pending)) = wait {
+            // Held: assumed on the node, so later cycles count it, until allowed.
+            let mut assumed = pod.clone();
+            assumed.spec.node_name = Some(node.clone());
+            self.cache.add_pod(&node, &assumed);
+            self.at_permit.pods.push(WaitingPod {
+                uid,
+                key: key.clone(),
+                labels: pod.meta.labels.clone(),
+                node_name: node,
+                pending,
+            });
+            self.permit_holds.insert(
+                uid,
+                PermitHold {
+                    pod: assumed,
+                    deadline: now + timeout,
+                    timeout,
+                },
+            );
+            wakeups.push(SchedulerWakeup::PermitTimeout {
+                at: now + timeout,
+                pod: uid,
+            });
+        } else {
+            self.bind(store, key, uid, &node, wakeups)?;
+        }
+        self.settle_permit_holds(store, wakeups)
+    }
+
+    /// Binds the pods held at Permit that every plugin has allowed, and sends back those a
+    /// plugin rejected.
+    fn settle_permit_holds(
+        &mut self,
+        store: &mut Store,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        let rejected = std::mem::take(&mut self.at_permit.rejected);
+        let freed_room = !rejected.is_empty();
+        for (uid, message) in rejected {
+            let plugin = self
+                .at_permit
+                .iter()
+                .find(|w| w.uid == uid)
+                .and_then(|w| w.pending.first().copied())
+                .unwrap_or("Permit");
+            if let Some(hold) = self.release_permit_hold(uid) {
+                let error = ScheduleError::Rejected {
+                    extension_point: "Permit",
+                    plugin,
+                    message,
+                };
+                self.record_failure(store, &hold.pod.meta.key(), uid, error, None, wakeups)?;
+            }
+        }
+        let allowed: Vec<(Uid, ObjectKey, String)> = self
+            .at_permit
+            .iter()
+            .filter(|w| w.pending.is_empty())
+            .map(|w| (w.uid, w.key.clone(), w.node_name.clone()))
+            .collect();
+        for (uid, key, node) in allowed {
+            self.at_permit.pods.retain(|w| w.uid != uid);
+            self.permit_holds.remove(&uid);
+            self.cache.remove_pod_uid(&node, uid);
+            self.bind(store, &key, uid, &node, wakeups)?;
+        }
+        if freed_room {
+            let now = store.now();
+            self.move_all_to_active_or_backoff(store, now, wakeups);
+        }
+        Ok(())
+    }
+
+    /// A pod held at Permit timed out: it is un-reserved and goes back to the queue.
+    pub fn on_permit_timeout(
+        &mut self,
+        pod: Uid,
+        store: &mut Store,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        if self
+            .permit_holds
+            .get(&pod)
+            .is_none_or(|hold| hold.deadline != now)
+        {
+            return Ok(());
+        }
+        let plugin = self
+            .at_permit
+            .iter()
+            .find(|w| w.uid == pod)
+            .and_then(|w| w.pending.first().copied())
+            .unwrap_or("Permit");
+        if let Some(hold) = self.release_permit_hold(pod) {
+            let error = ScheduleError::Rejected {
+                extension_point: "Permit",
+                plugin,
+                message: format!(
+                    "rejected due to timeout after waiting {} at plugin {plugin}",
+                    hold.timeout
+                ),
+            };
+            self.record_failure(store, &hold.pod.meta.key(), pod, error, None, wakeups)?;
+            // The room it held is free again (an assumed pod's removal is a cluster event).
+            self.move_all_to_active_or_backoff(store, now, wakeups);
+        }
+        self.request_cycle(wakeups);
+        Ok(())
+    }
+
+    /// Asks the profile's Bind plugins in order; the first that does not skip decides. A
+    /// binding writes `spec.nodeName`, `PodScheduled=True` and the `Scheduled` event.
+    fn bind(
+        &mut self,
+        store: &mut Store,
+        key: &ObjectKey,
+        uid: Uid,
+        node: &str,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        let Some(pod) = store.get::<Pod>(key).filter(|p| p.meta.uid == uid) else {
+            return Ok(());
+        };
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &pod.spec.scheduler_name,
+        );
+        let mut outcome = Err(ScheduleError::Plugin {
+            extension_point: "Bind",
+            plugin: "",
+            message: "every Bind plugin skipped the pod".to_string(),
+        });
+        for plugin in &profile.binds {
+            match plugin.bind(pod, node) {
+                BindOutcome::Skip => continue,
+                BindOutcome::Bind => outcome = Ok(()),
+                BindOutcome::Error(message) => {
+                    outcome = Err(ScheduleError::Plugin {
+                        extension_point: "Bind",
+                        plugin: plugin.name(),
+                        message,
+                    })
+                }
+            }
+            break;
+        }
+        if let Err(error) = outcome {
+            for plugin in profile.reserves.iter().rev() {
+                plugin.unreserve(pod, node);
+            }
+            return self.record_failure(store, key, uid, error, None, wakeups);
+        }
+        let scheduler_name = pod.spec.scheduler_name.clone();
+        self.waiting.remove(&uid);
+        self.attempts.remove(&uid);
+        self.nominated.remove(&uid);
+        store.modify::<Pod, _>(key, false, |p| {
+            p.spec.node_name = Some(node.to_string());
+            p.status.set_condition(
+                PodConditionType::PodScheduled,
+                ConditionStatus::True,
+                "",
+                "",
+                now,
+            );
+        })?;
+        store.event(
+            ObjectRef::new(Kind::Pod, key.clone()),
+            EventType::Normal,
+            "Scheduled",
+            format!(
+                "Successfully assigned {}/{} to {node}",
+                key.namespace, key.name
+            ),
+            &scheduler_name,
+        );
+        if let Some(bound) = store.get::<Pod>(key) {
+            self.account_pod(bound);
+        }
+        self.bindings_total += 1;
+        Ok(())
+    }
+
+    /// A failed attempt: `PodScheduled=False` with the message, the `FailedScheduling`
+    /// event when the message changed, the nomination a PostFilter decided, and the pod
+    /// waits in the unschedulable set.
+    fn record_failure(
+        &mut self,
+        store: &mut Store,
+        key: &ObjectKey,
+        uid: Uid,
+        error: ScheduleError,
+        post_filter: Option<PostFilterResult>,
+        wakeups: &mut Vec<SchedulerWakeup>,
+    ) -> Result<(), ApiError> {
+        let now = store.now();
+        let Some(pod) = store.get::<Pod>(key).filter(|p| p.meta.uid == uid) else {
+            return Ok(());
+        };
+        let message = error.to_string();
+        let reason = error.pod_condition_reason();
+        let previous = self.attempts.get(&uid);
+        let attempts = previous.map_or(0, |a| a.count) + 1;
+        let repeated = previous.is_some_and(|a| a.last_message == message);
+        let generation = pod.meta.generation;
+        let priority = pod.spec.priority;
+        let source = pod.spec.scheduler_name.clone();
+        // The nominated node after this cycle: set by a preemption, cleared when no node is
+        // a candidate any more, kept otherwise.
+        let nomination = match &post_filter {
+            Some(PostFilterResult::Nominate(candidate)) => Some(Some(candidate.node_name.clone())),
+            Some(PostFilterResult::Unschedulable {
+                clear_nomination: true,
+                ..
+            }) if pod.status.nominated_node_name.is_some() => Some(None),
+            _ => None,
+        };
+        store.modify::<Pod, _>(key, false, |p| {
+            p.status.set_condition(
+                PodConditionType::PodScheduled,
+                ConditionStatus::False,
+                reason,
+                &message,
+                now,
+            );
+            if let Some(node) = &nomination {
+                p.status.nominated_node_name.clone_from(node);
+            }
+        })?;
+        match &nomination {
+            Some(Some(node)) => {
+                self.nominated.insert(uid, (node.clone(), key.clone()));
+            }
+            Some(None) => {
+                self.nominated.remove(&uid);
+            }
+            None => {}
+        }
+        // Kubernetes aggregates identical FailedScheduling events into one with a count;
+        // the timeline records the first and every change of message.
+        if !repeated {
+            store.event(
+                ObjectRef::new(Kind::Pod, key.clone()),
+                EventType::Warning,
+                "FailedScheduling",
+                message.clone(),
+                &source,
+            );
+        }
+        if let Some(PostFilterResult::Nominate(candidate)) = post_filter {
+            self.prepare_candidate(store, uid, priority, &candidate)?;
+        }
+        self.attempts.insert(
+            uid,
+            Attempts {
+                count: attempts,
+                last_message: message,
+                generation,
+            },
+        );
+        self.waiting.insert(
+            uid,
+            Waiting {
+                key: key.clone(),
+                attempts,
+                last_attempt: now,
+            },
+        );
+        wakeups.push(SchedulerWakeup::Retry {
+            at: now + POD_MAX_IN_UNSCHEDULABLE,
+            pod: uid,
+            attempt: attempts,
+        });
         Ok(())
     }
 
@@ -602,9 +875,21 @@ impl SchedulingQueue {
             .collect()
     }
 
-    /// DefaultPreemption's PostFilter for `pod` against the current cache (nominated pods
-    /// reserved) and the PodDisruptionBudgets.
-    fn run_preemption(&mut self, store: &Store, pod: &Pod) -> Preemption {
+    /// The profile's PostFilter plugins (DefaultPreemption) for `pod` against the current
+    /// cache (nominated pods reserved) and the PodDisruptionBudgets, in order until one
+    /// nominates a node; otherwise their messages joined (`RunPostFilterPlugins`).
+    fn run_post_filters(&mut self, store: &Store, pod: &Pod) -> PostFilterResult {
+        let profile = profile_named(
+            &self.profile,
+            &self.extra_profiles,
+            &pod.spec.scheduler_name,
+        );
+        if profile.post_filters.is_empty() {
+            return PostFilterResult::Unschedulable {
+                message: String::new(),
+                clear_nomination: false,
+            };
+        }
         let mut pods_on_nodes: BTreeMap<String, Vec<&Pod>> = BTreeMap::new();
         // Only pods of lower priority can be victims.
         for p in store
@@ -616,13 +901,8 @@ impl SchedulingQueue {
             }
         }
         let pdbs: Vec<&PodDisruptionBudget> = store.list::<PodDisruptionBudget>().collect();
-        let profile = profile_named(
-            &self.profile,
-            &self.extra_profiles,
-            &pod.spec.scheduler_name,
-        );
         let context = pod_context(store, pod);
-        let input = PreemptionInput {
+        let input = PostFilterInput {
             profile,
             cache: &self.cache,
             pods_on_nodes: &pods_on_nodes,
@@ -630,7 +910,26 @@ impl SchedulingQueue {
             context: &context,
             now: store.now(),
         };
-        preempt(&input, pod, &mut self.rng)
+        let mut messages = Vec::new();
+        let mut clear_nomination = false;
+        for plugin in &profile.post_filters {
+            match plugin.post_filter(&input, pod, &mut self.rng) {
+                nominate @ PostFilterResult::Nominate(_) => return nominate,
+                PostFilterResult::Unschedulable {
+                    message,
+                    clear_nomination: clear,
+                } => {
+                    clear_nomination |= clear;
+                    if !message.is_empty() {
+                        messages.push(message);
+                    }
+                }
+            }
+        }
+        PostFilterResult::Unschedulable {
+            message: messages.join(", "),
+            clear_nomination,
+        }
     }
 
     /// `prepareCandidate`: each victim gets the `DisruptionTarget` condition, is deleted
@@ -750,6 +1049,27 @@ fn missing_claim<'a>(store: &Store, pod: &'a Pod) -> Option<&'a str> {
         }
         _ => None,
     })
+}
+
+/// The error of a Reserve plugin's refusal: an unschedulable status sends the pod back with
+/// its reasons (reason `Unschedulable`), an error status as a `SchedulerError`.
+fn refusal_error(
+    extension_point: &'static str,
+    plugin: &'static str,
+    status: Status,
+) -> ScheduleError {
+    match status {
+        Status::Error(message) => ScheduleError::Plugin {
+            extension_point,
+            plugin,
+            message,
+        },
+        rejection => ScheduleError::Rejected {
+            extension_point,
+            plugin,
+            message: rejection.into_reasons().join(", "),
+        },
+    }
 }
 
 /// The profile a pod names by `schedulerName` (the first one if none matches: the queue only

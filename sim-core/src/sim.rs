@@ -325,6 +325,9 @@ enum SimEvent {
         pod: crate::objects::Uid,
         attempt: u32,
     },
+    PermitTimeout {
+        pod: crate::objects::Uid,
+    },
     Kubelet(KubeletEvent),
     /// The earliest entry of the kubelets' end-of-instant agenda (a probe wake-up or a
     /// status write).
@@ -340,6 +343,7 @@ impl SimEvent {
             }
             SimEvent::ScheduleCycle => "scheduling cycle".to_string(),
             SimEvent::SchedulerRetry { .. } => "scheduler retry".to_string(),
+            SimEvent::PermitTimeout { .. } => "scheduler permit timeout".to_string(),
             SimEvent::Kubelet(k) => format!("kubelet {k:?}"),
             SimEvent::KubeletDeferred => "kubelet probe or status write".to_string(),
         }
@@ -632,6 +636,13 @@ impl Simulation {
                     .on_retry(pod, attempt, &self.store, at, &mut wakeups);
                 self.apply_wakeups(wakeups, at)
             }
+            SimEvent::PermitTimeout { pod } => {
+                let mut wakeups = Vec::new();
+                self.scheduler
+                    .on_permit_timeout(pod, &mut self.store, &mut wakeups)
+                    .map_err(|error| SimError::Scheduler { at, error })?;
+                self.apply_wakeups(wakeups, at)
+            }
             SimEvent::Kubelet(k) => {
                 let mut timers = Vec::new();
                 let mark = self.store.timeline().len();
@@ -665,6 +676,10 @@ impl Simulation {
                 SchedulerWakeup::Retry { at, pod, attempt } => {
                     self.queue
                         .schedule(at, (SimEvent::SchedulerRetry { pod, attempt }, cause))?;
+                }
+                SchedulerWakeup::PermitTimeout { at, pod } => {
+                    self.queue
+                        .schedule(at, (SimEvent::PermitTimeout { pod }, cause))?;
                 }
             }
         }

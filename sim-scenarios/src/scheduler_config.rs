@@ -28,7 +28,9 @@ use sim_core::scheduler::plugins::{
     names, NodeResourcesFitArgs, ScoringStrategy, UtilizationShape,
 };
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
-use sim_core::scheduler::registry::{Profile, ProfileConfig, Registry, DEFAULT_SCHEDULER_NAME};
+use sim_core::scheduler::registry::{
+    ExtensionPoint as Point, Profile, ProfileConfig, Registry, DEFAULT_SCHEDULER_NAME,
+};
 
 use crate::source::{suggest, InputError, InputErrors, SourceLocation, YamlIndex};
 
@@ -711,6 +713,22 @@ impl ConfigLoader<'_> {
         let multi_point = merge_plugin_set(&defaults, &plugins.multi_point);
         let filters = self.expand(path, "filter", &multi_point, &plugins.filter, Point::Filter);
         let scorers = self.expand(path, "score", &multi_point, &plugins.score, Point::Score);
+        let post_filters = self.expand(
+            path,
+            "postFilter",
+            &multi_point,
+            &plugins.post_filter,
+            Point::PostFilter,
+        );
+        let reserves = self.expand(
+            path,
+            "reserve",
+            &multi_point,
+            &plugins.reserve,
+            Point::Reserve,
+        );
+        let permits = self.expand(path, "permit", &multi_point, &plugins.permit, Point::Permit);
+        let binds = self.expand(path, "bind", &multi_point, &plugins.bind, Point::Bind);
         // Weights: the score point's own first, then multi-point (getScoreWeights).
         let score_weights: Vec<(String, i64)> = merge_plugin_set(&[], &plugins.score)
             .enabled
@@ -733,6 +751,10 @@ impl ConfigLoader<'_> {
                 scheduler_name,
                 filters,
                 scorers,
+                post_filters,
+                reserves,
+                permits,
+                binds,
                 args: Default::default(),
                 percentage_of_nodes_to_score: percentage
                     .and_then(|p| u32::try_from(p).ok())
@@ -783,10 +805,7 @@ impl ConfigLoader<'_> {
                 && self
                     .registry
                     .instantiate(name, &Default::default())
-                    .is_ok_and(|instance| match point {
-                        Point::Filter => instance.filter.is_some(),
-                        Point::Score => instance.score.is_some(),
-                    })
+                    .is_ok_and(|instance| instance.implements(point))
         };
         let mut overrides = Vec::new();
         let mut from_multi_point: Vec<String> = Vec::new();
@@ -1221,12 +1240,6 @@ impl ConfigLoader<'_> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Point {
-    Filter,
-    Score,
-}
-
 fn default_resources() -> Vec<ResourceSpecFile> {
     vec![
         ResourceSpecFile {
@@ -1277,5 +1290,27 @@ profiles:
             config.profiles[0].config.scorers,
             vec![("NodeResourcesFit".to_string(), 5)]
         );
+    }
+
+    #[test]
+    fn post_filter_and_bind_plugins_follow_the_configuration() {
+        // §9.1: DefaultPreemption (PostFilter) and DefaultBinder (Bind) come from multiPoint
+        // and can be disabled at their own extension point like any other plugin.
+        let config = parse(
+            "apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+- schedulerName: no-preemption
+  plugins:
+    postFilter:
+      disabled:
+      - name: DefaultPreemption
+",
+        )
+        .expect("valid");
+        let profile = &config.profiles[0].config;
+        assert!(profile.post_filters.is_empty());
+        assert_eq!(profile.binds, vec!["DefaultBinder".to_string()]);
+        assert!(profile.reserves.is_empty() && profile.permits.is_empty());
     }
 }

@@ -7,11 +7,14 @@
 
 use std::borrow::Cow;
 
+use rand_chacha::ChaCha8Rng;
+
 use crate::objects::{Container, Pod, PodSpec, RestartPolicy, Taint, TaintEffect};
 use crate::selector::LabelSelector;
 
 use super::node_info::{HostPort, NodeInfo, SchedulerCache};
 use super::plugins::{image_locality, inter_pod_affinity, pod_topology_spread};
+use super::preemption::{PostFilterInput, PostFilterResult};
 
 /// The highest score a [`ScorePlugin`] may give a node after normalisation (`MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -365,6 +368,153 @@ pub trait ScorePlugin {
 
     /// Rescales this plugin's scores of all feasible nodes in place. The default keeps them.
     fn normalize(&self, _state: &CycleState, _pod: &Pod, _scores: &mut [i64]) {}
+}
+
+/// A PostFilter extension point plugin: runs when no node passed the filters, and may make
+/// room (kube-scheduler's DefaultPreemption is one, [`super::preemption::DefaultPreemption`]).
+///
+/// Plugins run in profile order until one nominates a node. The scheduler then writes the
+/// nomination and deletes the victims; a plugin never writes to the cluster itself.
+pub trait PostFilterPlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// What to do about `pod`, which fits no node. An [`PostFilterResult::Unschedulable`]
+    /// message is the plugin's part of the `FailedScheduling` message (DefaultPreemption's
+    /// starts with `preemption: `).
+    fn post_filter(
+        &self,
+        input: &PostFilterInput<'_>,
+        pod: &Pod,
+        rng: &mut ChaCha8Rng,
+    ) -> PostFilterResult;
+}
+
+/// A Reserve extension point plugin: told when the scheduler assumes a pod on a node, and
+/// when that is undone (a later Reserve or Permit plugin refused, binding failed).
+///
+/// Plugins that keep their own bookkeeping (a quota of pods per node, say) update it here;
+/// `&self` means such state lives in a `Cell`/`RefCell`, as kube-scheduler plugins keep
+/// theirs behind locks.
+pub trait ReservePlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// The pod is assumed on `node_name`. A non-success status refuses it: the reservation
+    /// is undone and the pod goes back to the queue with the status's message.
+    fn reserve(&self, pod: &Pod, node_name: &str, cache: &SchedulerCache) -> Status;
+
+    /// Undoes [`ReservePlugin::reserve`]; called in reverse profile order for every Reserve
+    /// plugin, also those whose `reserve` was not reached (kube-scheduler's contract).
+    fn unreserve(&self, _pod: &Pod, _node_name: &str) {}
+}
+
+/// What a Permit plugin says about a reserved pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermitDecision {
+    /// Bind it, as far as this plugin is concerned.
+    Allow,
+    /// Do not bind it: the reservation is undone and the pod goes back to the queue with
+    /// this message (reason `Unschedulable`).
+    Reject(String),
+    /// Hold the pod, assumed on its node, until this plugin allows it through
+    /// [`WaitingPods::allow`] while another pod is permitted, or reject it after `timeout`
+    /// ("rejected due to timeout after waiting 10s at plugin X").
+    Wait {
+        /// How long to wait at most.
+        timeout: crate::time::SimDuration,
+    },
+}
+
+/// A pod held at Permit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingPod {
+    /// The pod.
+    pub uid: crate::objects::Uid,
+    /// Its namespace and name.
+    pub key: crate::objects::ObjectKey,
+    /// Its labels (a gang plugin groups pods by one).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The node it is assumed on.
+    pub node_name: String,
+    /// The Permit plugins that have not allowed it yet.
+    pub pending: Vec<&'static str>,
+}
+
+/// The pods waiting at Permit (kube-scheduler's `IterateOverWaitingPods` and
+/// `WaitingPod.Allow/Reject`), handed to [`PermitPlugin::permit`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitingPods {
+    pub(crate) pods: Vec<WaitingPod>,
+    pub(crate) rejected: Vec<(crate::objects::Uid, String)>,
+}
+
+impl WaitingPods {
+    /// The waiting pods, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &WaitingPod> {
+        self.pods.iter()
+    }
+
+    /// `plugin` allows the waiting pod `uid`; once every plugin it waits for has, it is bound.
+    pub fn allow(&mut self, uid: crate::objects::Uid, plugin: &str) {
+        if let Some(waiting) = self.pods.iter_mut().find(|w| w.uid == uid) {
+            waiting.pending.retain(|pending| *pending != plugin);
+        }
+    }
+
+    /// Rejects the waiting pod `uid` with `message`.
+    pub fn reject(&mut self, uid: crate::objects::Uid, message: impl Into<String>) {
+        if self.pods.iter().any(|w| w.uid == uid) && !self.rejected.iter().any(|r| r.0 == uid) {
+            self.rejected.push((uid, message.into()));
+        }
+    }
+}
+
+/// A Permit extension point plugin: the last say before a reserved pod is bound; it can
+/// allow, reject or hold the pod (gang scheduling holds each member until all are placed).
+pub trait PermitPlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// Decides about `pod`, reserved on `node_name`; may allow or reject pods already
+    /// waiting.
+    fn permit(&self, pod: &Pod, node_name: &str, waiting: &mut WaitingPods) -> PermitDecision;
+}
+
+/// What a Bind plugin did with a permitted pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindOutcome {
+    /// Bind the pod to the node: the scheduler writes the binding (`spec.nodeName` and the
+    /// `Scheduled` event).
+    Bind,
+    /// Not this plugin's pod; ask the next Bind plugin.
+    Skip,
+    /// Binding failed: the reservation is undone and the pod goes back to the queue
+    /// (reason `SchedulerError`).
+    Error(String),
+}
+
+/// A Bind extension point plugin; DefaultBinder binds every pod.
+pub trait BindPlugin {
+    /// The plugin's name, as used in profiles and the registry.
+    fn name(&self) -> &'static str;
+
+    /// Binds `pod` to `node_name`, or skips it.
+    fn bind(&self, pod: &Pod, node_name: &str) -> BindOutcome;
+}
+
+/// kube-scheduler's DefaultBinder: binds every pod to the node it was scheduled to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultBinder;
+
+impl BindPlugin for DefaultBinder {
+    fn name(&self) -> &'static str {
+        "DefaultBinder"
+    }
+
+    fn bind(&self, _pod: &Pod, _node_name: &str) -> BindOutcome {
+        BindOutcome::Bind
+    }
 }
 
 /// kube-scheduler's `helper.DefaultNormalizeScore`: scales scores so the highest becomes

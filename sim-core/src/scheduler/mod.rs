@@ -141,6 +141,17 @@ pub enum ScheduleError {
     /// message.
     #[error("{0}")]
     Unschedulable(FitError),
+    /// A Reserve or Permit plugin refused the node the filters and scores chose; the pod
+    /// stays Pending with reason `Unschedulable` and the plugin's message.
+    #[error("{message}")]
+    Rejected {
+        /// `Reserve` or `Permit`.
+        extension_point: &'static str,
+        /// The plugin's name.
+        plugin: &'static str,
+        /// The plugin's message.
+        message: String,
+    },
     /// A plugin failed (not the pod's fault); the pod stays Pending with reason
     /// `SchedulerError`.
     #[error("running {extension_point} plugin {plugin:?}: {message}")]
@@ -159,7 +170,9 @@ impl ScheduleError {
     /// `SchedulerError` for plugin failures.
     pub fn pod_condition_reason(&self) -> &'static str {
         match self {
-            ScheduleError::NoNodesAvailable | ScheduleError::Unschedulable(_) => "Unschedulable",
+            ScheduleError::NoNodesAvailable
+            | ScheduleError::Unschedulable(_)
+            | ScheduleError::Rejected { .. } => "Unschedulable",
             ScheduleError::Plugin { .. } => "SchedulerError",
         }
     }

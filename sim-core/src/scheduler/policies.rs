@@ -134,8 +134,8 @@ pub fn register_policy_plugins(registry: &mut Registry) -> Result<(), RegistryEr
         FIRST_FIT,
         Box::new(|_: &PluginArgs| {
             Ok(PluginInstance {
-                filter: None,
                 score: Some(Box::new(FirstFit::default())),
+                ..PluginInstance::default()
             })
         }),
     )?;
@@ -143,8 +143,8 @@ pub fn register_policy_plugins(registry: &mut Registry) -> Result<(), RegistryEr
         RANDOM,
         Box::new(|_: &PluginArgs| {
             Ok(PluginInstance {
-                filter: None,
                 score: Some(Box::new(Random)),
+                ..PluginInstance::default()
             })
         }),
     )

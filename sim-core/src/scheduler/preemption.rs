@@ -35,7 +35,7 @@ use crate::objects::{
 };
 use crate::time::SimTime;
 
-use super::framework::{CycleState, FilterPlugin, Status};
+use super::framework::{CycleState, FilterPlugin, PostFilterPlugin, Status};
 use super::{FitError, NodeInfo, PodContext, Profile, SchedulerCache};
 
 /// `minCandidateNodesPercentage` of DefaultPreemptionArgs.
@@ -50,8 +50,8 @@ pub const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 /// `DisruptionTarget` reason of a pod deleted by preemption.
 pub const PREEMPTION_BY_SCHEDULER: &str = "PreemptionByScheduler";
 
-/// What the preemption sees of the cluster.
-pub struct PreemptionInput<'a> {
+/// What a PostFilter plugin (the preemption) sees of the cluster.
+pub struct PostFilterInput<'a> {
     /// The scheduling profile (its filters decide fit).
     pub profile: &'a Profile,
     /// Node usage, with the pods nominated to a node (of priority ≥ the preemptor's)
@@ -79,17 +79,17 @@ pub struct Candidate {
     pub num_pdb_violations: usize,
 }
 
-/// The outcome of [`preempt`].
+/// The outcome of a PostFilter plugin ([`preempt`] for DefaultPreemption).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Preemption {
+pub enum PostFilterResult {
     /// Nominate the pod to this candidate's node and delete its victims.
     Nominate(Candidate),
-    /// Preemption cannot help now. `message` is the plugin's status message without the
-    /// `preemption: ` prefix; `clear_nomination` tells whether a nominated node should be
-    /// cleared (no candidate at all) or kept (the pod is merely waiting).
-    Failed {
-        /// `not eligible due to preemptionPolicy=Never.` or a `0/N nodes are available: ...`
-        /// histogram.
+    /// The plugin cannot help now. `message` is its part of the `FailedScheduling` message;
+    /// `clear_nomination` tells whether a nominated node should be cleared (no candidate at
+    /// all) or kept (the pod is merely waiting).
+    Unschedulable {
+        /// DefaultPreemption's: `preemption: not eligible due to preemptionPolicy=Never.` or
+        /// `preemption: 0/N nodes are available: ...`.
         message: String,
         /// Whether `status.nominatedNodeName` is to be cleared.
         clear_nomination: bool,
@@ -143,11 +143,30 @@ fn terminating_by_preemption(pod: &Pod) -> bool {
             .is_some_and(|c| c.reason == PREEMPTION_BY_SCHEDULER)
 }
 
+/// DefaultPreemption as a PostFilter plugin of a profile ([`preempt`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultPreemption;
+
+impl PostFilterPlugin for DefaultPreemption {
+    fn name(&self) -> &'static str {
+        "DefaultPreemption"
+    }
+
+    fn post_filter(
+        &self,
+        input: &PostFilterInput<'_>,
+        pod: &Pod,
+        rng: &mut ChaCha8Rng,
+    ) -> PostFilterResult {
+        preempt(input, pod, rng)
+    }
+}
+
 /// kube-scheduler's DefaultPreemption `PostFilter` for `pod`, which no node fits.
-pub fn preempt(input: &PreemptionInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> Preemption {
+pub fn preempt(input: &PostFilterInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> PostFilterResult {
     if pod.spec.preemption_policy == PreemptionPolicy::Never {
-        return Preemption::Failed {
-            message: "not eligible due to preemptionPolicy=Never.".to_string(),
+        return PostFilterResult::Unschedulable {
+            message: "preemption: not eligible due to preemptionPolicy=Never.".to_string(),
             clear_nomination: false,
         };
     }
@@ -194,8 +213,9 @@ pub fn preempt(input: &PreemptionInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> 
                 .iter()
                 .any(|p| p.spec.priority < priority && terminating_by_preemption(p))
         {
-            return Preemption::Failed {
-                message: "not eligible due to a terminating pod on the nominated node.".to_string(),
+            return PostFilterResult::Unschedulable {
+                message: "preemption: not eligible due to a terminating pod on the nominated node."
+                    .to_string(),
                 clear_nomination: false,
             };
         }
@@ -234,18 +254,18 @@ pub fn preempt(input: &PreemptionInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> 
             post_filter_message: String::new(),
             pre_filter_message: String::new(),
         };
-        return Preemption::Failed {
-            message: fit.to_string(),
+        return PostFilterResult::Unschedulable {
+            message: format!("preemption: {fit}"),
             clear_nomination: true,
         };
     }
-    Preemption::Nominate(pick_one_node_for_preemption(candidates))
+    PostFilterResult::Nominate(pick_one_node_for_preemption(candidates))
 }
 
 /// `SelectVictimsOnNode`: the fewest, least important pods whose removal lets `pod` fit, or
 /// the node's failure reasons.
 fn select_victims_on_node(
-    input: &PreemptionInput<'_>,
+    input: &PostFilterInput<'_>,
     filters: &[&dyn FilterPlugin],
     state: &CycleState,
     pod: &Pod,

@@ -8,12 +8,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::framework::{FilterPlugin, ScorePlugin};
+use super::framework::{
+    BindPlugin, DefaultBinder, FilterPlugin, PermitPlugin, PostFilterPlugin, ReservePlugin,
+    ScorePlugin,
+};
 use super::plugins::{
     names, ImageLocality, InterPodAffinity, NodeAffinity, NodeName, NodePorts,
     NodeResourcesBalancedAllocation, NodeResourcesFit, NodeResourcesFitArgs, NodeUnschedulable,
     PodTopologySpread, TaintToleration,
 };
+use super::preemption::DefaultPreemption;
 
 /// The `schedulerName` of the default profile.
 pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
@@ -27,13 +31,36 @@ pub struct PluginArgs {
     pub hard_pod_affinity_weight: Option<i64>,
 }
 
-/// The extension points a plugin instance implements: a factory fills in one or both.
+/// The extension points a plugin instance implements: a factory fills in those it has
+/// (`..PluginInstance::default()` for the rest).
 #[derive(Default)]
 pub struct PluginInstance {
-    /// The Filter extension point, if the plugin has one.
+    /// The Filter extension point (with PreFilter), if the plugin has one.
     pub filter: Option<Box<dyn FilterPlugin>>,
-    /// The Score extension point, if the plugin has one.
+    /// The Score extension point (with PreScore and NormalizeScore), if the plugin has one.
     pub score: Option<Box<dyn ScorePlugin>>,
+    /// The PostFilter extension point, if the plugin has one.
+    pub post_filter: Option<Box<dyn PostFilterPlugin>>,
+    /// The Reserve extension point, if the plugin has one.
+    pub reserve: Option<Box<dyn ReservePlugin>>,
+    /// The Permit extension point, if the plugin has one.
+    pub permit: Option<Box<dyn PermitPlugin>>,
+    /// The Bind extension point, if the plugin has one.
+    pub bind: Option<Box<dyn BindPlugin>>,
+}
+
+impl PluginInstance {
+    /// Whether the plugin implements `point`.
+    pub fn implements(&self, point: ExtensionPoint) -> bool {
+        match point {
+            ExtensionPoint::Filter => self.filter.is_some(),
+            ExtensionPoint::Score => self.score.is_some(),
+            ExtensionPoint::PostFilter => self.post_filter.is_some(),
+            ExtensionPoint::Reserve => self.reserve.is_some(),
+            ExtensionPoint::Permit => self.permit.is_some(),
+            ExtensionPoint::Bind => self.bind.is_some(),
+        }
+    }
 }
 
 impl fmt::Debug for PluginInstance {
@@ -41,7 +68,43 @@ impl fmt::Debug for PluginInstance {
         f.debug_struct("PluginInstance")
             .field("filter", &self.filter.as_ref().map(|p| p.name()))
             .field("score", &self.score.as_ref().map(|p| p.name()))
+            .field("post_filter", &self.post_filter.as_ref().map(|p| p.name()))
+            .field("reserve", &self.reserve.as_ref().map(|p| p.name()))
+            .field("permit", &self.permit.as_ref().map(|p| p.name()))
+            .field("bind", &self.bind.as_ref().map(|p| p.name()))
             .finish()
+    }
+}
+
+/// The extension points a profile lists plugins for (PreFilter, PreScore and NormalizeScore
+/// come with Filter and Score, as in kube-scheduler's plugins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionPoint {
+    /// Filter.
+    Filter,
+    /// Score.
+    Score,
+    /// PostFilter.
+    PostFilter,
+    /// Reserve.
+    Reserve,
+    /// Permit.
+    Permit,
+    /// Bind.
+    Bind,
+}
+
+impl ExtensionPoint {
+    /// kube-scheduler's name of the point.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExtensionPoint::Filter => "Filter",
+            ExtensionPoint::Score => "Score",
+            ExtensionPoint::PostFilter => "PostFilter",
+            ExtensionPoint::Reserve => "Reserve",
+            ExtensionPoint::Permit => "Permit",
+            ExtensionPoint::Bind => "Bind",
+        }
     }
 }
 
@@ -97,6 +160,12 @@ pub enum RegistryError {
         /// The scheduler name.
         scheduler_name: String,
     },
+    /// A profile has no Bind plugin, so no pod could ever be bound.
+    #[error("at least one bind plugin is needed for profile with scheduler name {profile:?}")]
+    NoBindPlugin {
+        /// The profile's scheduler name.
+        profile: String,
+    },
     /// A factory rejected its arguments.
     #[error("plugin {name:?}: {message}")]
     InvalidArgs {
@@ -132,13 +201,13 @@ impl Registry {
     /// NodeResourcesBalancedAllocation and ImageLocality.
     pub fn with_default_plugins() -> Registry {
         let mut registry = Registry::new();
-        let defaults: [(&str, PluginFactory); 10] = [
+        let defaults: [(&str, PluginFactory); 12] = [
             (
                 names::NODE_UNSCHEDULABLE,
                 Box::new(|_: &PluginArgs| {
                     Ok(PluginInstance {
                         filter: Some(Box::new(NodeUnschedulable)),
-                        score: None,
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -147,7 +216,7 @@ impl Registry {
                 Box::new(|_: &PluginArgs| {
                     Ok(PluginInstance {
                         filter: Some(Box::new(NodeName)),
-                        score: None,
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -157,6 +226,7 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: Some(Box::new(TaintToleration)),
                         score: Some(Box::new(TaintToleration)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -166,6 +236,7 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: Some(Box::new(NodeAffinity)),
                         score: Some(Box::new(NodeAffinity)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -176,6 +247,7 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: Some(Box::new(plugin)),
                         score: Some(Box::new(plugin)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -183,8 +255,8 @@ impl Registry {
                 names::NODE_RESOURCES_BALANCED_ALLOCATION,
                 Box::new(|_: &PluginArgs| {
                     Ok(PluginInstance {
-                        filter: None,
                         score: Some(Box::new(NodeResourcesBalancedAllocation)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -193,7 +265,7 @@ impl Registry {
                 Box::new(|_: &PluginArgs| {
                     Ok(PluginInstance {
                         filter: Some(Box::new(NodePorts)),
-                        score: None,
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -203,6 +275,7 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: Some(Box::new(PodTopologySpread)),
                         score: Some(Box::new(PodTopologySpread)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -221,6 +294,7 @@ impl Registry {
                     Ok(PluginInstance {
                         filter: Some(Box::new(plugin)),
                         score: Some(Box::new(plugin)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -228,8 +302,26 @@ impl Registry {
                 names::IMAGE_LOCALITY,
                 Box::new(|_: &PluginArgs| {
                     Ok(PluginInstance {
-                        filter: None,
                         score: Some(Box::new(ImageLocality)),
+                        ..PluginInstance::default()
+                    })
+                }),
+            ),
+            (
+                names::DEFAULT_PREEMPTION,
+                Box::new(|_: &PluginArgs| {
+                    Ok(PluginInstance {
+                        post_filter: Some(Box::new(DefaultPreemption)),
+                        ..PluginInstance::default()
+                    })
+                }),
+            ),
+            (
+                names::DEFAULT_BINDER,
+                Box::new(|_: &PluginArgs| {
+                    Ok(PluginInstance {
+                        bind: Some(Box::new(DefaultBinder)),
+                        ..PluginInstance::default()
                     })
                 }),
             ),
@@ -268,7 +360,7 @@ impl Registry {
     ///
     /// let mut registry = Registry::with_default_plugins();
     /// let factory = |_: &PluginArgs| {
-    ///     Ok(PluginInstance { filter: Some(Box::new(EvenNodesOnly)), score: None })
+    ///     Ok(PluginInstance { filter: Some(Box::new(EvenNodesOnly)), ..PluginInstance::default() })
     /// };
     /// registry.register("EvenNodesOnly", Box::new(factory))?;
     /// let again = registry.register("EvenNodesOnly", Box::new(factory));
@@ -323,6 +415,14 @@ pub struct ProfileConfig {
     /// Score plugin names with weights, in configuration order. A weight of 0 means 1, as in
     /// kube-scheduler; negative weights are rejected.
     pub scorers: Vec<(String, i64)>,
+    /// PostFilter plugin names, in the order they run.
+    pub post_filters: Vec<String>,
+    /// Reserve plugin names, in the order they run.
+    pub reserves: Vec<String>,
+    /// Permit plugin names, in the order they run.
+    pub permits: Vec<String>,
+    /// Bind plugin names, in the order they are asked.
+    pub binds: Vec<String>,
     /// Plugin arguments.
     pub args: PluginArgs,
     /// `percentageOfNodesToScore`: 0 (the default) is adaptive, see
@@ -362,6 +462,10 @@ impl ProfileConfig {
             ]
             .map(|(name, weight)| (name.to_string(), weight))
             .to_vec(),
+            post_filters: vec![names::DEFAULT_PREEMPTION.to_string()],
+            reserves: Vec::new(),
+            permits: Vec::new(),
+            binds: vec![names::DEFAULT_BINDER.to_string()],
             args: PluginArgs::default(),
             percentage_of_nodes_to_score: 0,
         }
@@ -376,6 +480,14 @@ pub struct Profile {
     pub filters: Vec<Box<dyn FilterPlugin>>,
     /// Score plugins with their weights (≥ 1).
     pub scorers: Vec<(Box<dyn ScorePlugin>, i64)>,
+    /// PostFilter plugins (DefaultPreemption), run when no node fits.
+    pub post_filters: Vec<Box<dyn PostFilterPlugin>>,
+    /// Reserve plugins.
+    pub reserves: Vec<Box<dyn ReservePlugin>>,
+    /// Permit plugins.
+    pub permits: Vec<Box<dyn PermitPlugin>>,
+    /// Bind plugins (DefaultBinder), asked in order until one binds.
+    pub binds: Vec<Box<dyn BindPlugin>>,
     /// `percentageOfNodesToScore` (0: adaptive).
     pub percentage_of_nodes_to_score: u32,
 }
@@ -384,10 +496,18 @@ impl fmt::Debug for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let filters: Vec<&str> = self.filters.iter().map(|p| p.name()).collect();
         let scorers: Vec<(&str, i64)> = self.scorers.iter().map(|(p, w)| (p.name(), *w)).collect();
+        let post_filters: Vec<&str> = self.post_filters.iter().map(|p| p.name()).collect();
+        let reserves: Vec<&str> = self.reserves.iter().map(|p| p.name()).collect();
+        let permits: Vec<&str> = self.permits.iter().map(|p| p.name()).collect();
+        let binds: Vec<&str> = self.binds.iter().map(|p| p.name()).collect();
         f.debug_struct("Profile")
             .field("scheduler_name", &self.scheduler_name)
             .field("filters", &filters)
             .field("scorers", &scorers)
+            .field("post_filters", &post_filters)
+            .field("reserves", &reserves)
+            .field("permits", &permits)
+            .field("binds", &binds)
             .field(
                 "percentage_of_nodes_to_score",
                 &self.percentage_of_nodes_to_score,
@@ -396,56 +516,90 @@ impl fmt::Debug for Profile {
     }
 }
 
+/// Builds the plugins `names` lists at `point`, in order: each name once, each registered
+/// and implementing the point; `take` picks the point's part of an instance.
+fn build_point<P: ?Sized>(
+    registry: &Registry,
+    config: &ProfileConfig,
+    names: &[String],
+    point: ExtensionPoint,
+    take: impl Fn(PluginInstance) -> Option<Box<P>>,
+) -> Result<Vec<Box<P>>, RegistryError> {
+    let mut plugins = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(RegistryError::DuplicateInProfile {
+                name: name.clone(),
+                extension_point: point.name(),
+                profile: config.scheduler_name.clone(),
+            });
+        }
+        let plugin = take(registry.instantiate(name, &config.args)?).ok_or_else(|| {
+            RegistryError::NotAtExtensionPoint {
+                name: name.clone(),
+                extension_point: point.name(),
+            }
+        })?;
+        plugins.push(plugin);
+    }
+    Ok(plugins)
+}
+
 impl Profile {
     /// Builds the profile described by `config` from `registry`.
     pub fn new(registry: &Registry, config: &ProfileConfig) -> Result<Profile, RegistryError> {
-        let mut filters: Vec<Box<dyn FilterPlugin>> = Vec::with_capacity(config.filters.len());
-        for (i, name) in config.filters.iter().enumerate() {
-            if config.filters[..i].contains(name) {
-                return Err(RegistryError::DuplicateInProfile {
-                    name: name.clone(),
-                    extension_point: "Filter",
-                    profile: config.scheduler_name.clone(),
-                });
-            }
-            let filter = registry
-                .instantiate(name, &config.args)?
-                .filter
-                .ok_or_else(|| RegistryError::NotAtExtensionPoint {
-                    name: name.clone(),
-                    extension_point: "Filter",
-                })?;
-            filters.push(filter);
+        if config.binds.is_empty() {
+            return Err(RegistryError::NoBindPlugin {
+                profile: config.scheduler_name.clone(),
+            });
         }
-        let mut scorers: Vec<(Box<dyn ScorePlugin>, i64)> =
-            Vec::with_capacity(config.scorers.len());
-        for (i, (name, weight)) in config.scorers.iter().enumerate() {
-            if config.scorers[..i].iter().any(|(other, _)| other == name) {
-                return Err(RegistryError::DuplicateInProfile {
-                    name: name.clone(),
-                    extension_point: "Score",
-                    profile: config.scheduler_name.clone(),
-                });
-            }
-            if *weight < 0 {
-                return Err(RegistryError::InvalidWeight {
-                    name: name.clone(),
-                    weight: *weight,
-                });
-            }
-            let score = registry
-                .instantiate(name, &config.args)?
-                .score
-                .ok_or_else(|| RegistryError::NotAtExtensionPoint {
-                    name: name.clone(),
-                    extension_point: "Score",
-                })?;
-            scorers.push((score, (*weight).max(1)));
+        if let Some((name, weight)) = config.scorers.iter().find(|(_, weight)| *weight < 0) {
+            return Err(RegistryError::InvalidWeight {
+                name: name.clone(),
+                weight: *weight,
+            });
         }
+        let score_names: Vec<String> = config.scorers.iter().map(|(n, _)| n.clone()).collect();
+        let scores = build_point(registry, config, &score_names, ExtensionPoint::Score, |i| {
+            i.score
+        })?;
         Ok(Profile {
             scheduler_name: config.scheduler_name.clone(),
-            filters,
-            scorers,
+            filters: build_point(
+                registry,
+                config,
+                &config.filters,
+                ExtensionPoint::Filter,
+                |i| i.filter,
+            )?,
+            scorers: scores
+                .into_iter()
+                .zip(config.scorers.iter().map(|(_, weight)| (*weight).max(1)))
+                .collect(),
+            post_filters: build_point(
+                registry,
+                config,
+                &config.post_filters,
+                ExtensionPoint::PostFilter,
+                |i| i.post_filter,
+            )?,
+            reserves: build_point(
+                registry,
+                config,
+                &config.reserves,
+                ExtensionPoint::Reserve,
+                |i| i.reserve,
+            )?,
+            permits: build_point(
+                registry,
+                config,
+                &config.permits,
+                ExtensionPoint::Permit,
+                |i| i.permit,
+            )?,
+            binds: build_point(registry, config, &config.binds, ExtensionPoint::Bind, |i| {
+                i.bind
+            })?,
             percentage_of_nodes_to_score: config.percentage_of_nodes_to_score,
         })
     }
@@ -521,9 +675,10 @@ mod tests {
         let err = Profile::new(&registry, &config).expect_err("unknown plugin");
         assert_eq!(
             err.to_string(),
-            "unknown plugin \"VolumeBinding\"; known plugins: ImageLocality, InterPodAffinity, \
-             NodeAffinity, NodeName, NodePorts, NodeResourcesBalancedAllocation, \
-             NodeResourcesFit, NodeUnschedulable, PodTopologySpread, TaintToleration"
+            "unknown plugin \"VolumeBinding\"; known plugins: DefaultBinder, DefaultPreemption, \
+             ImageLocality, InterPodAffinity, NodeAffinity, NodeName, NodePorts, \
+             NodeResourcesBalancedAllocation, NodeResourcesFit, NodeUnschedulable, \
+             PodTopologySpread, TaintToleration"
         );
     }
 

@@ -47,4 +47,8 @@ pub mod names {
     pub const INTER_POD_AFFINITY: &str = "InterPodAffinity";
     /// [`super::ImageLocality`].
     pub const IMAGE_LOCALITY: &str = "ImageLocality";
+    /// DefaultPreemption (PostFilter).
+    pub const DEFAULT_PREEMPTION: &str = "DefaultPreemption";
+    /// DefaultBinder (Bind).
+    pub const DEFAULT_BINDER: &str = "DefaultBinder";
 }
