@@ -539,3 +539,27 @@ fn unmatched_pod_affinity_makes_preemption_not_helpful() {
          scheduling."
     );
 }
+
+/// The dry run takes victims out of the PreFilter state (`RemovePod`, §9.8): a pod whose
+/// required anti-affinity is broken only by a lower-priority pod preempts that pod, as
+/// kube-scheduler does, instead of finding "no victims".
+#[test]
+fn preemption_removes_the_pod_that_breaks_anti_affinity() {
+    let dir = common::scratch("preemption-anti-affinity-victim");
+    let preemptor =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, labels: {app: web}}\nspec:\n  \
+         priorityClassName: high\n  affinity:\n    podAntiAffinity:\n      \
+         requiredDuringSchedulingIgnoredDuringExecution:\n        - labelSelector: {matchLabels: \
+         {app: db}}\n          topologyKey: kubernetes.io/hostname\n  containers:\n    - name: \
+         app\n      image: nginx:1.27\n      resources: {requests: {cpu: 100m}}\n";
+    let docs = pod("db", "low", "100m", None, "app: db");
+    let events_text = apply_at(&dir, "web.yaml", "10s", preemptor);
+    let mut sim = simulation(&dir, 1, &docs, &events_text);
+    run_to(&mut sim, 30_000);
+    let preempted: Vec<String> = events(&sim, "Preempted")
+        .into_iter()
+        .map(|(_, pod, _)| pod)
+        .collect();
+    assert_eq!(preempted, ["db"]);
+    assert_eq!(field(&sim, "web", "spec.nodeName"), "node-1");
+}

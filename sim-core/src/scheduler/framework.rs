@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::objects::{Container, Pod, PodSpec, RestartPolicy, Taint, TaintEffect};
 use crate::selector::LabelSelector;
 
-use super::node_info::{HostPort, NodeInfo, SchedulerCache};
+use super::node_info::{HostPort, NodeInfo, PodEntry, SchedulerCache};
 use super::plugins::{image_locality, inter_pod_affinity, pod_topology_spread};
 use super::preemption::{PostFilterInput, PostFilterResult};
 
@@ -272,6 +272,20 @@ pub trait FilterPlugin {
 
     /// Whether `pod` may run on `node`.
     fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status;
+
+    /// kube-scheduler's PreFilterExtensions `RemovePod` (`delta` −1) and `AddPod` (+1): the
+    /// preemption dry run takes `other` off `node`, or puts it back, and a plugin whose
+    /// PreFilter state counts pods (InterPodAffinity, PodTopologySpread) updates it so the
+    /// filter sees the node without its victims. The default does nothing.
+    fn update_pre_filter_state(
+        &self,
+        _state: &mut CycleState,
+        _pod: &Pod,
+        _other: &PodEntry,
+        _node: &NodeInfo,
+        _delta: i64,
+    ) {
+    }
 }
 
 /// A Score extension point plugin: how good is this feasible node for the pod?

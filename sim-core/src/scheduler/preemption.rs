@@ -36,6 +36,7 @@ use crate::objects::{
 use crate::time::SimTime;
 
 use super::framework::{CycleState, FilterPlugin, PostFilterPlugin, Status};
+use super::node_info::PodEntry;
 use super::{FitError, NodeInfo, PodContext, Profile, SchedulerCache};
 
 /// `minCandidateNodesPercentage` of DefaultPreemptionArgs.
@@ -170,11 +171,10 @@ pub fn preempt(input: &PostFilterInput<'_>, pod: &Pod, rng: &mut ChaCha8Rng) -> 
             clear_nomination: false,
         };
     }
-    // PreFilter over the whole cluster as it is, victims included: spreading and pod
-    // (anti-)affinity count them, so preemption is never chosen for a node where the pod
-    // would still break those rules (kube-scheduler removes victims from the PreFilter state
-    // through `RemovePod`; kubesim does not, which can only make it preempt less). A PreFilter
-    // rejection holds everywhere and falls back to the filters alone.
+    // PreFilter over the whole cluster as it is, victims included; the dry run on each node
+    // takes its victims out of this state (`RemovePod`), so a victim that was the reason for
+    // an anti-affinity or spreading rejection counts as removable. A PreFilter rejection
+    // holds everywhere and falls back to the filters alone.
     let state = super::pre_filter(input.profile, pod, input.cache, input.context)
         .unwrap_or_else(|_| CycleState::new(pod));
     let filters: Vec<&dyn FilterPlugin> = input
@@ -289,10 +289,27 @@ fn select_victims_on_node(
         return Err(vec![NO_VICTIMS.to_string()]);
     }
     potential.sort_by(|a, b| more_important_first(&a.0, &b.0));
+    // The dry run works on copies of the node and of the PreFilter state, which each
+    // removal and each reprieve update (`RemovePod`/`AddPod` of the PreFilter extensions).
     let mut node = info.clone();
+    let mut state = state.clone();
+    let entries: BTreeMap<Uid, PodEntry> = info
+        .pods()
+        .filter(|entry| potential.iter().any(|(v, _)| v.uid == entry.uid))
+        .map(|entry| (entry.uid, entry.clone()))
+        .collect();
+    let update = |state: &mut CycleState, uid: Uid, delta: i64| {
+        if let Some(entry) = entries.get(&uid) {
+            for filter in filters {
+                filter.update_pre_filter_state(state, pod, entry, info, delta);
+            }
+        }
+    };
     for (victim, _) in &potential {
         node.remove_pod(victim.uid);
+        update(&mut state, victim.uid, -1);
     }
+    let state = &mut state;
     if let Err(status) = run_filters(filters, state, pod, &node) {
         return Err(status
             .into_reasons()
@@ -306,8 +323,10 @@ fn select_victims_on_node(
     for (group, counts) in [(&violating, true), (&non_violating, false)] {
         for (victim, victim_pod) in group.iter() {
             node.add_pod(victim_pod);
+            update(state, victim.uid, 1);
             if run_filters(filters, state, pod, &node).is_err() {
                 node.remove_pod(victim.uid);
+                update(state, victim.uid, -1);
                 victims.push(victim.clone());
                 if counts {
                     num_pdb_violations += 1;

@@ -73,6 +73,8 @@ impl TopologyCounts {
             None => values.entry(value.clone()).or_insert(0),
         };
         *count += delta;
+        // A pair back at zero is gone, as in kube-scheduler's map, so that "no pod matches
+        // anywhere" reads the same after a preemption dry run removed the last one.
         if *count == 0 {
             values.remove(value.as_str());
             if values.is_empty() {
@@ -252,6 +254,9 @@ pub struct PreFilterState {
     pub anti_affinity_counts: TopologyCounts,
     /// Whether the incoming pod matches all its own required affinity terms.
     pub matches_own_affinity: bool,
+    /// The labels of the incoming pod's namespace (existing pods' anti-affinity terms may
+    /// select it by namespace selector).
+    pub namespace_labels: Labels,
 }
 
 /// What Score needs, computed in PreScore: summed weights per topology key and value.
@@ -354,12 +359,47 @@ impl FilterPlugin for InterPodAffinity {
             affinity_counts,
             anti_affinity_counts,
             matches_own_affinity,
+            namespace_labels: namespace_labels.clone(),
         }));
         Status::Success
     }
 
     fn skip(&self, state: &CycleState, _pod: &Pod) -> bool {
         state.inter_pod_affinity.is_none()
+    }
+
+    /// `updateWithPod`: the pairs `other` adds to (or takes from) each count.
+    fn update_pre_filter_state(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        other: &PodEntry,
+        node: &NodeInfo,
+        delta: i64,
+    ) {
+        let Some(s) = state.inter_pod_affinity.as_deref_mut() else {
+            return;
+        };
+        if let Some(theirs) = terms_of(other) {
+            for term in &theirs.required_anti_affinity {
+                if term.matches(&pod.meta.namespace, &pod.meta.labels, &s.namespace_labels) {
+                    s.existing_anti_affinity_counts
+                        .update(node, &term.topology_key, delta);
+                }
+            }
+        }
+        if matches_all(&s.required_affinity, &other.namespace, &other.labels) {
+            for term in &s.required_affinity {
+                s.affinity_counts.update(node, &term.topology_key, delta);
+            }
+        }
+        let empty = Labels::new();
+        for term in &s.required_anti_affinity {
+            if term.matches(&other.namespace, &other.labels, &empty) {
+                s.anti_affinity_counts
+                    .update(node, &term.topology_key, delta);
+            }
+        }
     }
 
     fn filter(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Status {

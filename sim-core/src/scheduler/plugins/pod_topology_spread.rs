@@ -22,7 +22,7 @@ use crate::objects::{
     UnsatisfiableConstraintAction,
 };
 use crate::scheduler::framework::{CycleState, FilterPlugin, ScorePlugin, Status, MAX_NODE_SCORE};
-use crate::scheduler::node_info::{NodeInfo, SchedulerCache};
+use crate::scheduler::node_info::{NodeInfo, PodEntry, SchedulerCache};
 use crate::selector::{LabelSelector, Requirement, SelectorOperator};
 
 use super::names;
@@ -238,6 +238,35 @@ impl FilterPlugin for PodTopologySpread {
 
     fn skip(&self, state: &CycleState, _pod: &Pod) -> bool {
         state.topology_spread.is_none()
+    }
+
+    /// `updateWithPod`: a pod of the incoming pod's namespace matching a constraint's
+    /// selector counts in its node's domain (terminating pods never counted, as in PreFilter).
+    fn update_pre_filter_state(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        other: &PodEntry,
+        node: &NodeInfo,
+        delta: i64,
+    ) {
+        let Some(s) = state.topology_spread.as_deref_mut() else {
+            return;
+        };
+        let labels = &node.node.meta.labels;
+        if other.terminating
+            || other.namespace != pod.meta.namespace
+            || !has_all_keys(labels, &s.constraints)
+        {
+            return;
+        }
+        for (i, c) in s.constraints.iter().enumerate() {
+            if !c.matches(&other.labels) || !c.includes(pod, node) {
+                continue;
+            }
+            let value = labels.get(&c.topology_key).cloned().unwrap_or_default();
+            *s.counts[i].entry(value).or_insert(0) += delta;
+        }
     }
 
     fn filter(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Status {
