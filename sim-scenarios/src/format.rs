@@ -279,9 +279,13 @@ pub struct EventSpec {
     /// Not modelled yet (node failure timing belongs to a later release).
     #[serde(default)]
     pub fail_node: Option<serde_yaml::Value>,
-    /// Not modelled yet.
+    /// `kubectl drain`: `NODE`, or `{node, ignoreDaemonsets, deleteEmptydirData, force,
+    /// gracePeriod, timeout, disableEviction, podSelector}` (kubectl's flags in camelCase).
     #[serde(default)]
     pub drain: Option<serde_yaml::Value>,
+    /// An eviction through the eviction API: `pod/NAME`, or `{pod, namespace, gracePeriod}`.
+    #[serde(default)]
+    pub evict: Option<serde_yaml::Value>,
     /// Not modelled yet.
     #[serde(default)]
     pub zone_outage: Option<serde_yaml::Value>,

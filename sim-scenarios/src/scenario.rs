@@ -29,6 +29,8 @@ use crate::scheduler_config::{load_scheduler_config, SchedulerChoice};
 use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLocation, YamlIndex};
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
+mod disruption_events;
+
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
 /// Most nodes a scenario may create (an absurd size is an error, not an out-of-memory).
@@ -477,6 +479,7 @@ impl Loader<'_> {
                     allocatable: allocatable.clone(),
                     ready: ConditionStatus::True,
                     images: Vec::new(),
+                    memory_pressure: sim_core::objects::ConditionStatus::False,
                 }
             })
             .collect()
@@ -848,7 +851,6 @@ fn event_actions(
 ) -> Vec<ScenarioAction> {
     let not_modelled = [
         ("failNode", e.fail_node.is_some()),
-        ("drain", e.drain.is_some()),
         ("zoneOutage", e.zone_outage.is_some()),
         ("partition", e.partition.is_some()),
         ("recoverNode", e.recover_node.is_some()),
@@ -876,6 +878,8 @@ fn event_actions(
         e.resume.is_some(),
         e.rollout_undo.is_some(),
         e.set_image.is_some(),
+        e.drain.is_some(),
+        e.evict.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -884,7 +888,7 @@ fn event_actions(
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage); found {given}"
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, drain, evict); found {given}"
             ),
         );
         return Vec::new();
@@ -1117,6 +1121,16 @@ fn event_actions(
             .pool_nodes(&pool_path, pool, first, count)
             .into_iter()
             .map(|n| ScenarioAction::Apply(AnyObject::Node(Box::new(n))))
+            .collect();
+    }
+    if let Some(value) = &e.drain {
+        return disruption_events::drain(loader, &format!("{path}.drain"), value)
+            .into_iter()
+            .collect();
+    }
+    if let Some(value) = &e.evict {
+        return disruption_events::evict(loader, &format!("{path}.evict"), value)
+            .into_iter()
             .collect();
     }
     if let Some(node) = &e.remove_node {
@@ -1422,7 +1436,11 @@ fn check_references(
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
                 "delete.node",
             ),
-            ScenarioAction::DeletePods { .. } => continue,
+            ScenarioAction::DeletePods { .. } | ScenarioAction::Evict { .. } => continue,
+            ScenarioAction::Drain(options) => (
+                ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone())),
+                "drain",
+            ),
         };
         if target.kind == Kind::Pod {
             continue;
