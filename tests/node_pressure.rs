@@ -295,3 +295,60 @@ fn a_container_over_its_limit_is_oom_killed() {
     );
     assert!(records(&sim, "Evicted").is_empty());
 }
+
+/// A pool's `evictionHard` (kubelet configuration names) moves the threshold: 100Mi +
+/// 1Mi/s on 1Gi crosses `memory.available<500Mi` after 424 s (the pass at 430), and
+/// `memory.available<50%` (512Mi) after 412 s (the pass at 420).
+#[test]
+fn eviction_hard_sets_the_threshold_per_pool() {
+    let leaking = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: leak\n  annotations: \
+                   {kubesim.io/memory: 100Mi, kubesim.io/memory-growth-per-second: 1Mi}\nspec:\n  \
+                   containers:\n    - {name: app, image: app}\n";
+    for (threshold, pass, available) in [("500Mi", 430, "494Mi"), ("50%", 420, "504Mi")] {
+        let text = scenario("1Gi", "1h", leaking).replace(
+            "memory: 1Gi}}",
+            &format!("memory: 1Gi}}, evictionHard: {{memory.available: \"{threshold}\"}}}}"),
+        );
+        let mut sim = common::build_simulation("pressure.yaml", &text, Path::new("."));
+        sim.run_until(at(600)).expect("runs");
+        let evicted = records(&sim, "Evicted");
+        assert_eq!(evicted.len(), 1, "{threshold}: {evicted:?}");
+        assert_eq!(evicted[0].0, pass, "{threshold}");
+        let quantity = if threshold == "50%" {
+            "512Mi"
+        } else {
+            threshold
+        };
+        assert!(
+            evicted[0].2.starts_with(&format!(
+                "The node was low on resource: memory. Threshold quantity: {quantity}, available: {available}."
+            )),
+            "{}",
+            evicted[0].2
+        );
+    }
+}
+
+/// Bad input: signals kubesim does not model, and misspelt ones, are refused at their
+/// field.
+#[test]
+fn bad_eviction_hard_signals_are_refused() {
+    for (signal, text) in [
+        ("nodefs.available", "`nodefs.available` is not modelled"),
+        ("memory.availabe", "did you mean `memory.available`?"),
+    ] {
+        let scenario_text = scenario("1Gi", "1m", "").replace(
+            "memory: 1Gi}}",
+            &format!("memory: 1Gi}}, evictionHard: {{{signal}: 10%}}}}"),
+        );
+        let scenario_text = scenario_text.trim_end_matches("---\n").to_string();
+        let error =
+            sim_scenarios::scenario::parse_scenario("bad.yaml", &scenario_text, Path::new("."))
+                .expect_err("refused")
+                .to_string();
+        assert!(
+            error.contains("spec.cluster.nodePools[0].evictionHard") && error.contains(text),
+            "{error}"
+        );
+    }
+}

@@ -125,6 +125,10 @@ pub struct NodePoolSpec {
     /// Value of `topology.kubernetes.io/zone`.
     #[serde(default)]
     pub zone: Option<String>,
+    /// The kubelets' `evictionHard` (kubelet configuration names): only `memory.available`
+    /// is modelled, as a quantity (`500Mi`) or a percentage of capacity (`5%`).
+    #[serde(default)]
+    pub eviction_hard: BTreeMap<String, String>,
 }
 
 /// A quantity written as a string (`"4"`, `16Gi`) or a bare number (`4`).

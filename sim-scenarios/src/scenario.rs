@@ -71,6 +71,9 @@ pub struct Scenario {
     pub warnings: Vec<InputError>,
     /// The scheduler (`spec.scheduler`; `--scheduler` replaces it).
     pub scheduler: SchedulerChoice,
+    /// The kubelets' `evictionHard` `memory.available` thresholds in bytes, by node name
+    /// (nodes not listed use the default 100Mi).
+    pub memory_eviction_thresholds: BTreeMap<String, u64>,
 }
 
 /// The pool shape used for `-f` runs: 3 nodes of 4 CPU / 16Gi / 110 pods, one zone.
@@ -87,6 +90,7 @@ pub fn default_pool() -> NodePoolSpec {
         labels: BTreeMap::new(),
         taints: Vec::new(),
         zone: Some("zone-a".to_string()),
+        eviction_hard: BTreeMap::new(),
     }
 }
 
@@ -269,6 +273,8 @@ struct Loader<'a> {
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
     namespace_uses: Vec<NamespaceUse>,
+    /// `evictionHard` `memory.available` thresholds of the pool nodes made so far, by node.
+    memory_thresholds: BTreeMap<String, u64>,
 }
 
 impl Loader<'_> {
@@ -435,6 +441,14 @@ impl Loader<'_> {
 
     fn pool_nodes(&mut self, path: &str, pool: &NodePoolSpec, first: u64, count: u64) -> Vec<Node> {
         let capacity = self.resources(&format!("{path}.capacity"), &pool.capacity);
+        if let Some(bytes) =
+            disruption_events::memory_threshold(self, path, pool, capacity.memory_bytes)
+        {
+            for n in first..first + count {
+                self.memory_thresholds
+                    .insert(format!("{}-{n}", pool.name), bytes);
+            }
+        }
         let allocatable = match &pool.allocatable {
             Some(a) => self.resources(&format!("{path}.allocatable"), a),
             None => capacity.clone(),
@@ -618,6 +632,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         errors: Vec::new(),
         warnings: Vec::new(),
         namespace_uses: Vec::new(),
+        memory_thresholds: BTreeMap::new(),
     };
     if parsed.api_version != SCENARIO_API_VERSION {
         loader.err(
@@ -787,7 +802,10 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     }
 
     let Loader {
-        errors, warnings, ..
+        errors,
+        warnings,
+        memory_thresholds,
+        ..
     } = loader;
     if !errors.is_empty() {
         let mut errors = errors;
@@ -815,6 +833,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         expectations,
         warnings,
         scheduler,
+        memory_eviction_thresholds: memory_thresholds,
     })
 }
 
@@ -1342,6 +1361,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         errors: Vec::new(),
         warnings: Vec::new(),
         namespace_uses: Vec::new(),
+        memory_thresholds: BTreeMap::new(),
     };
     let pool = default_pool();
     let nodes = loader.pool_nodes("defaultCluster", &pool, 1, pool.count.unwrap_or(3));
@@ -1356,7 +1376,10 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
     let uses = std::mem::take(&mut loader.namespace_uses);
     check_namespaces(&mut loader.errors, uses, initial.iter().cloned());
     let Loader {
-        errors, warnings, ..
+        errors,
+        warnings,
+        memory_thresholds,
+        ..
     } = loader;
     if !errors.is_empty() {
         return Err(InputErrors(errors));
@@ -1381,6 +1404,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         expectations: Vec::new(),
         warnings,
         scheduler: SchedulerChoice::default(),
+        memory_eviction_thresholds: memory_thresholds,
     })
 }
 

@@ -511,7 +511,7 @@ pub fn node_to_json(node: &Node) -> Value {
     put(
         &mut status,
         "conditions",
-        vec![Value::Object(memory), Value::Object(ready)],
+        vec![Value::Object(ready), Value::Object(memory)],
     );
     let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
     put(&mut status, "images", images);

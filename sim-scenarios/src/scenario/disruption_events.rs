@@ -200,3 +200,71 @@ pub(super) fn evict(loader: &mut Loader<'_>, path: &str, value: &Value) -> Optio
         grace_period_seconds: grace,
     })
 }
+
+/// The signals of the kubelet's `evictionHard` (Linux); only `memory.available` is modelled.
+const EVICTION_SIGNALS: [&str; 6] = [
+    "memory.available",
+    "nodefs.available",
+    "nodefs.inodesFree",
+    "imagefs.available",
+    "imagefs.inodesFree",
+    "pid.available",
+];
+
+/// A pool's `evictionHard.memory.available` in bytes (`None`: not given, or in error):
+/// a quantity, or a percentage of the node's memory capacity.
+pub(super) fn memory_threshold(
+    loader: &mut Loader<'_>,
+    pool_path: &str,
+    pool: &crate::format::NodePoolSpec,
+    capacity_bytes: u64,
+) -> Option<u64> {
+    let mut threshold = None;
+    for (signal, value) in &pool.eviction_hard {
+        let path = format!("{pool_path}.evictionHard[{signal}]");
+        if signal != "memory.available" {
+            if EVICTION_SIGNALS.contains(&signal.as_str()) {
+                loader.err(
+                    &path,
+                    format!("`{signal}` is not modelled: kubesim has no disk or PID use; only memory.available is"),
+                );
+            } else {
+                let hint = suggest(signal, &EVICTION_SIGNALS)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                loader.err(
+                    &path,
+                    format!(
+                        "unknown eviction signal `{signal}`{hint}; kubesim models memory.available"
+                    ),
+                );
+            }
+            continue;
+        }
+        let text = value.trim();
+        if let Some(percent) = text.strip_suffix('%') {
+            match percent.trim().parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => {
+                    // As the kubelet: capacity × percentage, truncated to whole bytes.
+                    let basis_points = (p * 100.0).round() as u64;
+                    threshold = Some(
+                        u64::try_from(
+                            u128::from(capacity_bytes) * u128::from(basis_points) / 10_000,
+                        )
+                        .unwrap_or(u64::MAX),
+                    );
+                }
+                _ => loader.err(
+                    &path,
+                    format!("{text:?} is not a percentage between 0% and 100%"),
+                ),
+            }
+            continue;
+        }
+        match crate::quantity::parse_bytes(text) {
+            Ok(bytes) => threshold = Some(bytes),
+            Err(e) => loader.err(&path, format!("{text:?}: {e}")),
+        }
+    }
+    threshold
+}
