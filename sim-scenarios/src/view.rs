@@ -1457,6 +1457,11 @@ mod tests {
                         "status": "Unknown",
                         "reason": "NodeStatusUnknown",
                         "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "MemoryPressure",
+                        "status": "False",
+                        "reason": "KubeletHasSufficientMemory",
+                        "message": "kubelet has sufficient memory available",
                     }],
                 },
             })
