@@ -23,9 +23,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::kubelet::{KubeletError, Kubelets, PodMemoryUse, Timer};
-use crate::objects::{ConditionStatus, Kind, Node, ObjectKey, ObjectRef, Pod};
+use crate::objects::{ConditionStatus, Kind, Node, ObjectKey, ObjectRef, Pod, Uid};
 use crate::quantity::format_bytes;
-use crate::store::Store;
+use crate::store::{Change, ChangeType, Store};
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::EventType;
 
@@ -57,6 +57,8 @@ pub struct EvictionManagers {
     states: BTreeMap<String, ManagerState>,
     thresholds: BTreeMap<String, u64>,
     dirty: BTreeSet<String>,
+    /// The pods bound to each node, from the store's changes (a pod never changes node).
+    pods_by_node: BTreeMap<String, BTreeSet<Uid>>,
 }
 
 /// A candidate for eviction, ranked as `rankMemoryPressure` ranks.
@@ -92,11 +94,31 @@ impl EvictionManagers {
             .unwrap_or(DEFAULT_MEMORY_AVAILABLE_THRESHOLD)
     }
 
-    /// Something changed on `node` (a pod started, stopped, was bound or removed): its next
-    /// pass must be planned again.
-    pub fn mark(&mut self, node: &str) {
+    /// A store change: a pod bound to a node (or removed from it), or a node, changed; the
+    /// node's next pass must be planned again.
+    pub fn observe(&mut self, change: &Change) {
+        let node = match (change.kind, &change.node_name) {
+            (Kind::Pod, Some(node)) => {
+                let pods = self.pods_by_node.entry(node.clone()).or_default();
+                if change.change_type == ChangeType::Deleted {
+                    pods.remove(&change.uid);
+                } else {
+                    pods.insert(change.uid);
+                }
+                node.as_str()
+            }
+            (Kind::Node, _) => change.key.name.as_str(),
+            _ => return,
+        };
         if !self.dirty.contains(node) {
             self.dirty.insert(node.to_string());
+        }
+    }
+
+    fn memory_on_node(&self, node: &str, kubelets: &Kubelets, at: SimTime) -> Vec<PodMemoryUse> {
+        match self.pods_by_node.get(node) {
+            Some(uids) => kubelets.memory_of(uids, at),
+            None => Vec::new(),
         }
     }
 
@@ -144,7 +166,7 @@ impl EvictionManagers {
         let capacity = node_obj.capacity.memory_bytes;
         if capacity > 0 {
             let limit = i128::from(capacity) - i128::from(self.memory_threshold(node));
-            let pods = kubelets.memory_on_node(node, now);
+            let pods = self.memory_on_node(node, kubelets, now);
             let used: i128 = pods.iter().map(|p| i128::from(p.working_set_bytes())).sum();
             let rate: i128 = pods.iter().map(|p| i128::from(p.growth_per_second())).sum();
             let crossing = if used > limit {
@@ -173,6 +195,7 @@ impl EvictionManagers {
     ) -> Result<(), KubeletError> {
         let now = store.now();
         let threshold = self.memory_threshold(node);
+        let pods = self.memory_on_node(node, kubelets, now);
         let state = self.states.entry(node.to_string()).or_default();
         state.scheduled = None;
         self.dirty.insert(node.to_string());
@@ -182,7 +205,6 @@ impl EvictionManagers {
         };
         let capacity = node_obj.capacity.memory_bytes;
         let pressure = node_obj.memory_pressure == ConditionStatus::True;
-        let pods = kubelets.memory_on_node(node, now);
         let used: i128 = pods.iter().map(|p| i128::from(p.working_set_bytes())).sum();
         let available = i128::from(capacity) - used;
         let met = capacity > 0 && available < i128::from(threshold);
@@ -293,5 +315,64 @@ fn format_signed_bytes(bytes: i128) -> String {
         format!("-{}", format_bytes(magnitude))
     } else {
         format_bytes(magnitude)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::ObjectKey;
+
+    const MI: u64 = 1024 * 1024;
+
+    fn candidate(name: &str, priority: i32, request_mi: u64, usage_mi: u64) -> Candidate {
+        Candidate {
+            usage: PodMemoryUse {
+                pod: Uid(0),
+                key: ObjectKey::new("default", name),
+                containers: vec![crate::kubelet::ContainerMemoryUse {
+                    name: "app".to_string(),
+                    working_set_bytes: usage_mi * MI,
+                    growth_per_second: 0,
+                    request_bytes: request_mi * MI,
+                }],
+                stopping: false,
+            },
+            priority,
+            request: request_mi * MI,
+        }
+    }
+
+    /// G41's ranking, whatever the input order: BE, BU, HP (over their requests: priority,
+    /// then excess), then G, BU2 (under: priority, then usage − request).
+    #[test]
+    fn g41_rank_memory_pressure() {
+        let pods = [
+            candidate("bu2", 0, 1024, 600),
+            candidate("g", 0, 1024, 900),
+            candidate("hp", 1000, 100, 500),
+            candidate("bu", 0, 500, 800),
+            candidate("be", 0, 0, 400),
+        ];
+        for rotation in 0..pods.len() {
+            let mut candidates = pods.to_vec();
+            candidates.rotate_left(rotation);
+            rank_memory_pressure(&mut candidates);
+            let order: Vec<&str> = candidates
+                .iter()
+                .map(|c| c.usage.key.name.as_str())
+                .collect();
+            assert_eq!(order, ["be", "bu", "hp", "g", "bu2"]);
+        }
+    }
+
+    #[test]
+    fn passes_run_on_a_10s_grid_from_the_node_creation() {
+        let origin = SimTime::ZERO + SimDuration::from_millis(3_000);
+        let at = |ms| SimTime::ZERO + SimDuration::from_millis(ms);
+        assert_eq!(grid_at_or_after(origin, at(3_000)), at(3_000));
+        assert_eq!(grid_at_or_after(origin, at(3_001)), at(13_000));
+        assert_eq!(grid_at_or_after(origin, at(0)), at(3_000));
+        assert_eq!(format_signed_bytes(-208 * i128::from(MI)), "-208Mi");
     }
 }

@@ -1072,12 +1072,7 @@ impl Simulation {
                         self.pending_reconciles.insert((controller, key), ());
                     }
                 }
-                if let Some(node) = &change.node_name {
-                    self.eviction_managers.mark(node);
-                }
-                if change.kind == Kind::Node {
-                    self.eviction_managers.mark(&change.key.name);
-                }
+                self.eviction_managers.observe(change);
                 self.store.set_cause(change.cause);
                 self.scheduler
                     .on_change(change, &self.store, at, &mut wakeups);

@@ -55,11 +55,17 @@ impl PodMemoryUse {
 }
 
 impl Kubelets {
-    /// The memory of every pod the kubelet of `node` runs, at `at`, in uid order.
-    pub fn memory_on_node(&self, node: &str, at: SimTime) -> Vec<PodMemoryUse> {
-        self.pods
-            .iter()
-            .filter(|(_, rt)| rt.node == node && !rt.finished)
+    /// The memory of the pods `uids` (those the kubelet of one node runs), at `at`, in the
+    /// order given; pods the kubelets do not run, or whose containers have all stopped for
+    /// good, are left out.
+    pub fn memory_of<'a>(
+        &self,
+        uids: impl IntoIterator<Item = &'a Uid>,
+        at: SimTime,
+    ) -> Vec<PodMemoryUse> {
+        uids.into_iter()
+            .filter_map(|uid| self.pods.get_key_value(uid))
+            .filter(|(_, rt)| !rt.finished)
             .map(|(uid, rt)| PodMemoryUse {
                 pod: *uid,
                 key: rt.key.clone(),
