@@ -427,6 +427,13 @@ fn disrupted_pods_entries_expire_after_120_seconds() {
         ),
         "<absent>"
     );
+    assert_eq!(
+        pod_events(&sim, "a").last(),
+        Some(&(
+            "NotDeleted".to_string(),
+            "Pod was expected by PDB default/web to be deleted but it wasn't".to_string()
+        ))
+    );
 }
 
 /// A pod that does not exist: 404, as kubectl prints it.
