@@ -328,3 +328,34 @@ fn bad_drain_events_are_refused_with_their_path() {
         assert!(error.contains(path) && error.contains(text), "{error}");
     }
 }
+
+/// `podSelector` limits the drain to matching pods; `gracePeriod` overrides the pods' own
+/// (0: removed at once, reported by the immediate first poll); a Succeeded pod without a
+/// controller is removable even without `force`.
+#[test]
+fn pod_selector_grace_period_and_finished_pods() {
+    let done = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: done\n  labels: {app: batch}\n  \
+                annotations: {kubesim.io/exit-after: 1s, kubesim.io/exit-code: \"0\"}\nspec:\n  \
+                nodeName: a-1\n  restartPolicy: Never\n  containers:\n    - {name: c, image: busybox}\n";
+    let docs = format!("{}{done}", web("1s", ""));
+    let mut sim = build(
+        "    - {at: 1m, drain: {node: a-1, podSelector: app=batch}}\n",
+        &docs,
+    );
+    sim.run_until(at(120)).expect("runs");
+    assert_eq!(
+        records(&sim, "PodEvicted"),
+        vec![(60, "done".to_string(), "pod/done evicted".to_string())]
+    );
+    assert_eq!(records(&sim, "Drained")[0].0, 60);
+    assert_eq!(pods_on(&sim, "a-1").len(), 2, "web's pods stay");
+
+    let mut sim = build(
+        "    - {at: 1m, drain: {node: a-1, gracePeriod: 0, podSelector: app=web}}\n",
+        &docs,
+    );
+    sim.run_until(at(60)).expect("runs");
+    let evicted = records(&sim, "PodEvicted");
+    assert_eq!(evicted.len(), 1, "{evicted:?}");
+    assert_eq!(evicted[0].0, 60);
+}
