@@ -119,9 +119,9 @@ pub struct Drain {
 
 /// How a filter judged a pod.
 enum Verdict {
-    Delete(Option<&'static str>),
-    Skip(Option<&'static str>),
-    Error(&'static str),
+    Delete(Option<String>),
+    Skip(Option<String>),
+    Error(String),
 }
 
 impl Drain {
@@ -160,8 +160,8 @@ impl Drain {
 
         // getPodsForDeletion: every pod bound to the node (matching --pod-selector), in the
         // API's list order, through the filters.
-        let mut errors: Vec<(&'static str, Vec<String>)> = Vec::new();
-        let mut warnings: Vec<(&'static str, Vec<String>)> = Vec::new();
+        let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+        let mut warnings: Vec<(String, Vec<String>)> = Vec::new();
         let mut deletable = Vec::new();
         for pod in store.list::<Pod>() {
             if pod.spec.node_name.as_deref() != Some(drain.options.node.as_str()) {
@@ -192,7 +192,7 @@ impl Drain {
         if !errors.is_empty() {
             // kubectl groups the pods by message (in map order; here in filter order).
             let order = [DAEMONSET_FATAL, LOCAL_STORAGE_FATAL, UNMANAGED_FATAL];
-            errors.sort_by_key(|(m, _)| order.iter().position(|o| o == m));
+            errors.sort_by_key(|(m, _)| order.iter().position(|o| o == m).unwrap_or(usize::MAX));
             let errs: Vec<String> = errors
                 .iter()
                 .map(|(m, pods)| format!("cannot delete {m}: {}", pods.join(", ")))
@@ -278,13 +278,16 @@ impl Drain {
                     ))
                     .is_some();
                 if !exists {
+                    // The Get's NotFound error; --force removes the orphan with a warning.
+                    let message = format!("daemonsets.apps {:?} not found", owner.name);
                     if !self.options.force {
-                        return Verdict::Error("DaemonSet-managed Pods whose DaemonSet is gone");
+                        return Verdict::Error(message);
                     }
+                    verdict = Verdict::Delete(Some(message));
                 } else if !self.options.ignore_daemonsets {
-                    return Verdict::Error(DAEMONSET_FATAL);
+                    return Verdict::Error(DAEMONSET_FATAL.to_string());
                 } else {
-                    return Verdict::Skip(Some(DAEMONSET_WARNING));
+                    return Verdict::Skip(Some(DAEMONSET_WARNING.to_string()));
                 }
             }
         }
@@ -300,9 +303,9 @@ impl Drain {
             .any(|v| matches!(v.source, VolumeSource::EmptyDir));
         if local_storage && !finished {
             if !self.options.delete_emptydir_data {
-                return Verdict::Error(LOCAL_STORAGE_FATAL);
+                return Verdict::Error(LOCAL_STORAGE_FATAL.to_string());
             }
-            verdict = Verdict::Delete(Some(LOCAL_STORAGE_WARNING));
+            verdict = Verdict::Delete(Some(LOCAL_STORAGE_WARNING.to_string()));
         }
         // unreplicatedFilter
         if finished {
@@ -316,9 +319,9 @@ impl Drain {
             };
         }
         if self.options.force {
-            return Verdict::Delete(Some(UNMANAGED_WARNING));
+            return Verdict::Delete(Some(UNMANAGED_WARNING.to_string()));
         }
-        Verdict::Error(UNMANAGED_FATAL)
+        Verdict::Error(UNMANAGED_FATAL.to_string())
     }
 
     /// Runs what is due now; returns when to run next (`None`: the drain is over).
