@@ -359,3 +359,74 @@ fn pod_selector_grace_period_and_finished_pods() {
     assert_eq!(evicted.len(), 1, "{evicted:?}");
     assert_eq!(evicted[0].0, 60);
 }
+
+/// Property (k8s-semantics §6.3–6.6): drains only ever evict within the budget. A
+/// Deployment of `replicas` on three nodes, guarded by `minAvailable`, every pod Ready
+/// `ready_after` s after it starts; two nodes are drained, the second `gap` s after the
+/// first. Nothing else disrupts the pods, so from the moment all are Ready until the end,
+/// the Ready pods not being deleted are never fewer than `minAvailable` — counted from the
+/// pods themselves, not from the budget's status.
+mod budget_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(replicas: u32, min_available: u32, ready_after: u64, gap: u64) {
+        let docs = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: {replicas}\n  \
+             selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata:\n      labels: {{app: web}}\n      \
+             annotations: {{kubesim.io/ready-after: {ready_after}s}}\n    spec:\n      \
+             terminationGracePeriodSeconds: 3\n      containers:\n        - name: web\n          image: nginx\n          \
+             resources: {{requests: {{cpu: 100m}}}}\n          \
+             readinessProbe: {{httpGet: {{path: /, port: 80}}, periodSeconds: 1}}\n---\n\
+             apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: web}}\nspec:\n  \
+             minAvailable: {min_available}\n  selector: {{matchLabels: {{app: web}}}}\n"
+        );
+        let text = format!(
+            "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: p}}\nspec:\n  \
+             duration: 10m\n  cluster:\n    nodePools:\n      - {{name: n, count: 3, capacity: {{cpu: \"4\", memory: 8Gi}}}}\n  \
+             events:\n    - {{at: 60s, drain: n-1}}\n    - {{at: {}s, drain: n-2}}\n---\n{docs}",
+            60 + gap
+        );
+        let mut sim = common::build_simulation("p.yaml", &text, Path::new("."));
+        let healthy = |sim: &Simulation| {
+            sim.store()
+                .list::<Pod>()
+                .filter(|p| {
+                    p.meta.labels.get("app").map(String::as_str) == Some("web")
+                        && p.meta.deletion_timestamp.is_none()
+                        && p.status
+                            .condition_true(sim_core::objects::PodConditionType::Ready)
+                })
+                .count()
+        };
+        sim.run_until(at(59)).expect("runs");
+        assert_eq!(
+            healthy(&sim),
+            replicas as usize,
+            "all Ready before the drains"
+        );
+        for t in 60..=400 {
+            sim.run_until(at(t)).expect("runs");
+            assert!(
+                healthy(&sim) >= min_available as usize,
+                "at {t}s only {} healthy, minAvailable {min_available}",
+                healthy(&sim)
+            );
+        }
+        // Both drains end: everything runs on n-3.
+        assert_eq!(records(&sim, "Drained").len(), 2);
+        assert_eq!(pods_on(&sim, "n-3").len(), replicas as usize);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn drains_never_break_the_budget(
+            (replicas, min_available) in (2u32..6).prop_flat_map(|r| (Just(r), 1..r)),
+            ready_after in 1u64..30,
+            gap in 0u64..20,
+        ) {
+            check(replicas, min_available, ready_after, gap);
+        }
+    }
+}
