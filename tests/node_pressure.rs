@@ -352,3 +352,52 @@ fn bad_eviction_hard_signals_are_refused() {
         );
     }
 }
+
+/// The eviction manager's admission: while the node reports MemoryPressure the kubelet
+/// rejects a BestEffort pod bound to it (phase Failed, reason Evicted, "The node had
+/// condition: [MemoryPressure]. "), admits a Burstable one, and a BestEffort one that
+/// tolerates the memory-pressure taint.
+#[test]
+fn under_memory_pressure_the_kubelet_rejects_best_effort_pods() {
+    let leak = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: leak\n  annotations: \
+                {kubesim.io/memory: 100Mi, kubesim.io/memory-growth-per-second: 10Mi}\nspec:\n  \
+                containers:\n    - {name: app, image: app}\n";
+    let bound = |name: &str, extra: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  nodeName: node-1\n{extra}  \
+             containers:\n    - name: app\n      image: app\n"
+        )
+    };
+    let dir = common::scratch("node-pressure-admission");
+    let late = format!(
+        "{}{}{}",
+        bound("best-effort", ""),
+        bound("burstable", "").replace(
+            "image: app\n",
+            "image: app\n      resources: {requests: {memory: 10Mi}}\n"
+        ),
+        bound(
+            "tolerating",
+            "  tolerations: [{key: node.kubernetes.io/memory-pressure, operator: Exists, effect: NoSchedule}]\n"
+        ),
+    );
+    common::write(&dir, "late.yaml", late.trim_start_matches("---\n"));
+    let text = scenario("1Gi", "10m", leak).replace(
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: leak",
+        "  events:\n    - {at: 100s, apply: late.yaml}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: leak",
+    );
+    let mut sim = common::build_simulation("pressure.yaml", &text, &dir);
+    sim.run_until(at(100)).expect("runs");
+    assert_eq!(
+        node_field(&sim, "status.conditions[MemoryPressure].status"),
+        "True"
+    );
+    assert_eq!(pod_field(&sim, "best-effort", "status.phase"), "Failed");
+    assert_eq!(pod_field(&sim, "best-effort", "status.reason"), "Evicted");
+    assert_eq!(
+        pod_field(&sim, "best-effort", "status.message"),
+        "The node had condition: [MemoryPressure]. "
+    );
+    assert_eq!(pod_field(&sim, "burstable", "status.phase"), "Running");
+    assert_eq!(pod_field(&sim, "tolerating", "status.phase"), "Running");
+}

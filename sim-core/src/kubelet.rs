@@ -706,6 +706,10 @@ impl Kubelets {
         if !known {
             if pod.spec.node_name.is_some() && !pod.status.phase.is_terminal() {
                 let pod = pod.clone();
+                // The eviction manager's admit handler goes first (node pressure).
+                if let Some(message) = pressure::admission_rejection(&pod, store) {
+                    return pressure::reject(&pod, &message, store);
+                }
                 self.admit(&pod, store, timers)?;
             }
             return Ok(());

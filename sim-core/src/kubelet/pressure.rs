@@ -3,9 +3,10 @@
 //! `memoryGrowthPerSecond`), and the eviction of one pod (k8s-semantics §10.3).
 
 use super::{
-    ConditionStatus, EventType, KubeletError, Kubelets, ObjectKey, Phase, Pod, PodConditionType,
-    StopCause, Store, Timer, Uid, SOURCE,
+    ConditionStatus, EventType, Kind, KubeletError, Kubelets, ObjectKey, ObjectRef, Phase, Pod,
+    PodConditionType, PodPhase, StopCause, Store, Timer, Uid, SOURCE,
 };
+use crate::objects::{tolerated, Node, Taint, TaintEffect};
 use crate::time::{SimDuration, SimTime};
 
 /// The grace period of a hard eviction (`immediateEvictionGracePeriodSeconds`; the docs say
@@ -144,4 +145,56 @@ impl Kubelets {
         self.start_stopping(pod, StopCause::Evicted, store, timers)?;
         Ok(true)
     }
+}
+
+/// The eviction manager's admit handler (`managerImpl.Admit`): while the node reports
+/// `MemoryPressure`, a BestEffort pod that is not critical and does not tolerate the
+/// `node.kubernetes.io/memory-pressure:NoSchedule` taint is rejected. Returns the rejection
+/// message, or `None` to admit.
+pub(super) fn admission_rejection(pod: &Pod, store: &Store) -> Option<String> {
+    let node = store.get::<Node>(&ObjectKey::cluster(pod.spec.node_name.clone()?))?;
+    if node.memory_pressure != ConditionStatus::True
+        || pod.spec.priority >= crate::node_pressure::SYSTEM_CRITICAL_PRIORITY
+    {
+        return None;
+    }
+    let best_effort = pod
+        .spec
+        .containers
+        .iter()
+        .chain(&pod.spec.init_containers)
+        .all(|c| {
+            c.requests.cpu_millis == 0
+                && c.requests.memory_bytes == 0
+                && c.limits.cpu_millis == 0
+                && c.limits.memory_bytes == 0
+        });
+    let taint = Taint {
+        key: crate::controllers::taint_by_condition::MEMORY_PRESSURE_TAINT.to_string(),
+        value: String::new(),
+        effect: TaintEffect::NoSchedule,
+    };
+    if !best_effort || tolerated(&pod.spec.tolerations, &taint) {
+        return None;
+    }
+    Some("The node had condition: [MemoryPressure]. ".to_string())
+}
+
+/// A pod the kubelet refuses to admit: phase Failed, reason `Evicted`, the message, and a
+/// warning event, as `rejectPod` writes them.
+pub(super) fn reject(pod: &Pod, message: &str, store: &mut Store) -> Result<(), KubeletError> {
+    let key = pod.meta.key();
+    store.event(
+        ObjectRef::new(Kind::Pod, key.clone()),
+        EventType::Warning,
+        "Evicted",
+        message.to_string(),
+        SOURCE,
+    );
+    store.modify::<Pod, _>(&key, false, |p| {
+        p.status.phase = PodPhase::Failed;
+        p.status.reason = "Evicted".to_string();
+        p.status.message = message.to_string();
+    })?;
+    Ok(())
 }
