@@ -401,3 +401,25 @@ fn under_memory_pressure_the_kubelet_rejects_best_effort_pods() {
     assert_eq!(pod_field(&sim, "burstable", "status.phase"), "Running");
     assert_eq!(pod_field(&sim, "tolerating", "status.phase"), "Running");
 }
+
+/// `kubesim explain` names the eviction as the cause of the pod's end (§10.3).
+#[test]
+fn explain_names_the_eviction() {
+    let output = common::kubesim(&[
+        "explain",
+        "pod/be",
+        "--at",
+        "1m",
+        "scenarios/what-if/node-pressure.yaml",
+    ]);
+    let (stdout, stderr) = common::texts(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(
+            "50s: the kubelet evicted the pod (node-pressure eviction, k8s-semantics §10.3): \
+             The node was low on resource: memory."
+        ) && stdout
+            .contains("50s: phase Running → Failed: the kubelet evicted it (reason Evicted)"),
+        "{stdout}"
+    );
+}
