@@ -634,13 +634,21 @@ impl Simulation {
         Ok(())
     }
 
-    fn schedule_drain(&mut self, drain: usize, next: Option<SimTime>) -> Result<(), SimError> {
+    /// Queues the drain's next step; its cause is the last record the drain wrote since
+    /// `mark` (kubectl's last line), else the cause of the step that ran.
+    fn schedule_drain(
+        &mut self,
+        drain: usize,
+        next: Option<SimTime>,
+        mark: usize,
+    ) -> Result<(), SimError> {
         if let Some(when) = next {
             let cause = self
                 .store
                 .timeline()
                 .records()
-                .last()
+                .get(mark..)
+                .and_then(|new| new.last())
                 .map(|r| r.id)
                 .or(self.store.cause());
             self.queue
@@ -734,11 +742,12 @@ impl Simulation {
                 self.apply_timers(timers, mark)
             }
             SimEvent::DrainStep { drain } => {
+                let mark = self.store.timeline().len();
                 let next = match self.drains.get_mut(drain) {
                     Some(d) => d.step(&mut self.store),
                     None => None,
                 };
-                self.schedule_drain(drain, next)
+                self.schedule_drain(drain, next, mark)
             }
             SimEvent::EvictionPass { node } => {
                 self.eviction_passes.remove(&node);
@@ -963,10 +972,11 @@ impl Simulation {
                 Ok(())
             }
             ScenarioAction::Drain(options) => {
+                let mark = self.store.timeline().len();
                 let (drain, next) = Drain::start(&mut self.store, options);
                 let index = self.drains.len();
                 self.drains.push(drain);
-                self.schedule_drain(index, next)
+                self.schedule_drain(index, next, mark)
             }
         }
     }
