@@ -60,6 +60,9 @@ pub const DEADLINE_MESSAGE: &str = "Pod was active on the node longer than the s
 
 const SOURCE: &str = "kubelet";
 
+mod pressure;
+pub use pressure::{ContainerMemoryUse, PodMemoryUse, EVICTION_GRACE};
+
 /// Which probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProbeKind {
@@ -419,6 +422,9 @@ enum StopCause {
     /// Every app container finished and none restarts: sidecars are stopped, then the pod
     /// takes its terminal phase.
     Completed,
+    /// Evicted by the node-pressure eviction manager: stopped with [`EVICTION_GRACE`], the
+    /// pod ends Failed, reason `Evicted`.
+    Evicted,
 }
 
 #[derive(Debug, Clone)]
@@ -700,6 +706,10 @@ impl Kubelets {
         if !known {
             if pod.spec.node_name.is_some() && !pod.status.phase.is_terminal() {
                 let pod = pod.clone();
+                // The eviction manager's admit handler goes first (node pressure).
+                if let Some(message) = pressure::admission_rejection(&pod, store) {
+                    return pressure::reject(&pod, &message, store);
+                }
                 self.admit(&pod, store, timers)?;
             }
             return Ok(());
@@ -1893,6 +1903,7 @@ impl Kubelets {
         let grace = match cause {
             StopCause::Deleted { deadline } => deadline.saturating_since(now),
             StopCause::DeadlineExceeded | StopCause::Completed => rt.grace,
+            StopCause::Evicted => EVICTION_GRACE,
         };
         let mut app = Vec::new();
         for (i, c) in rt.containers.iter_mut().enumerate() {
@@ -1956,6 +1967,7 @@ impl Kubelets {
         };
         let grace = match rt.stop {
             Some(StopCause::Deleted { deadline }) => deadline.saturating_since(now),
+            Some(StopCause::Evicted) => EVICTION_GRACE,
             _ => rt.grace,
         };
         let pod_ref = rt.pod_ref();
@@ -2172,7 +2184,7 @@ fn container_status(c: &ContainerRuntime, has_init: bool, pod_name: &str) -> Con
 /// The phase of a pod whose containers have all stopped for good.
 fn final_phase(rt: &PodRuntime) -> PodPhase {
     match rt.stop {
-        Some(StopCause::DeadlineExceeded) => PodPhase::Failed,
+        Some(StopCause::DeadlineExceeded | StopCause::Evicted) => PodPhase::Failed,
         Some(StopCause::Completed) | None => pod_phase(rt),
         Some(StopCause::Deleted { .. }) => {
             let all_ok = rt

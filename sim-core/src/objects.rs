@@ -553,6 +553,9 @@ pub struct Node {
     pub ready: ConditionStatus,
     /// `status.images`: the images present on the node (ImageLocality scores them).
     pub images: Vec<ContainerImage>,
+    /// `status.conditions[type=MemoryPressure].status`, set by the kubelet's eviction
+    /// manager (`crate::node_pressure`).
+    pub memory_pressure: ConditionStatus,
 }
 
 /// `restartPolicy` of a pod (or of a sidecar init container).

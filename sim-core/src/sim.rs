@@ -14,10 +14,14 @@ use crate::controllers::{
     Action, Context, Controller, CronJobController, DaemonSetController, DeploymentController,
     DisruptionController, EndpointSliceController, GarbageCollector, JobController,
     NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
-    ResourceQuotaController, StatefulSetController, TtlAfterFinishedController,
+    ResourceQuotaController, StatefulSetController, TaintByConditionController,
+    TtlAfterFinishedController,
 };
+use crate::drain::{Drain, DrainOptions};
+use crate::eviction::{evict, EvictionOptions};
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
+use crate::node_pressure::EvictionManagers;
 use crate::objects::{
     ConfigMap, CronJob, DaemonSet, Deployment, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
     ObjectRef, PersistentVolumeClaim, Pod, PodDisruptionBudget, PriorityClass, ReplicaSet,
@@ -195,6 +199,16 @@ pub enum ScenarioAction {
         /// New image.
         image: String,
     },
+    /// An Eviction of one pod through the eviction API (k8s-semantics §6.4): the outcome
+    /// (deleted, or the 429/500 refusal) goes on the timeline.
+    Evict {
+        /// The pod.
+        pod: ObjectKey,
+        /// `deleteOptions.gracePeriodSeconds`.
+        grace_period_seconds: Option<u64>,
+    },
+    /// `kubectl drain` (k8s-semantics §6.6), run by a [`Drain`] actor until it ends.
+    Drain(DrainOptions),
 }
 
 impl ScenarioAction {
@@ -213,6 +227,8 @@ impl ScenarioAction {
             ScenarioAction::SetPaused { .. } => "Resume",
             ScenarioAction::RolloutUndo { .. } => "RolloutUndo",
             ScenarioAction::SetImage { .. } => "SetImage",
+            ScenarioAction::Evict { .. } => "Evict",
+            ScenarioAction::Drain(_) => "Drain",
         }
     }
 }
@@ -332,6 +348,14 @@ enum SimEvent {
     /// The earliest entry of the kubelets' end-of-instant agenda (a probe wake-up or a
     /// status write).
     KubeletDeferred,
+    /// A `kubectl drain` under way has something due (an eviction retry, a poll).
+    DrainStep {
+        drain: usize,
+    },
+    /// A node's eviction manager runs a pass.
+    EvictionPass {
+        node: String,
+    },
 }
 
 impl SimEvent {
@@ -346,6 +370,8 @@ impl SimEvent {
             SimEvent::PermitTimeout { .. } => "scheduler permit timeout".to_string(),
             SimEvent::Kubelet(k) => format!("kubelet {k:?}"),
             SimEvent::KubeletDeferred => "kubelet probe or status write".to_string(),
+            SimEvent::DrainStep { drain } => format!("drain #{drain}"),
+            SimEvent::EvictionPass { node } => format!("eviction manager pass on {node}"),
         }
     }
 }
@@ -383,6 +409,12 @@ pub struct Simulation {
     /// The instant whose deferred kubelet work is being run as a batch.
     draining_deferred: Option<SimTime>,
     changes: Vec<Change>,
+    /// `kubectl drain`s, running or over, by the index their timers carry.
+    drains: Vec<Drain>,
+    /// The kubelets' eviction managers (node-pressure eviction).
+    eviction_managers: EvictionManagers,
+    /// The queued pass of each node's eviction manager.
+    eviction_passes: BTreeMap<String, EventId>,
 }
 
 impl Simulation {
@@ -407,6 +439,7 @@ impl Simulation {
             Box::new(TtlAfterFinishedController),
             Box::new(CronJobController::default()),
             Box::new(DisruptionController),
+            Box::new(TaintByConditionController),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
@@ -437,6 +470,9 @@ impl Simulation {
             events_at_instant: 0,
             draining_deferred: None,
             changes: Vec::new(),
+            drains: Vec::new(),
+            eviction_managers: EvictionManagers::default(),
+            eviction_passes: BTreeMap::new(),
             config,
         }
     }
@@ -565,7 +601,64 @@ impl Simulation {
         self.store.set_context(at, cause);
         self.run_event(event, at)?;
         self.dispatch_changes(at)?;
+        self.plan_eviction_passes(at)?;
         Ok(true)
+    }
+
+    /// Sets a node's `evictionHard` `memory.available` threshold (default 100Mi).
+    pub fn set_memory_eviction_threshold(&mut self, node: &str, bytes: u64) {
+        self.eviction_managers.set_memory_threshold(node, bytes);
+    }
+
+    /// Queues (or moves) the next eviction-manager pass of every node where something
+    /// changed: at the first grid tick at which its memory can cross the threshold, or none.
+    fn plan_eviction_passes(&mut self, at: SimTime) -> Result<(), SimError> {
+        for node in self.eviction_managers.take_dirty() {
+            let want = self
+                .eviction_managers
+                .next_pass(&node, &self.store, &self.kubelets, at);
+            if want == self.eviction_managers.scheduled(&node) {
+                continue;
+            }
+            if let Some(old) = self.eviction_passes.remove(&node) {
+                self.queue.cancel(old);
+            }
+            if let Some(when) = want {
+                let id = self.queue.schedule(
+                    when,
+                    (
+                        SimEvent::EvictionPass { node: node.clone() },
+                        self.store.cause(),
+                    ),
+                )?;
+                self.eviction_passes.insert(node.clone(), id);
+            }
+            self.eviction_managers.set_scheduled(&node, want);
+        }
+        Ok(())
+    }
+
+    /// Queues the drain's next step; its cause is the last record the drain wrote since
+    /// `mark` (kubectl's last line), else the cause of the step that ran.
+    fn schedule_drain(
+        &mut self,
+        drain: usize,
+        next: Option<SimTime>,
+        mark: usize,
+    ) -> Result<(), SimError> {
+        if let Some(when) = next {
+            let cause = self
+                .store
+                .timeline()
+                .records()
+                .get(mark..)
+                .and_then(|new| new.last())
+                .map(|r| r.id)
+                .or(self.store.cause());
+            self.queue
+                .schedule(when, (SimEvent::DrainStep { drain }, cause))?;
+        }
+        Ok(())
     }
 
     /// Runs every event before or at `until`, then sets the clock to `until`.
@@ -659,6 +752,23 @@ impl Simulation {
                     .map_err(|error| SimError::Kubelet { at, error })?;
                 self.apply_timers(timers, mark)
             }
+            SimEvent::DrainStep { drain } => {
+                let mark = self.store.timeline().len();
+                let next = match self.drains.get_mut(drain) {
+                    Some(d) => d.step(&mut self.store),
+                    None => None,
+                };
+                self.schedule_drain(drain, next, mark)
+            }
+            SimEvent::EvictionPass { node } => {
+                self.eviction_passes.remove(&node);
+                let mut timers = Vec::new();
+                let mark = self.store.timeline().len();
+                self.eviction_managers
+                    .run_pass(&node, &mut self.store, &mut self.kubelets, &mut timers)
+                    .map_err(|error| SimError::Kubelet { at, error })?;
+                self.apply_timers(timers, mark)
+            }
         }
     }
 
@@ -720,6 +830,10 @@ impl Simulation {
             | ScenarioAction::SetImage { target, .. } => target.clone(),
             ScenarioAction::SetUnschedulable { node, .. } => {
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone()))
+            }
+            ScenarioAction::Evict { pod, .. } => ObjectRef::new(Kind::Pod, pod.clone()),
+            ScenarioAction::Drain(options) => {
+                ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone()))
             }
         };
         let record = self.store.event(
@@ -849,6 +963,36 @@ impl Simulation {
                 container,
                 image,
             } => set_image(&mut self.store, &target, &container, &image).map_err(fail),
+            ScenarioAction::Evict {
+                pod,
+                grace_period_seconds,
+            } => {
+                let options = EvictionOptions {
+                    grace_period_seconds,
+                };
+                if let Err(error) = evict(&mut self.store, &pod, options) {
+                    // The API's answer, as kubectl prints it, with the budget's cause.
+                    let mut message = format!("Error from server ({}): {error}", error.reason);
+                    for cause in &error.causes {
+                        message.push_str(&format!(" ({cause})"));
+                    }
+                    self.store.event(
+                        ObjectRef::new(Kind::Pod, pod),
+                        EventType::Warning,
+                        error.reason,
+                        message,
+                        "kubectl",
+                    );
+                }
+                Ok(())
+            }
+            ScenarioAction::Drain(options) => {
+                let mark = self.store.timeline().len();
+                let (drain, next) = Drain::start(&mut self.store, options);
+                let index = self.drains.len();
+                self.drains.push(drain);
+                self.schedule_drain(index, next, mark)
+            }
         }
     }
 
@@ -953,6 +1097,7 @@ impl Simulation {
                         self.pending_reconciles.insert((controller, key), ());
                     }
                 }
+                self.eviction_managers.observe(change);
                 self.store.set_cause(change.cause);
                 self.scheduler
                     .on_change(change, &self.store, at, &mut wakeups);
@@ -1036,6 +1181,20 @@ fn describe_action(action: &ScenarioAction) -> String {
             container,
             image,
         } => format!("kubectl set image {target} {container}={image}"),
+        ScenarioAction::Evict {
+            pod,
+            grace_period_seconds,
+        } => {
+            let mut text = format!(
+                "POST /api/v1/namespaces/{}/pods/{}/eviction",
+                pod.namespace, pod.name
+            );
+            if let Some(g) = grace_period_seconds {
+                text.push_str(&format!(" (gracePeriodSeconds: {g})"));
+            }
+            text
+        }
+        ScenarioAction::Drain(options) => options.command_line(),
     }
 }
 

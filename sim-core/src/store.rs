@@ -468,6 +468,11 @@ fn track_node(node: &Node, out: &mut Vec<(String, String)>) {
         .collect();
     push(out, "spec.taints", format!("[{}]", taints.join(", ")));
     push(out, "status.conditions[Ready]", node.ready.as_str());
+    push(
+        out,
+        "status.conditions[MemoryPressure]",
+        node.memory_pressure.as_str(),
+    );
 }
 
 /// A one-word-plus-detail summary of a container state, as the timeline prints it.

@@ -981,22 +981,28 @@ fn describe_node(node: &Node, store: &Store, at: SimTime, out: &mut Lines) {
     taints.sort();
     multiline(out, 0, "Taints", &taints);
     out.field(0, "Unschedulable", node.unschedulable);
-    // Only the Ready condition is modelled; its reason and message are the view's.
+    // Ready and MemoryPressure are modelled; reasons and messages are the view's.
     let view = node_to_json(node);
-    let condition = &view["status"]["conditions"][0];
-    let text = |field: &str| condition[field].as_str().unwrap_or("").to_string();
     out.line(0, "Conditions:");
     out.line(1, "Type\tStatus\tReason\tMessage");
     out.line(1, "----\t------\t------\t-------");
-    out.line(
-        1,
-        &format!(
-            "Ready\t{}\t{}\t{}",
-            node.ready.as_str(),
-            text("reason"),
-            text("message")
-        ),
-    );
+    for condition in view["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let text = |field: &str| condition[field].as_str().unwrap_or("").to_string();
+        out.line(
+            1,
+            &format!(
+                "{}\t{}\t{}\t{}",
+                text("type"),
+                text("status"),
+                text("reason"),
+                text("message")
+            ),
+        );
+    }
     for (title, amounts) in [
         ("Capacity", &node.capacity),
         ("Allocatable", &node.allocatable),

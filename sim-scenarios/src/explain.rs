@@ -973,6 +973,8 @@ struct PodReader<'c, 'a> {
     deletion: Option<(SimTime, Option<SimTime>)>,
     /// activeDeadlineSeconds ran out at this instant.
     deadline_exceeded_at: Option<SimTime>,
+    /// The kubelet evicted the pod (node pressure, or refused it at admission).
+    evicted: bool,
     /// The sidecars are being stopped because every app container finished (told once).
     sidecars_stopping: bool,
     /// The kubelet publishes `started` on the timeline: startup probes that pass are read
@@ -993,6 +995,7 @@ fn pod_story(ctx: &Context<'_>, pod: Option<&Pod>) -> (Story, String) {
         unschedulable_since: None,
         deletion: None,
         deadline_exceeded_at: None,
+        evicted: false,
         sidecars_stopping: false,
         started_recorded: ctx.timeline.records().iter().any(|r| {
             matches!(&r.body, RecordBody::Changed { field, .. }
@@ -1333,6 +1336,17 @@ impl<'a> PodReader<'_, 'a> {
                             }),
                             None => self.say(t, Rank::Containers, fallback(record)),
                         },
+                        "Evicted" if source == "kubelet" => {
+                            self.evicted = true;
+                            self.say(
+                                t,
+                                Rank::Containers,
+                                format!(
+                                    "the kubelet evicted the pod (node-pressure eviction, k8s-semantics §10.3): {}",
+                                    message.trim_end()
+                                ),
+                            );
+                        }
                         "DeadlineExceeded" => {
                             deadline_exceeded = true;
                             self.deadline_exceeded_at = Some(t);
@@ -2606,6 +2620,10 @@ impl<'a> PodReader<'_, 'a> {
             ),
             "Failed" if deadline_exceeded => {
                 "activeDeadlineSeconds ran out (DeadlineExceeded)".to_string()
+            }
+            "Failed" if self.evicted => {
+                "the kubelet evicted it (reason Evicted): an evicted pod is not restarted, and no PodDisruptionBudget was consulted"
+                    .to_string()
             }
             "Failed" if self.deletion.is_some() => format!(
                 "the pod was deleted and not every {app}container exited with code 0 (a deleted pod ends Succeeded only if all its {app}containers exit 0){sidecar_note}"

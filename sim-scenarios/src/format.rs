@@ -125,6 +125,10 @@ pub struct NodePoolSpec {
     /// Value of `topology.kubernetes.io/zone`.
     #[serde(default)]
     pub zone: Option<String>,
+    /// The kubelets' `evictionHard` (kubelet configuration names): only `memory.available`
+    /// is modelled, as a quantity (`500Mi`) or a percentage of capacity (`5%`).
+    #[serde(default)]
+    pub eviction_hard: BTreeMap<String, String>,
 }
 
 /// A quantity written as a string (`"4"`, `16Gi`) or a bare number (`4`).
@@ -279,9 +283,13 @@ pub struct EventSpec {
     /// Not modelled yet (node failure timing belongs to a later release).
     #[serde(default)]
     pub fail_node: Option<serde_yaml::Value>,
-    /// Not modelled yet.
+    /// `kubectl drain`: `NODE`, or `{node, ignoreDaemonsets, deleteEmptydirData, force,
+    /// gracePeriod, timeout, disableEviction, podSelector}` (kubectl's flags in camelCase).
     #[serde(default)]
     pub drain: Option<serde_yaml::Value>,
+    /// An eviction through the eviction API: `pod/NAME`, or `{pod, namespace, gracePeriod}`.
+    #[serde(default)]
+    pub evict: Option<serde_yaml::Value>,
     /// Not modelled yet.
     #[serde(default)]
     pub zone_outage: Option<serde_yaml::Value>,

@@ -119,6 +119,9 @@ pub fn build_with_profiles(
             panic!("{e}");
         }
     }
+    for (node, bytes) in &scenario.memory_eviction_thresholds {
+        sim.set_memory_eviction_threshold(node, *bytes);
+    }
     for node in &scenario.nodes {
         sim.schedule_action(SimTime::ZERO, apply_node(node))?;
     }

@@ -29,6 +29,8 @@ use crate::scheduler_config::{load_scheduler_config, SchedulerChoice};
 use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLocation, YamlIndex};
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
+mod disruption_events;
+
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
 /// Most nodes a scenario may create (an absurd size is an error, not an out-of-memory).
@@ -69,6 +71,9 @@ pub struct Scenario {
     pub warnings: Vec<InputError>,
     /// The scheduler (`spec.scheduler`; `--scheduler` replaces it).
     pub scheduler: SchedulerChoice,
+    /// The kubelets' `evictionHard` `memory.available` thresholds in bytes, by node name
+    /// (nodes not listed use the default 100Mi).
+    pub memory_eviction_thresholds: BTreeMap<String, u64>,
 }
 
 /// The pool shape used for `-f` runs: 3 nodes of 4 CPU / 16Gi / 110 pods, one zone.
@@ -85,6 +90,7 @@ pub fn default_pool() -> NodePoolSpec {
         labels: BTreeMap::new(),
         taints: Vec::new(),
         zone: Some("zone-a".to_string()),
+        eviction_hard: BTreeMap::new(),
     }
 }
 
@@ -267,6 +273,8 @@ struct Loader<'a> {
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
     namespace_uses: Vec<NamespaceUse>,
+    /// `evictionHard` `memory.available` thresholds of the pool nodes made so far, by node.
+    memory_thresholds: BTreeMap<String, u64>,
 }
 
 impl Loader<'_> {
@@ -433,6 +441,14 @@ impl Loader<'_> {
 
     fn pool_nodes(&mut self, path: &str, pool: &NodePoolSpec, first: u64, count: u64) -> Vec<Node> {
         let capacity = self.resources(&format!("{path}.capacity"), &pool.capacity);
+        if let Some(bytes) =
+            disruption_events::memory_threshold(self, path, pool, capacity.memory_bytes)
+        {
+            for n in first..first + count {
+                self.memory_thresholds
+                    .insert(format!("{}-{n}", pool.name), bytes);
+            }
+        }
         let allocatable = match &pool.allocatable {
             Some(a) => self.resources(&format!("{path}.allocatable"), a),
             None => capacity.clone(),
@@ -477,6 +493,7 @@ impl Loader<'_> {
                     allocatable: allocatable.clone(),
                     ready: ConditionStatus::True,
                     images: Vec::new(),
+                    memory_pressure: sim_core::objects::ConditionStatus::False,
                 }
             })
             .collect()
@@ -615,6 +632,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         errors: Vec::new(),
         warnings: Vec::new(),
         namespace_uses: Vec::new(),
+        memory_thresholds: BTreeMap::new(),
     };
     if parsed.api_version != SCENARIO_API_VERSION {
         loader.err(
@@ -784,7 +802,10 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     }
 
     let Loader {
-        errors, warnings, ..
+        errors,
+        warnings,
+        memory_thresholds,
+        ..
     } = loader;
     if !errors.is_empty() {
         let mut errors = errors;
@@ -812,6 +833,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         expectations,
         warnings,
         scheduler,
+        memory_eviction_thresholds: memory_thresholds,
     })
 }
 
@@ -848,7 +870,6 @@ fn event_actions(
 ) -> Vec<ScenarioAction> {
     let not_modelled = [
         ("failNode", e.fail_node.is_some()),
-        ("drain", e.drain.is_some()),
         ("zoneOutage", e.zone_outage.is_some()),
         ("partition", e.partition.is_some()),
         ("recoverNode", e.recover_node.is_some()),
@@ -876,6 +897,8 @@ fn event_actions(
         e.resume.is_some(),
         e.rollout_undo.is_some(),
         e.set_image.is_some(),
+        e.drain.is_some(),
+        e.evict.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -884,7 +907,7 @@ fn event_actions(
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage); found {given}"
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, drain, evict); found {given}"
             ),
         );
         return Vec::new();
@@ -1119,6 +1142,16 @@ fn event_actions(
             .map(|n| ScenarioAction::Apply(AnyObject::Node(Box::new(n))))
             .collect();
     }
+    if let Some(value) = &e.drain {
+        return disruption_events::drain(loader, &format!("{path}.drain"), value)
+            .into_iter()
+            .collect();
+    }
+    if let Some(value) = &e.evict {
+        return disruption_events::evict(loader, &format!("{path}.evict"), value)
+            .into_iter()
+            .collect();
+    }
     if let Some(node) = &e.remove_node {
         return vec![ScenarioAction::Delete {
             target: ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
@@ -1328,6 +1361,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         errors: Vec::new(),
         warnings: Vec::new(),
         namespace_uses: Vec::new(),
+        memory_thresholds: BTreeMap::new(),
     };
     let pool = default_pool();
     let nodes = loader.pool_nodes("defaultCluster", &pool, 1, pool.count.unwrap_or(3));
@@ -1342,7 +1376,10 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
     let uses = std::mem::take(&mut loader.namespace_uses);
     check_namespaces(&mut loader.errors, uses, initial.iter().cloned());
     let Loader {
-        errors, warnings, ..
+        errors,
+        warnings,
+        memory_thresholds,
+        ..
     } = loader;
     if !errors.is_empty() {
         return Err(InputErrors(errors));
@@ -1367,6 +1404,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         expectations: Vec::new(),
         warnings,
         scheduler: SchedulerChoice::default(),
+        memory_eviction_thresholds: memory_thresholds,
     })
 }
 
@@ -1422,7 +1460,11 @@ fn check_references(
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
                 "delete.node",
             ),
-            ScenarioAction::DeletePods { .. } => continue,
+            ScenarioAction::DeletePods { .. } | ScenarioAction::Evict { .. } => continue,
+            ScenarioAction::Drain(options) => (
+                ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone())),
+                "drain",
+            ),
         };
         if target.kind == Kind::Pod {
             continue;

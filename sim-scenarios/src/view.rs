@@ -493,7 +493,26 @@ pub fn node_to_json(node: &Node) -> Value {
         "allocatable",
         resource_list(&node.allocatable, true),
     );
-    put(&mut status, "conditions", vec![Value::Object(ready)]);
+    let (reason, message) = match node.memory_pressure {
+        ConditionStatus::True => (
+            "KubeletHasInsufficientMemory",
+            "kubelet has insufficient memory available",
+        ),
+        _ => (
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available",
+        ),
+    };
+    let mut memory = Map::new();
+    put(&mut memory, "type", "MemoryPressure");
+    put(&mut memory, "status", node.memory_pressure.as_str());
+    put(&mut memory, "reason", reason);
+    put(&mut memory, "message", message);
+    put(
+        &mut status,
+        "conditions",
+        vec![Value::Object(ready), Value::Object(memory)],
+    );
     let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
     put(&mut status, "images", images);
     json!({
@@ -1411,6 +1430,7 @@ mod tests {
             },
             ready: ConditionStatus::Unknown,
             images: Vec::new(),
+            memory_pressure: sim_core::objects::ConditionStatus::False,
         };
         let v = node_to_json(&node);
         assert_eq!(
@@ -1437,6 +1457,11 @@ mod tests {
                         "status": "Unknown",
                         "reason": "NodeStatusUnknown",
                         "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "MemoryPressure",
+                        "status": "False",
+                        "reason": "KubeletHasSufficientMemory",
+                        "message": "kubelet has sufficient memory available",
                     }],
                 },
             })
@@ -1582,6 +1607,7 @@ mod tests {
             allocatable: Resources::default(),
             ready: ConditionStatus::True,
             images: Vec::new(),
+            memory_pressure: sim_core::objects::ConditionStatus::False,
         };
         store.create(node).expect("node is created");
         let v = lookup(&store, Kind::Node, &ObjectKey::cluster("node-1")).expect("node");

@@ -84,6 +84,7 @@ impl Controller for DisruptionController {
         // Unexpired disruptedPods entries of pods that still exist and are not being deleted.
         let mut disrupted = BTreeMap::new();
         let mut recheck: Option<SimTime> = None;
+        let mut not_deleted = Vec::new();
         for pod in &pods {
             let Some(&at) = pdb.status.disrupted_pods.get(&pod.meta.name) else {
                 continue;
@@ -93,6 +94,7 @@ impl Controller for DisruptionController {
             }
             let expires = at + DELETION_TIMEOUT;
             if expires <= now {
+                not_deleted.push(pod.meta.key());
                 continue;
             }
             disrupted.insert(pod.meta.name.clone(), at);
@@ -193,6 +195,18 @@ impl Controller for DisruptionController {
             for (type_, reason, message) in events {
                 ctx.store
                     .event(pdb_ref.clone(), type_, reason, message, SOURCE);
+            }
+            for pod in not_deleted {
+                ctx.store.event(
+                    ObjectRef::new(Kind::Pod, pod),
+                    EventType::Warning,
+                    "NotDeleted",
+                    format!(
+                        "Pod was expected by PDB {}/{} to be deleted but it wasn't",
+                        key.key.namespace, key.key.name
+                    ),
+                    SOURCE,
+                );
             }
         }
         Ok(match recheck {

@@ -751,6 +751,7 @@ mod tests {
                     allocatable: Default::default(),
                     ready: ConditionStatus::True,
                     images: Vec::new(),
+                    memory_pressure: crate::objects::ConditionStatus::False,
                 })
                 .expect("node");
             Cluster {

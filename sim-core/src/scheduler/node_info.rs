@@ -575,6 +575,7 @@ pub(crate) mod tests {
             allocatable,
             ready: ConditionStatus::True,
             images: Vec::new(),
+            memory_pressure: crate::objects::ConditionStatus::False,
         }
     }
 
