@@ -59,6 +59,7 @@ fn node(i: usize) -> Node {
         capacity,
         ready: ConditionStatus::True,
         images: Vec::new(),
+        health: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod controllers;
 pub mod cron;
 pub mod disruption;
 pub mod duration;
+pub mod failures;
 pub mod invariants;
 pub mod kubelet;
 pub mod objects;

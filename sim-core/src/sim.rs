@@ -14,8 +14,10 @@ use crate::controllers::{
     Action, Context, Controller, CronJobController, DaemonSetController, DeploymentController,
     DisruptionController, EndpointSliceController, GarbageCollector, JobController,
     NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
-    ResourceQuotaController, StatefulSetController, TtlAfterFinishedController,
+    ResourceQuotaController, StatefulSetController, TaintEvictionController,
+    TtlAfterFinishedController,
 };
+use crate::failures::{Chaos, ChaosEvent, NodeTarget};
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::objects::{
@@ -32,6 +34,8 @@ use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordId, Timeline};
 use crate::with_kind;
 use rand_chacha::ChaCha8Rng;
+
+mod failures;
 
 /// Any object kubesim simulates, for scenario actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +199,26 @@ pub enum ScenarioAction {
         /// New image.
         image: String,
     },
+    /// Nodes stop talking to the control plane (`failNode`, `partition`, `zoneOutage`;
+    /// k8s-semantics §7).
+    FailNodes {
+        /// Which nodes.
+        target: NodeTarget,
+        /// How they fail.
+        mode: crate::objects::NodeFailureMode,
+    },
+    /// Their kubelets are back (`recoverNode`).
+    RecoverNodes {
+        /// Which nodes.
+        target: NodeTarget,
+    },
+    /// A container is killed (exit code 137) and its pod's restart policy applies.
+    KillContainer {
+        /// The pod.
+        pod: ObjectKey,
+        /// The container's name.
+        container: String,
+    },
 }
 
 impl ScenarioAction {
@@ -213,6 +237,17 @@ impl ScenarioAction {
             ScenarioAction::SetPaused { .. } => "Resume",
             ScenarioAction::RolloutUndo { .. } => "RolloutUndo",
             ScenarioAction::SetImage { .. } => "SetImage",
+            ScenarioAction::FailNodes {
+                mode: crate::objects::NodeFailureMode::Partition,
+                ..
+            } => "Partition",
+            ScenarioAction::FailNodes {
+                target: NodeTarget::Zone(_),
+                ..
+            } => "ZoneOutage",
+            ScenarioAction::FailNodes { .. } => "FailNode",
+            ScenarioAction::RecoverNodes { .. } => "RecoverNode",
+            ScenarioAction::KillContainer { .. } => "KillContainer",
         }
     }
 }
@@ -329,6 +364,8 @@ enum SimEvent {
     /// The earliest entry of the kubelets' end-of-instant agenda (a probe wake-up or a
     /// status write).
     KubeletDeferred,
+    /// A chaos failure, recovery or pod kill.
+    Chaos(ChaosEvent),
 }
 
 impl SimEvent {
@@ -342,6 +379,7 @@ impl SimEvent {
             SimEvent::SchedulerRetry { .. } => "scheduler retry".to_string(),
             SimEvent::Kubelet(k) => format!("kubelet {k:?}"),
             SimEvent::KubeletDeferred => "kubelet probe or status write".to_string(),
+            SimEvent::Chaos(c) => format!("chaos {c:?}"),
         }
     }
 }
@@ -379,6 +417,8 @@ pub struct Simulation {
     /// The instant whose deferred kubelet work is being run as a batch.
     draining_deferred: Option<SimTime>,
     changes: Vec<Change>,
+    /// Seeded random failures (`spec.chaos`), if any.
+    chaos: Option<Chaos>,
 }
 
 impl Simulation {
@@ -392,7 +432,8 @@ impl Simulation {
             Box::new(StatefulSetController),
             Box::new(DaemonSetController),
             Box::new(GarbageCollector),
-            Box::new(NodeLifecycleController),
+            Box::new(NodeLifecycleController::default()),
+            Box::new(TaintEvictionController::default()),
             Box::new(PodGarbageCollector::default()),
             Box::new(EndpointSliceController::new(
                 streams.stream(Stream::EndpointSliceNames),
@@ -433,6 +474,7 @@ impl Simulation {
             events_at_instant: 0,
             draining_deferred: None,
             changes: Vec::new(),
+            chaos: None,
             config,
         }
     }
@@ -640,6 +682,7 @@ impl Simulation {
                     .map_err(|error| SimError::Kubelet { at, error })?;
                 self.apply_timers(timers, mark)
             }
+            SimEvent::Chaos(event) => self.run_chaos(event, at),
             SimEvent::KubeletDeferred => {
                 let mut timers = Vec::new();
                 let mark = self.store.timeline().len();
@@ -697,6 +740,9 @@ impl Simulation {
     fn run_action(&mut self, action: ScenarioAction, at: SimTime) -> Result<(), SimError> {
         let target = match &action {
             ScenarioAction::DeletePods { .. } => return self.delete_pods(action, at),
+            ScenarioAction::FailNodes { .. }
+            | ScenarioAction::RecoverNodes { .. }
+            | ScenarioAction::KillContainer { .. } => return self.run_failure_action(action, at),
             ScenarioAction::Apply(o) => o.object_ref(),
             ScenarioAction::Delete { target, .. }
             | ScenarioAction::Scale { target, .. }
@@ -765,8 +811,11 @@ impl Simulation {
                 .map(|_| ())
                 .map_err(fail)
             }
-            // Handled above, one record per victim.
-            ScenarioAction::DeletePods { .. } => Ok(()),
+            // Handled above, one record per victim (or per node).
+            ScenarioAction::DeletePods { .. }
+            | ScenarioAction::FailNodes { .. }
+            | ScenarioAction::RecoverNodes { .. }
+            | ScenarioAction::KillContainer { .. } => Ok(()),
             ScenarioAction::Scale { target, replicas } => match target.kind {
                 Kind::Deployment => self
                     .store
@@ -1021,6 +1070,9 @@ fn describe_action(action: &ScenarioAction) -> String {
             container,
             image,
         } => format!("kubectl set image {target} {container}={image}"),
+        ScenarioAction::FailNodes { .. }
+        | ScenarioAction::RecoverNodes { .. }
+        | ScenarioAction::KillContainer { .. } => failures::describe(action),
     }
 }
 

@@ -28,6 +28,7 @@ fn node(name: &str, cpu_millis: u64, memory_gib: u64) -> Node {
         capacity,
         ready: ConditionStatus::True,
         images: Vec::new(),
+        health: Default::default(),
     }
 }
 

@@ -290,6 +290,7 @@ impl Checker<'_> {
             allocatable: to_resources(&allocatable),
             ready: ConditionStatus::True,
             images: self.node_images(node),
+            health: Default::default(),
         }
     }
 

@@ -983,7 +983,15 @@ fn describe_node(node: &Node, store: &Store, at: SimTime, out: &mut Lines) {
     out.field(0, "Unschedulable", node.unschedulable);
     // Only the Ready condition is modelled; its reason and message are the view's.
     let view = node_to_json(node);
-    let condition = &view["status"]["conditions"][0];
+    let conditions = view["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let condition = conditions
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .cloned()
+        .unwrap_or_default();
     let text = |field: &str| condition[field].as_str().unwrap_or("").to_string();
     out.line(0, "Conditions:");
     out.line(1, "Type\tStatus\tReason\tMessage");

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+mod nodes;
 mod pdb;
 mod policy;
 pub use pdb::pdb_to_json;
@@ -29,7 +30,7 @@ use sim_core::objects::{
     ClusterIp, EndpointSlice, Service, ServiceType, SessionAffinity, TargetPort,
 };
 use sim_core::objects::{
-    ConditionStatus, Container, ContainerState, ContainerStatus, Deployment, DeploymentCondition,
+    Container, ContainerState, ContainerStatus, Deployment, DeploymentCondition,
     DeploymentStrategy, IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate,
     Probe, ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
 };
@@ -459,33 +460,18 @@ pub fn pod_to_json(pod: &Pod) -> Value {
     })
 }
 
-/// A Node as the API returns it. Only the `Ready` condition is modelled; its reason and
-/// message are the ones the kubelet and the node lifecycle controller write.
+/// A Node as the API returns it, at its creation time (see [`node_to_json_at`]).
 pub fn node_to_json(node: &Node) -> Value {
+    node_to_json_at(node, node.meta.creation_timestamp)
+}
+
+/// A Node as the API returns it at `now`: the kubelet's conditions with the last heartbeat
+/// the API server holds (k8s-semantics §7.1), or Unknown once the node lifecycle controller
+/// gave up on it (§7.2).
+pub fn node_to_json_at(node: &Node, now: SimTime) -> Value {
     let mut spec = Map::new();
     put(&mut spec, "unschedulable", node.unschedulable);
-    let taints: Vec<Value> = node
-        .taints
-        .iter()
-        .map(|t| {
-            let mut m = Map::new();
-            put(&mut m, "key", t.key.as_str());
-            put(&mut m, "value", t.value.as_str());
-            put(&mut m, "effect", t.effect.as_str());
-            Value::Object(m)
-        })
-        .collect();
-    put(&mut spec, "taints", taints);
-    let (reason, message) = match node.ready {
-        ConditionStatus::True => ("KubeletReady", "kubelet is posting ready status"),
-        ConditionStatus::False => ("KubeletNotReady", ""),
-        ConditionStatus::Unknown => ("NodeStatusUnknown", "Kubelet stopped posting node status."),
-    };
-    let mut ready = Map::new();
-    put(&mut ready, "type", "Ready");
-    put(&mut ready, "status", node.ready.as_str());
-    put(&mut ready, "reason", reason);
-    put(&mut ready, "message", message);
+    put(&mut spec, "taints", nodes::taints_to_json(node));
     let mut status = Map::new();
     put(&mut status, "capacity", resource_list(&node.capacity, true));
     put(
@@ -493,7 +479,11 @@ pub fn node_to_json(node: &Node) -> Value {
         "allocatable",
         resource_list(&node.allocatable, true),
     );
-    put(&mut status, "conditions", vec![Value::Object(ready)]);
+    put(
+        &mut status,
+        "conditions",
+        nodes::conditions_to_json(node, now),
+    );
     let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
     put(&mut status, "images", images);
     json!({
@@ -668,7 +658,9 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         &cluster_key
     };
     match kind {
-        Kind::Node => store.get::<Node>(key).map(node_to_json),
+        Kind::Node => store
+            .get::<Node>(key)
+            .map(|n| node_to_json_at(n, store.now())),
         Kind::Pod => store.get::<Pod>(key).map(pod_to_json),
         Kind::ReplicaSet => store.get::<ReplicaSet>(key).map(replicaset_to_json),
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
@@ -1019,6 +1011,7 @@ pub fn value_to_text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim_core::objects::ConditionStatus;
     use sim_core::objects::{
         ContainerStatus, DeploymentCondition, DeploymentStatus, ImagePullPolicy, OwnerReference,
         PodCondition, PodConditionType, PodPhase, PodStatus, ReplicaSetStatus, RestartPolicy,
@@ -1411,6 +1404,7 @@ mod tests {
             },
             ready: ConditionStatus::Unknown,
             images: Vec::new(),
+            health: Default::default(),
         };
         let v = node_to_json(&node);
         assert_eq!(
@@ -1433,8 +1427,31 @@ mod tests {
                     "capacity": { "cpu": "4", "memory": "32Gi", "pods": "110" },
                     "allocatable": { "cpu": "3900m", "memory": "31Gi", "pods": "110" },
                     "conditions": [{
+                        "type": "MemoryPressure",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "DiskPressure",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "PIDPressure",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                    }, {
                         "type": "Ready",
                         "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
                         "reason": "NodeStatusUnknown",
                         "message": "Kubelet stopped posting node status.",
                     }],
@@ -1582,6 +1599,7 @@ mod tests {
             allocatable: Resources::default(),
             ready: ConditionStatus::True,
             images: Vec::new(),
+            health: Default::default(),
         };
         store.create(node).expect("node is created");
         let v = lookup(&store, Kind::Node, &ObjectKey::cluster("node-1")).expect("node");

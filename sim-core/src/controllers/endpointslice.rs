@@ -751,6 +751,7 @@ mod tests {
                     allocatable: Default::default(),
                     ready: ConditionStatus::True,
                     images: Vec::new(),
+                    health: Default::default(),
                 })
                 .expect("node");
             Cluster {

@@ -26,6 +26,7 @@ pub mod pod_gc;
 pub mod replicaset;
 pub mod resource_quota;
 pub mod statefulset;
+pub mod taint_eviction;
 pub mod ttl_after_finished;
 
 pub use cronjob::CronJobController;
@@ -41,6 +42,7 @@ pub use pod_gc::PodGarbageCollector;
 pub use replicaset::ReplicaSetController;
 pub use resource_quota::ResourceQuotaController;
 pub use statefulset::StatefulSetController;
+pub use taint_eviction::TaintEvictionController;
 pub use ttl_after_finished::TtlAfterFinishedController;
 
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an

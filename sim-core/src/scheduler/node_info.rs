@@ -575,6 +575,7 @@ pub(crate) mod tests {
             allocatable,
             ready: ConditionStatus::True,
             images: Vec::new(),
+            health: Default::default(),
         }
     }
 
