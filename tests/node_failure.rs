@@ -667,7 +667,8 @@ fn bad_failure_events_are_reported_with_their_field() {
     );
     let e = parse("    - at: 1s\n      recoverNode: {nodez: [n-1]}\n");
     assert!(
-        e.contains("spec.events[0].recoverNode.nodez") && e.contains("`nodes`"),
+        e.contains("spec.events[0].recoverNode.nodez")
+            && e.contains("expected one of: node, nodes, zone"),
         "{e}"
     );
 }
