@@ -672,3 +672,31 @@ fn bad_failure_events_are_reported_with_their_field() {
         "{e}"
     );
 }
+
+/// `killContainer`: the container exits 137 and the restart policy applies.
+#[test]
+fn kill_container_restarts_it() {
+    let mut sim = simulation(
+        "    - at: 20s\n      killContainer: {pod: db-0, container: db}\n    - at: 25s\n      \
+         killContainer: {pod: db-0, container: nope}\n",
+    );
+    run_to(&mut sim, 21);
+    assert_eq!(
+        pod_field(&sim, "db-0", "status.containerStatuses[0].restartCount"),
+        "1"
+    );
+    assert_eq!(
+        pod_field(
+            &sim,
+            "db-0",
+            "status.containerStatuses[0].lastState.terminated.exitCode"
+        ),
+        "137"
+    );
+    run_to(&mut sim, 25);
+    assert!(sim.timeline().records().iter().any(|r| matches!(
+        &r.body,
+        RecordBody::Event { reason, message, .. }
+            if reason == "KillContainer" && message.contains("no running container \"nope\"")
+    )));
+}
