@@ -147,7 +147,7 @@ impl NodeLifecycleController {
     fn queued(&self, node: &Node) -> bool {
         self.zones
             .get(&zone_of(node))
-            .is_some_and(|z| z.queue.iter().any(|n| *n == node.meta.name))
+            .is_some_and(|z| z.queue.contains(&node.meta.name))
     }
 
     fn dequeue(&mut self, name: &str) {
