@@ -700,3 +700,71 @@ fn kill_container_restarts_it() {
             if reason == "KillContainer" && message.contains("no running container \"nope\"")
     )));
 }
+
+/// §7.3 and recovery: the whole cluster (one zone) crashes, nothing is evicted, and when the
+/// zone comes back the controller leaves master disruption mode; the rebooted kubelets
+/// re-create every container (restartCount 1) and nothing was lost.
+#[test]
+fn whole_cluster_outage_and_recovery() {
+    let mut sim = simulation(&format!(
+        "    - at: {F}s\n      zoneOutage: zone-a\n    - at: 1200s\n      recoverNode: {{zone: zone-a}}\n"
+    ));
+    run_to(&mut sim, 1300);
+    assert!(sim
+        .store()
+        .list::<Pod>()
+        .all(|p| p.meta.deletion_timestamp.is_none()));
+    for node in ["n-1", "m-1", "m-2"] {
+        assert_eq!(
+            node_field(&sim, node, "status.conditions[3].status"),
+            "True"
+        );
+        assert!(
+            taints(&sim, node).is_empty(),
+            "{node}: {:?}",
+            taints(&sim, node)
+        );
+    }
+    for pod in pods_on(&sim, "n-1", "web") {
+        assert_eq!(
+            pod_field(&sim, &pod, "status.containerStatuses[0].restartCount"),
+            "1"
+        );
+    }
+    assert_eq!(ready_endpoints(&sim), 2);
+    assert!(sim.timeline().records().iter().any(|r| matches!(
+        &r.body,
+        RecordBody::Event { reason, message, .. }
+            if reason == "ZoneStateChanged" && message.contains("Exiting master disruption mode")
+    )));
+}
+
+/// A zone outage that heals after the evictions: the deleted pods of the crashed nodes have
+/// nothing left to stop and are removed at once, and the taints go.
+#[test]
+fn zone_recovery_after_the_evictions_clears_the_terminating_pods() {
+    let mut sim = zoned(
+        "      - {name: a, count: 2, zone: zone-a, capacity: {cpu: \"8\", memory: 32Gi}}\n      \
+         - {name: b, count: 2, zone: zone-b, capacity: {cpu: \"8\", memory: 32Gi}}\n",
+        "    - at: 60s\n      zoneOutage: zone-a\n    - at: 900s\n      recoverNode: {zone: zone-a}\n",
+    );
+    run_to(&mut sim, 899);
+    let terminating = pods_of(&sim, "web")
+        .iter()
+        .filter(|p| p.meta.deletion_timestamp.is_some())
+        .count();
+    assert!(terminating > 0);
+    run_to(&mut sim, 900);
+    assert!(pods_of(&sim, "web")
+        .iter()
+        .all(|p| p.meta.deletion_timestamp.is_none()));
+    assert_eq!(pods_of(&sim, "web").len(), 6);
+    run_to(&mut sim, 905);
+    for node in ["a-1", "a-2"] {
+        assert!(
+            taints(&sim, node).is_empty(),
+            "{node}: {:?}",
+            taints(&sim, node)
+        );
+    }
+}
