@@ -768,3 +768,32 @@ fn zone_recovery_after_the_evictions_clears_the_terminating_pods() {
         );
     }
 }
+
+/// §7.5: a node that comes back before its pods' tolerations run out: the NoExecute taint
+/// goes and the scheduled deletions are cancelled ("Cancelling deletion of Pod ...").
+#[test]
+fn recovery_before_the_toleration_runs_out_cancels_the_deletions() {
+    let mut sim = simulation(&format!(
+        "    - at: {F}s\n      partition: {{nodes: [n-1]}}\n    - at: 302s\n      recoverNode: n-1\n"
+    ));
+    run_to(&mut sim, 1000);
+    let web_on_n = pods_on(&sim, "n-1", "web");
+    assert_eq!(web_on_n.len(), 2);
+    for pod in &web_on_n {
+        assert_eq!(
+            pod_field(&sim, pod, "metadata.deletionTimestamp"),
+            "<absent>"
+        );
+        let cancelled = sim.timeline().records().iter().find(|r| {
+            r.object.key.name == *pod
+                && matches!(&r.body, RecordBody::Event { reason, message, .. }
+                    if reason == "TaintManagerEviction" && message.starts_with("Cancelling deletion of Pod default/"))
+        });
+        assert_eq!(
+            cancelled.map(|r| r.time.as_millis()),
+            Some(305_000),
+            "{pod}"
+        );
+    }
+    assert_eq!(ready_endpoints(&sim), 2);
+}
