@@ -260,6 +260,18 @@ fn g25_node_failure_timeline() {
         "<absent>"
     );
     assert_eq!(ready_endpoints(&sim), 2, "the replacements serve");
+    // `kubesim explain` says why the pod stays Terminating.
+    let story = sim_scenarios::explain::explain(
+        sim.store(),
+        sim.timeline(),
+        &sim_core::objects::ObjectRef::new(Kind::Pod, ObjectKey::new("default", &web_on_n[0])),
+        at(F + 3600),
+    )
+    .expect("explained");
+    assert!(
+        story.contains("node/n-1 is unreachable, so no kubelet can kill the containers"),
+        "{story}"
+    );
 }
 
 /// §7.3: if every node fails (one zone, fully disrupted, and no other zone), nothing is
