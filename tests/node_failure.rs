@@ -809,3 +809,25 @@ fn recovery_before_the_toleration_runs_out_cancels_the_deletions() {
     }
     assert_eq!(ready_endpoints(&sim), 2);
 }
+
+/// §7.3: a partially disrupted zone of a large cluster (more than 50 nodes) is tainted at
+/// the secondary rate, 0.01 node/s: one node every 100 s.
+#[test]
+fn partial_disruption_of_a_large_cluster_taints_at_the_secondary_rate() {
+    let mut sim = zoned(
+        "      - {name: a, count: 10, zone: zone-a, capacity: {cpu: \"8\", memory: 32Gi}}\n      \
+         - {name: b, count: 45, zone: zone-b, capacity: {cpu: \"8\", memory: 32Gi}}\n",
+        "    - at: 60s\n      partition: {nodes: [a-1, a-2, a-3, a-4, a-5, a-6]}\n",
+    );
+    run_to(&mut sim, 1000);
+    let times: Vec<u64> = no_execute_times(&sim).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(
+        times,
+        vec![115_000, 215_000, 315_000, 415_000, 515_000, 615_000]
+    );
+    assert!(sim.timeline().records().iter().any(|r| matches!(
+        &r.body,
+        RecordBody::Event { reason, message, .. }
+            if reason == "ZoneStateChanged" && message.contains("\"zone-a\" is now in state PartialDisruption")
+    )));
+}
