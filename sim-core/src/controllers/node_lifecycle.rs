@@ -582,3 +582,33 @@ impl Controller for NodeLifecycleController {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_secs(s)
+    }
+
+    #[test]
+    fn swapping_the_limiter_keeps_a_full_bucket_full_and_drains_an_empty_one() {
+        let mut zone = Zone::new(at(0));
+        zone.swap_limiter(Some(SECONDARY_EVICTION_INTERVAL), at(5));
+        assert_eq!(zone.next_token, at(5), "the old bucket had a token");
+        zone.next_token = at(105);
+        zone.swap_limiter(Some(EVICTION_INTERVAL), at(50));
+        assert_eq!(zone.next_token, at(60), "the old bucket was empty");
+        zone.swap_limiter(None, at(60));
+        assert_eq!(zone.interval, None);
+        zone.swap_limiter(Some(EVICTION_INTERVAL), at(70));
+        assert_eq!(
+            zone.next_token,
+            at(80),
+            "a zero-rate limiter never has a token"
+        );
+        let before = zone.next_token;
+        zone.swap_limiter(Some(EVICTION_INTERVAL), at(75));
+        assert_eq!(zone.next_token, before, "the same rate keeps the bucket");
+    }
+}

@@ -220,3 +220,60 @@ impl TaintEvictionController {
         Ok(Action::AwaitChange)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::TolerationOperator;
+
+    fn taint(key: &str) -> Taint {
+        Taint {
+            key: key.to_string(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+        }
+    }
+
+    fn toleration(key: &str, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: key.to_string(),
+            operator: TolerationOperator::Exists,
+            value: String::new(),
+            effect: Some(TaintEffect::NoExecute),
+            toleration_seconds: seconds,
+        }
+    }
+
+    #[test]
+    fn the_shortest_toleration_of_the_taints_wins() {
+        let a = taint("a");
+        let b = taint("b");
+        let taints = [&a, &b];
+        assert_eq!(
+            toleration_time(
+                &taints,
+                &[toleration("a", Some(300)), toleration("b", Some(60))]
+            ),
+            Some(Some(SimDuration::from_secs(60)))
+        );
+        // One taint tolerated forever, the other for 300 s: 300 s.
+        assert_eq!(
+            toleration_time(
+                &taints,
+                &[toleration("a", None), toleration("b", Some(300))]
+            ),
+            Some(Some(SimDuration::from_secs(300)))
+        );
+        assert_eq!(
+            toleration_time(&taints, &[toleration("a", None), toleration("b", None)]),
+            Some(None)
+        );
+        // A negative or zero toleration means at once.
+        assert_eq!(
+            toleration_time(&taints, &[toleration("", Some(-5))]),
+            Some(Some(SimDuration::ZERO))
+        );
+        // An untolerated taint: deleted at once.
+        assert_eq!(toleration_time(&taints, &[toleration("a", None)]), None);
+    }
+}
