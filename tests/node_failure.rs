@@ -543,6 +543,12 @@ fn out_of_service_taint_frees_the_statefulset_pod() {
         .expect("db-0");
     assert_eq!(pod_field(&sim, "db-0", "spec.nodeName"), "n-1");
     run_to(&mut sim, 1001);
+    // The applied Node brought its own taints; TaintNodesByCondition puts its own back.
+    assert!(
+        taints(&sim, "n-1").contains(&"node.kubernetes.io/unreachable:NoSchedule".to_string()),
+        "{:?}",
+        taints(&sim, "n-1")
+    );
     let agents = pods_on(&sim, "n-1", "agent");
     assert!(
         agents.is_empty(),

@@ -231,6 +231,20 @@ impl NodeLifecycleController {
             return Ok(Some(now + NODE_MONITOR_PERIOD));
         }
         self.not_ready.insert(name.to_string());
+        if !has_taint(node, UNREACHABLE_TAINT, TaintEffect::NoSchedule) {
+            // TaintNodesByCondition is level-based: an update that dropped the taint (a
+            // Node applied with its own taints) gets it back.
+            ctx.store.modify::<Node, _>(&key, false, |n| {
+                n.taints.push(Taint {
+                    key: UNREACHABLE_TAINT.to_string(),
+                    value: String::new(),
+                    effect: TaintEffect::NoSchedule,
+                });
+            })?;
+        }
+        let Some(node) = ctx.store.get::<Node>(&key) else {
+            return Ok(None);
+        };
         if has_taint(node, UNREACHABLE_TAINT, TaintEffect::NoExecute) || self.queued(node) {
             return Ok(None);
         }
