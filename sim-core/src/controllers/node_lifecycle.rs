@@ -445,10 +445,15 @@ impl NodeLifecycleController {
     }
 
     /// `doNoExecuteTaintingPass`: taints the queued nodes as each zone's bucket allows;
-    /// returns when a bucket next has a token for a waiting node.
-    fn taint_pass(&mut self, ctx: &mut Context<'_>) -> Result<Option<SimTime>, ReconcileError> {
+    /// returns, per zone with a waiting node, that node and when the bucket next has a
+    /// token for it. (Only the head of a queue carries the zone's wake-up; every Node
+    /// change wakes the heads, see `watches`.)
+    fn taint_pass(
+        &mut self,
+        ctx: &mut Context<'_>,
+    ) -> Result<Vec<(String, SimTime)>, ReconcileError> {
         let now = ctx.now;
-        let mut wake: Option<SimTime> = None;
+        let mut wake = Vec::new();
         let mut to_taint = Vec::new();
         for zone in self.zones.values_mut() {
             while let Some(head) = zone.queue.first().cloned() {
@@ -465,7 +470,7 @@ impl NodeLifecycleController {
                     break;
                 };
                 if now < zone.next_token {
-                    wake = Some(wake.map_or(zone.next_token, |w| w.min(zone.next_token)));
+                    wake.push((head, zone.next_token));
                     break;
                 }
                 zone.next_token = now + interval;
@@ -554,6 +559,13 @@ impl Controller for NodeLifecycleController {
     fn watches(&self, change: &Change, _store: &Store, wake: &mut Vec<ObjectRef>) {
         if change.kind == Kind::Node {
             wake.push(ObjectRef::new(Kind::Node, change.key.clone()));
+            // A change may move a zone's state (and its rate): the queue heads recompute
+            // their wake-ups.
+            for zone in self.zones.values() {
+                if let Some(head) = zone.queue.first() {
+                    wake.push(ObjectRef::new(Kind::Node, ObjectKey::cluster(head.as_str())));
+                }
+            }
         }
     }
 
@@ -584,7 +596,12 @@ impl Controller for NodeLifecycleController {
         }
         let own = self.monitor(&key.key.name, ctx)?;
         self.handle_disruption(ctx)?;
-        let zones = self.taint_pass(ctx)?;
+        let zones = self
+            .taint_pass(ctx)?
+            .into_iter()
+            .filter(|(head, _)| *head == key.key.name)
+            .map(|(_, at)| at)
+            .min();
         let wake = match (own, zones) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
