@@ -563,7 +563,10 @@ impl Controller for NodeLifecycleController {
             // their wake-ups.
             for zone in self.zones.values() {
                 if let Some(head) = zone.queue.first() {
-                    wake.push(ObjectRef::new(Kind::Node, ObjectKey::cluster(head.as_str())));
+                    wake.push(ObjectRef::new(
+                        Kind::Node,
+                        ObjectKey::cluster(head.as_str()),
+                    ));
                 }
             }
         }
