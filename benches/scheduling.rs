@@ -60,6 +60,7 @@ fn node(i: usize) -> Node {
         ready: ConditionStatus::True,
         images: Vec::new(),
         memory_pressure: sim_core::objects::ConditionStatus::False,
+        health: Default::default(),
     }
 }
 

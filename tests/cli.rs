@@ -157,13 +157,13 @@ fn absurd_sizes_are_refused() {
 }
 
 #[test]
-fn node_failure_is_refused_as_not_modelled() {
-    let dir = scratch("not-modelled");
+fn failing_a_node_that_does_not_exist_is_located() {
+    let dir = scratch("fail-unknown-node");
     let path = scenario(
         &dir,
-        "spec:\n  events:\n    - at: 1m\n      failNode: worker-1\n",
+        "spec:\n  events:\n    - at: 1m\n      failNode: worker-9\n",
     );
-    assert_bad_input(&path, &["scenario.yaml:8:", "not modelled yet"]);
+    assert_bad_input(&path, &["scenario.yaml:8:", "\"worker-9\" does not exist"]);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The API server's admission chain for creates, in its order: NamespaceLifecycle,
-//! LimitRanger (defaults, then bounds), Priority, ResourceQuota (k8s-semantics §10.5–10.6,
-//! golden case G39).
+//! LimitRanger (defaults, then bounds), Priority, DefaultTolerationSeconds (§7.4),
+//! ResourceQuota (k8s-semantics §10.5–10.6, golden case G39).
 //!
 //! Quota usage is computed from the live objects rather than read from `status.used`: the
 //! real plugin adds the request to `status.used` and writes it back in the same request,
@@ -15,6 +15,9 @@ use crate::objects::{
 };
 use crate::store::{ApiError, Store};
 use crate::time::{SimDuration, SimTime};
+
+mod default_toleration_seconds;
+pub use default_toleration_seconds::{add_default_tolerations, DEFAULT_TOLERATION_SECONDS};
 
 /// The compute resources whose quota obliges every container to declare them
 /// (`podEvaluator.Constraints`' validation set).
@@ -516,6 +519,7 @@ pub fn admit_pod(pod: &mut Pod, store: &Store) -> Result<(), ApiError> {
     apply_limit_defaults(store, pod);
     check_limit_ranges(store, pod)?;
     resolve_priority(store, pod)?;
+    add_default_tolerations(pod);
     if store
         .list_namespace::<ResourceQuota>(&pod.meta.namespace)
         .next()

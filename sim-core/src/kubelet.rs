@@ -62,6 +62,7 @@ const SOURCE: &str = "kubelet";
 
 mod pressure;
 pub use pressure::{ContainerMemoryUse, PodMemoryUse, EVICTION_GRACE};
+mod outage;
 
 /// Which probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -495,6 +496,10 @@ pub struct Kubelets {
     addresses: BTreeMap<String, NodeAddresses>,
     pod_addresses: BTreeMap<Uid, (String, u32)>,
     phase_rng: ChaCha8Rng,
+    /// Nodes whose kubelet is cut off from the control plane (`kubelet/outage.rs`).
+    outages: BTreeMap<String, outage::Outage>,
+    /// Restart counts and last states for the containers of pods re-created after a crash.
+    readmit: BTreeMap<Uid, Vec<(u32, Option<ContainerState>)>>,
 }
 
 /// A failure of the kubelet model that stops the simulation.
@@ -642,6 +647,8 @@ impl Kubelets {
             addresses: BTreeMap::new(),
             pod_addresses: BTreeMap::new(),
             phase_rng,
+            outages: BTreeMap::new(),
+            readmit: BTreeMap::new(),
         }
     }
 
@@ -700,6 +707,16 @@ impl Kubelets {
             return Ok(());
         };
         if pod.meta.uid != change.uid {
+            return Ok(());
+        }
+        if pod
+            .spec
+            .node_name
+            .as_deref()
+            .is_some_and(|n| self.node_offline(n))
+        {
+            // Nothing reaches a kubelet cut off from the control plane; it catches up when
+            // it comes back.
             return Ok(());
         }
         let known = self.pods.contains_key(&change.uid);
@@ -799,7 +816,9 @@ impl Kubelets {
             .iter()
             .map(|c| (c, true))
             .chain(pod.spec.containers.iter().map(|c| (c, false)));
-        for (spec, is_init) in specs {
+        let readmit = self.readmit.get(&pod.meta.uid).cloned().unwrap_or_default();
+        for (index, (spec, is_init)) in specs.enumerate() {
+            let (restart_count, last_terminated) = readmit.get(index).cloned().unwrap_or((0, None));
             let behaviour = self
                 .behaviours
                 .resolve(
@@ -832,8 +851,8 @@ impl Kubelets {
                 is_sidecar: is_init && spec.restart_policy == Some(RestartPolicy::Always),
                 behaviour,
                 phase: Phase::NotStarted,
-                restart_count: 0,
-                last_terminated: None,
+                restart_count,
+                last_terminated,
                 crash_backoff: None,
                 last_restart_at: None,
                 pull_backoff: None,
@@ -888,7 +907,8 @@ impl Kubelets {
         self.pods.insert(uid, runtime);
         let ip = self.allocate_ip(&node, uid);
         store.modify::<Pod, _>(&pod.meta.key(), false, |p| {
-            p.status.start_time = Some(now);
+            // A kubelet re-admitting a pod after a reboot keeps its start time.
+            p.status.start_time.get_or_insert(now);
             p.status.pod_ip = Some(ip);
             // The sandbox is made once the volumes are mounted.
             let (status, reason) = if mounted {
@@ -925,6 +945,9 @@ impl Kubelets {
         store: &mut Store,
         timers: &mut Vec<Timer>,
     ) -> Result<(), KubeletError> {
+        if self.hold_event(&event) {
+            return Ok(());
+        }
         match event {
             KubeletEvent::PullFinished {
                 pod,
@@ -1149,6 +1172,9 @@ impl Kubelets {
         let Some(((at, deferred), _cause)) = self.agenda.pop_first() else {
             return Ok(());
         };
+        if self.hold_deferred(deferred) {
+            return Ok(());
+        }
         let key = match deferred {
             Deferred::Probe(key) => key,
             Deferred::SyncStatus(pod) => return self.write_status_now(pod, store),

@@ -9,6 +9,7 @@ pub mod disruption;
 pub mod drain;
 pub mod duration;
 pub mod eviction;
+pub mod failures;
 pub mod invariants;
 pub mod kubelet;
 pub mod node_pressure;

@@ -148,6 +148,11 @@ impl EvictionManagers {
         kubelets: &Kubelets,
         now: SimTime,
     ) -> Option<SimTime> {
+        // A failed or partitioned node's kubelet runs no eviction manager; the node's
+        // recovery (a Node change) plans it again.
+        if kubelets.node_offline(node) {
+            return None;
+        }
         let node_obj = store.get::<Node>(&ObjectKey::cluster(node.to_string()))?;
         let state = self.states.get(node).cloned().unwrap_or_default();
         let origin = node_obj.meta.creation_timestamp;
@@ -199,6 +204,9 @@ impl EvictionManagers {
         let state = self.states.entry(node.to_string()).or_default();
         state.scheduled = None;
         self.dirty.insert(node.to_string());
+        if kubelets.node_offline(node) {
+            return Ok(());
+        }
         let node_key = ObjectKey::cluster(node.to_string());
         let Some(node_obj) = store.get::<Node>(&node_key) else {
             return Ok(());

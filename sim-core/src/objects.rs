@@ -21,6 +21,8 @@ pub use apps::*;
 pub use pod_extras::*;
 pub mod pdb;
 pub use pdb::*;
+pub mod node_health;
+pub use node_health::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -556,6 +558,8 @@ pub struct Node {
     /// `status.conditions[type=MemoryPressure].status`, set by the kubelet's eviction
     /// manager (`crate::node_pressure`).
     pub memory_pressure: ConditionStatus,
+    /// Heartbeats, condition times and taint times (`node_health.rs`).
+    pub health: NodeHealth,
 }
 
 /// `restartPolicy` of a pod (or of a sidecar init container).

@@ -15,10 +15,11 @@ use crate::controllers::{
     DisruptionController, EndpointSliceController, GarbageCollector, JobController,
     NamespaceController, NodeLifecycleController, PodGarbageCollector, ReplicaSetController,
     ResourceQuotaController, StatefulSetController, TaintByConditionController,
-    TtlAfterFinishedController,
+    TaintEvictionController, TtlAfterFinishedController,
 };
 use crate::drain::{Drain, DrainOptions};
 use crate::eviction::{evict, EvictionOptions};
+use crate::failures::{Chaos, ChaosEvent, NodeTarget};
 use crate::invariants::{InvariantChecker, Violation};
 use crate::kubelet::{KubeletConfig, KubeletError, KubeletEvent, Kubelets, ProbeMode};
 use crate::node_pressure::EvictionManagers;
@@ -36,6 +37,8 @@ use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordId, Timeline};
 use crate::with_kind;
 use rand_chacha::ChaCha8Rng;
+
+mod failures;
 
 /// Any object kubesim simulates, for scenario actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +212,26 @@ pub enum ScenarioAction {
     },
     /// `kubectl drain` (k8s-semantics §6.6), run by a [`Drain`] actor until it ends.
     Drain(DrainOptions),
+    /// Nodes stop talking to the control plane (`failNode`, `partition`, `zoneOutage`;
+    /// k8s-semantics §7).
+    FailNodes {
+        /// Which nodes.
+        target: NodeTarget,
+        /// How they fail.
+        mode: crate::objects::NodeFailureMode,
+    },
+    /// Their kubelets are back (`recoverNode`).
+    RecoverNodes {
+        /// Which nodes.
+        target: NodeTarget,
+    },
+    /// A container is killed (exit code 137) and its pod's restart policy applies.
+    KillContainer {
+        /// The pod.
+        pod: ObjectKey,
+        /// The container's name.
+        container: String,
+    },
 }
 
 impl ScenarioAction {
@@ -229,6 +252,17 @@ impl ScenarioAction {
             ScenarioAction::SetImage { .. } => "SetImage",
             ScenarioAction::Evict { .. } => "Evict",
             ScenarioAction::Drain(_) => "Drain",
+            ScenarioAction::FailNodes {
+                mode: crate::objects::NodeFailureMode::Partition,
+                ..
+            } => "Partition",
+            ScenarioAction::FailNodes {
+                target: NodeTarget::Zone(_),
+                ..
+            } => "ZoneOutage",
+            ScenarioAction::FailNodes { .. } => "FailNode",
+            ScenarioAction::RecoverNodes { .. } => "RecoverNode",
+            ScenarioAction::KillContainer { .. } => "KillContainer",
         }
     }
 }
@@ -356,6 +390,8 @@ enum SimEvent {
     EvictionPass {
         node: String,
     },
+    /// A chaos failure, recovery or pod kill.
+    Chaos(ChaosEvent),
 }
 
 impl SimEvent {
@@ -372,6 +408,7 @@ impl SimEvent {
             SimEvent::KubeletDeferred => "kubelet probe or status write".to_string(),
             SimEvent::DrainStep { drain } => format!("drain #{drain}"),
             SimEvent::EvictionPass { node } => format!("eviction manager pass on {node}"),
+            SimEvent::Chaos(c) => format!("chaos {c:?}"),
         }
     }
 }
@@ -415,6 +452,8 @@ pub struct Simulation {
     eviction_managers: EvictionManagers,
     /// The queued pass of each node's eviction manager.
     eviction_passes: BTreeMap<String, EventId>,
+    /// Seeded random failures (`spec.chaos`), if any.
+    chaos: Option<Chaos>,
 }
 
 impl Simulation {
@@ -428,7 +467,8 @@ impl Simulation {
             Box::new(StatefulSetController),
             Box::new(DaemonSetController),
             Box::new(GarbageCollector),
-            Box::new(NodeLifecycleController),
+            Box::new(NodeLifecycleController::default()),
+            Box::new(TaintEvictionController::default()),
             Box::new(PodGarbageCollector::default()),
             Box::new(EndpointSliceController::new(
                 streams.stream(Stream::EndpointSliceNames),
@@ -473,6 +513,7 @@ impl Simulation {
             drains: Vec::new(),
             eviction_managers: EvictionManagers::default(),
             eviction_passes: BTreeMap::new(),
+            chaos: None,
             config,
         }
     }
@@ -744,6 +785,7 @@ impl Simulation {
                     .map_err(|error| SimError::Kubelet { at, error })?;
                 self.apply_timers(timers, mark)
             }
+            SimEvent::Chaos(event) => self.run_chaos(event, at),
             SimEvent::KubeletDeferred => {
                 let mut timers = Vec::new();
                 let mark = self.store.timeline().len();
@@ -822,6 +864,9 @@ impl Simulation {
     fn run_action(&mut self, action: ScenarioAction, at: SimTime) -> Result<(), SimError> {
         let target = match &action {
             ScenarioAction::DeletePods { .. } => return self.delete_pods(action, at),
+            ScenarioAction::FailNodes { .. }
+            | ScenarioAction::RecoverNodes { .. }
+            | ScenarioAction::KillContainer { .. } => return self.run_failure_action(action, at),
             ScenarioAction::Apply(o) => o.object_ref(),
             ScenarioAction::Delete { target, .. }
             | ScenarioAction::Scale { target, .. }
@@ -894,8 +939,11 @@ impl Simulation {
                 .map(|_| ())
                 .map_err(fail)
             }
-            // Handled above, one record per victim.
-            ScenarioAction::DeletePods { .. } => Ok(()),
+            // Handled above, one record per victim (or per node).
+            ScenarioAction::DeletePods { .. }
+            | ScenarioAction::FailNodes { .. }
+            | ScenarioAction::RecoverNodes { .. }
+            | ScenarioAction::KillContainer { .. } => Ok(()),
             ScenarioAction::Scale { target, replicas } => match target.kind {
                 Kind::Deployment => self
                     .store
@@ -1195,6 +1243,9 @@ fn describe_action(action: &ScenarioAction) -> String {
             text
         }
         ScenarioAction::Drain(options) => options.command_line(),
+        ScenarioAction::FailNodes { .. }
+        | ScenarioAction::RecoverNodes { .. }
+        | ScenarioAction::KillContainer { .. } => failures::describe(action),
     }
 }
 

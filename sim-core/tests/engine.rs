@@ -29,6 +29,7 @@ fn node(name: &str, cpu_millis: u64, memory_gib: u64) -> Node {
         ready: ConditionStatus::True,
         images: Vec::new(),
         memory_pressure: sim_core::objects::ConditionStatus::False,
+        health: Default::default(),
     }
 }
 

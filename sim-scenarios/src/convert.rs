@@ -291,6 +291,7 @@ impl Checker<'_> {
             ready: ConditionStatus::True,
             images: self.node_images(node),
             memory_pressure: ConditionStatus::False,
+            health: Default::default(),
         }
     }
 

@@ -33,7 +33,7 @@ use sim_core::time::SimTime;
 use sim_core::timeline::{Record, RecordBody, Timeline};
 
 use crate::tables::{human_duration, KUBELET_VERSION};
-use crate::view::{node_to_json, qos_class};
+use crate::view::{node_to_json_at, qos_class};
 
 /// Annotation keys with this prefix are engine bookkeeping (as in [`crate::view`]).
 const INTERNAL_ANNOTATION_PREFIX: &str = "kubesim.io/internal-";
@@ -981,21 +981,33 @@ fn describe_node(node: &Node, store: &Store, at: SimTime, out: &mut Lines) {
     taints.sort();
     multiline(out, 0, "Taints", &taints);
     out.field(0, "Unschedulable", node.unschedulable);
-    // Ready and MemoryPressure are modelled; reasons and messages are the view's.
-    let view = node_to_json(node);
-    out.line(0, "Conditions:");
-    out.line(1, "Type\tStatus\tReason\tMessage");
-    out.line(1, "----\t------\t------\t-------");
-    for condition in view["status"]["conditions"]
+    // The kubelet's four conditions as the API shows them at `at` (heartbeats included).
+    let view = node_to_json_at(node, at);
+    let conditions = view["status"]["conditions"]
         .as_array()
-        .into_iter()
-        .flatten()
-    {
+        .cloned()
+        .unwrap_or_default();
+    out.line(0, "Conditions:");
+    out.line(
+        1,
+        "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage",
+    );
+    out.line(
+        1,
+        "----\t------\t-----------------\t------------------\t------\t-------",
+    );
+    let heartbeat = instant(node.last_heartbeat(at));
+    let transition = instant(
+        node.health
+            .last_transition_time
+            .max(node.meta.creation_timestamp),
+    );
+    for condition in &conditions {
         let text = |field: &str| condition[field].as_str().unwrap_or("").to_string();
         out.line(
             1,
             &format!(
-                "{}\t{}\t{}\t{}",
+                "{}\t{}\t{heartbeat}\t{transition}\t{}\t{}",
                 text("type"),
                 text("status"),
                 text("reason"),

@@ -32,6 +32,8 @@ use sim_core::store::Store;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::timeline::{EventType, Record, RecordBody, RecordId, Timeline};
 
+mod node_failure;
+
 use crate::describe::{incarnation_records, revision, NotFound, SCENARIO_SOURCE};
 use crate::scenario::Scenario;
 use crate::tables::pod_summary;
@@ -1590,7 +1592,13 @@ impl<'a> PodReader<'_, 'a> {
                 None => "deleted".to_string(),
             },
         };
-        if let Some(deadline) = deadline {
+        let lost_node = self
+            .spec()
+            .and_then(|s| s.node_name.as_deref())
+            .filter(|n| node_failure::unreachable_at(self.ctx.timeline, n, t));
+        if let Some(node) = lost_node {
+            text.push_str(&node_failure::stays_terminating(node));
+        } else if let Some(deadline) = deadline {
             let grace = deadline.saturating_since(t);
             let overridden = by_action.is_some_and(|a| a.contains("--grace-period"));
             let source = match self.spec().map(|s| s.termination_grace_period_seconds) {

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+mod chaos;
+pub use chaos::{ChaosSpec, NodeFailureSpec, PodKillSpec};
+
 /// `apiVersion` of scenario files.
 pub const SCENARIO_API_VERSION: &str = "kubesim.io/v1alpha1";
 
@@ -69,6 +72,9 @@ pub struct ScenarioSpec {
     /// Checks that make the scenario a test.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
+    /// Seeded random failures.
+    #[serde(default)]
+    pub chaos: Option<ChaosSpec>,
 }
 
 /// `spec.scheduler`.
@@ -280,7 +286,7 @@ pub struct EventSpec {
     /// `kubectl set image`.
     #[serde(default)]
     pub set_image: Option<SetImageSpec>,
-    /// Not modelled yet (node failure timing belongs to a later release).
+    /// A node fails: `NAME` (a crash) or `{node: NAME, mode: crash|kubeletStop}`.
     #[serde(default)]
     pub fail_node: Option<serde_yaml::Value>,
     /// `kubectl drain`: `NODE`, or `{node, ignoreDaemonsets, deleteEmptydirData, force,
@@ -290,15 +296,18 @@ pub struct EventSpec {
     /// An eviction through the eviction API: `pod/NAME`, or `{pod, namespace, gracePeriod}`.
     #[serde(default)]
     pub evict: Option<serde_yaml::Value>,
-    /// Not modelled yet.
+    /// Every node of a zone crashes: `ZONE`.
     #[serde(default)]
     pub zone_outage: Option<serde_yaml::Value>,
-    /// Not modelled yet.
+    /// Nodes lose the control plane: `{nodes: [a, b]}` or `{zone: Z}`.
     #[serde(default)]
     pub partition: Option<serde_yaml::Value>,
-    /// Not modelled yet.
+    /// Heartbeats resume: `NAME`, `{nodes: [...]}` or `{zone: Z}`.
     #[serde(default)]
     pub recover_node: Option<serde_yaml::Value>,
+    /// A container is killed (exit code 137): `{pod: NAME, container: C}`.
+    #[serde(default)]
+    pub kill_container: Option<serde_yaml::Value>,
 }
 
 /// `delete:` of an event.

@@ -131,6 +131,9 @@ pub fn build_with_profiles(
     for (at, action) in &scenario.actions {
         sim.schedule_action(*at, action.clone())?;
     }
+    if !scenario.chaos.is_empty() {
+        sim.set_chaos(scenario.chaos.clone())?;
+    }
     Ok(sim)
 }
 

@@ -30,6 +30,7 @@ use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLoca
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
 mod disruption_events;
+mod failures;
 
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
@@ -74,6 +75,8 @@ pub struct Scenario {
     /// The kubelets' `evictionHard` `memory.available` thresholds in bytes, by node name
     /// (nodes not listed use the default 100Mi).
     pub memory_eviction_thresholds: BTreeMap<String, u64>,
+    /// Seeded random failures (`spec.chaos`).
+    pub chaos: sim_core::failures::ChaosConfig,
 }
 
 /// The pool shape used for `-f` runs: 3 nodes of 4 CPU / 16Gi / 110 pods, one zone.
@@ -494,6 +497,7 @@ impl Loader<'_> {
                     ready: ConditionStatus::True,
                     images: Vec::new(),
                     memory_pressure: sim_core::objects::ConditionStatus::False,
+                    health: Default::default(),
                 }
             })
             .collect()
@@ -793,6 +797,11 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         initial.iter().cloned().chain(applied),
     );
 
+    let chaos = match &spec.chaos {
+        Some(c) => failures::chaos(&mut loader, c, &pools),
+        None => sim_core::failures::ChaosConfig::default(),
+    };
+
     // Expectations.
     let mut expectations = Vec::new();
     for (i, x) in spec.expect.iter().enumerate() {
@@ -834,6 +843,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         warnings,
         scheduler,
         memory_eviction_thresholds: memory_thresholds,
+        chaos,
     })
 }
 
@@ -868,23 +878,6 @@ fn event_actions(
     next_index: &mut BTreeMap<String, u64>,
     total_nodes: &mut u64,
 ) -> Vec<ScenarioAction> {
-    let not_modelled = [
-        ("failNode", e.fail_node.is_some()),
-        ("zoneOutage", e.zone_outage.is_some()),
-        ("partition", e.partition.is_some()),
-        ("recoverNode", e.recover_node.is_some()),
-    ];
-    for (name, present) in not_modelled {
-        if present {
-            loader.err(
-                &format!("{path}.{name}"),
-                format!(
-                    "`{name}` is not modelled yet: node failure with its real timing (heartbeats, the 50 s grace period, taints, eviction after 300 s) and PDB-guarded drains come in a later release, and kubesim will not run a simplified version that would teach the wrong thing"
-                ),
-            );
-            return Vec::new();
-        }
-    }
     let given = [
         e.apply.is_some(),
         e.delete.is_some(),
@@ -902,15 +895,20 @@ fn event_actions(
     ]
     .iter()
     .filter(|b| **b)
-    .count();
+    .count()
+        + failures::count(e);
     if given != 1 {
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, drain, evict); found {given}"
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, drain, evict, {}); found {given}",
+                failures::FAILURE_EVENTS
             ),
         );
         return Vec::new();
+    }
+    if failures::count(e) == 1 {
+        return failures::failure_actions(loader, path, e);
     }
     if let Some(file) = &e.apply {
         let at = loader.index.locate_value(&format!("{path}.apply"));
@@ -1405,6 +1403,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         warnings,
         scheduler: SchedulerChoice::default(),
         memory_eviction_thresholds: memory_thresholds,
+        chaos: sim_core::failures::ChaosConfig::default(),
     })
 }
 
@@ -1465,6 +1464,25 @@ fn check_references(
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone())),
                 "drain",
             ),
+            ScenarioAction::KillContainer { .. } => continue,
+            ScenarioAction::FailNodes { target, .. } | ScenarioAction::RecoverNodes { target } => {
+                let field = match &actions[i].1 {
+                    ScenarioAction::RecoverNodes { .. } => "recoverNode",
+                    ScenarioAction::FailNodes {
+                        mode: sim_core::objects::NodeFailureMode::Partition,
+                        ..
+                    } => "partition",
+                    ScenarioAction::FailNodes {
+                        target: sim_core::failures::NodeTarget::Zone(_),
+                        ..
+                    } => "zoneOutage",
+                    _ => "failNode",
+                };
+                check_node_target(
+                    loader, &path, field, target, &known, nodes, initial, actions,
+                );
+                continue;
+            }
         };
         if target.kind == Kind::Pod {
             continue;
@@ -1496,6 +1514,81 @@ fn check_references(
             );
         } else if matches!(actions[i].1, ScenarioAction::Delete { .. }) {
             known.remove(&key);
+        }
+    }
+}
+
+/// A failure event must name nodes that exist at that time, or a zone some node is in.
+#[allow(clippy::too_many_arguments)]
+fn check_node_target(
+    loader: &mut Loader<'_>,
+    path: &str,
+    field: &str,
+    target: &sim_core::failures::NodeTarget,
+    known: &BTreeSet<(Kind, ObjectKey)>,
+    nodes: &[Node],
+    initial: &[AnyObject],
+    actions: &[(SimTime, ScenarioAction)],
+) {
+    use sim_core::failures::NodeTarget;
+    match target {
+        NodeTarget::Names(names) => {
+            let candidates: Vec<String> = known
+                .iter()
+                .filter(|(k, _)| *k == Kind::Node)
+                .map(|(_, k)| k.name.clone())
+                .collect();
+            for name in names {
+                if known.contains(&(Kind::Node, ObjectKey::cluster(name.clone()))) {
+                    continue;
+                }
+                let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
+                let hint = suggest(name, &refs)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                loader.err(
+                    &format!("{path}.{field}"),
+                    format!("Node {name:?} does not exist at that time{hint}: no pool, manifest or earlier event creates it"),
+                );
+            }
+        }
+        NodeTarget::Zone(zone) => {
+            let label = "topology.kubernetes.io/zone";
+            let mut applied = initial
+                .iter()
+                .chain(actions.iter().filter_map(|(_, a)| match a {
+                    ScenarioAction::Apply(o) => Some(o),
+                    _ => None,
+                }));
+            let in_zone = nodes.iter().any(|n| n.meta.labels.get(label) == Some(zone))
+                || applied.any(
+                    |o| matches!(o, AnyObject::Node(n) if n.meta.labels.get(label) == Some(zone)),
+                );
+            if !in_zone {
+                let mut zones: BTreeSet<&str> = nodes
+                    .iter()
+                    .filter_map(|n| n.meta.labels.get(label).map(String::as_str))
+                    .collect();
+                zones.extend(initial.iter().filter_map(|o| match o {
+                    AnyObject::Node(n) => n.meta.labels.get(label).map(String::as_str),
+                    _ => None,
+                }));
+                let list: Vec<&str> = zones.into_iter().collect();
+                let hint = suggest(zone, &list)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                loader.err(
+                    &format!("{path}.{field}"),
+                    format!(
+                        "no node is in zone {zone:?}{hint}; zones: {}",
+                        if list.is_empty() {
+                            "none".to_string()
+                        } else {
+                            list.join(", ")
+                        }
+                    ),
+                );
+            }
         }
     }
 }

@@ -363,8 +363,8 @@ fn kind_table(
             for n in store.list::<Node>() {
                 let mut status = match n.ready {
                     ConditionStatus::True => "Ready",
-                    ConditionStatus::False => "NotReady",
-                    ConditionStatus::Unknown => "Unknown",
+                    // kubectl prints "Not" + the type for any status but True.
+                    ConditionStatus::False | ConditionStatus::Unknown => "NotReady",
                 }
                 .to_string();
                 if n.unschedulable {

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+mod nodes;
 mod pdb;
 mod policy;
 pub use pdb::pdb_to_json;
@@ -29,7 +30,7 @@ use sim_core::objects::{
     ClusterIp, EndpointSlice, Service, ServiceType, SessionAffinity, TargetPort,
 };
 use sim_core::objects::{
-    ConditionStatus, Container, ContainerState, ContainerStatus, Deployment, DeploymentCondition,
+    Container, ContainerState, ContainerStatus, Deployment, DeploymentCondition,
     DeploymentStrategy, IntOrPercent, Kind, Node, ObjectKey, ObjectMeta, Pod, PodSpec, PodTemplate,
     Probe, ProbeHandler, ReplicaSet, Resources, Toleration, TolerationOperator,
 };
@@ -459,33 +460,18 @@ pub fn pod_to_json(pod: &Pod) -> Value {
     })
 }
 
-/// A Node as the API returns it. Only the `Ready` condition is modelled; its reason and
-/// message are the ones the kubelet and the node lifecycle controller write.
+/// A Node as the API returns it, at its creation time (see [`node_to_json_at`]).
 pub fn node_to_json(node: &Node) -> Value {
+    node_to_json_at(node, node.meta.creation_timestamp)
+}
+
+/// A Node as the API returns it at `now`: the kubelet's conditions with the last heartbeat
+/// the API server holds (k8s-semantics §7.1), or Unknown once the node lifecycle controller
+/// gave up on it (§7.2).
+pub fn node_to_json_at(node: &Node, now: SimTime) -> Value {
     let mut spec = Map::new();
     put(&mut spec, "unschedulable", node.unschedulable);
-    let taints: Vec<Value> = node
-        .taints
-        .iter()
-        .map(|t| {
-            let mut m = Map::new();
-            put(&mut m, "key", t.key.as_str());
-            put(&mut m, "value", t.value.as_str());
-            put(&mut m, "effect", t.effect.as_str());
-            Value::Object(m)
-        })
-        .collect();
-    put(&mut spec, "taints", taints);
-    let (reason, message) = match node.ready {
-        ConditionStatus::True => ("KubeletReady", "kubelet is posting ready status"),
-        ConditionStatus::False => ("KubeletNotReady", ""),
-        ConditionStatus::Unknown => ("NodeStatusUnknown", "Kubelet stopped posting node status."),
-    };
-    let mut ready = Map::new();
-    put(&mut ready, "type", "Ready");
-    put(&mut ready, "status", node.ready.as_str());
-    put(&mut ready, "reason", reason);
-    put(&mut ready, "message", message);
+    put(&mut spec, "taints", nodes::taints_to_json(node));
     let mut status = Map::new();
     put(&mut status, "capacity", resource_list(&node.capacity, true));
     put(
@@ -493,25 +479,10 @@ pub fn node_to_json(node: &Node) -> Value {
         "allocatable",
         resource_list(&node.allocatable, true),
     );
-    let (reason, message) = match node.memory_pressure {
-        ConditionStatus::True => (
-            "KubeletHasInsufficientMemory",
-            "kubelet has insufficient memory available",
-        ),
-        _ => (
-            "KubeletHasSufficientMemory",
-            "kubelet has sufficient memory available",
-        ),
-    };
-    let mut memory = Map::new();
-    put(&mut memory, "type", "MemoryPressure");
-    put(&mut memory, "status", node.memory_pressure.as_str());
-    put(&mut memory, "reason", reason);
-    put(&mut memory, "message", message);
     put(
         &mut status,
         "conditions",
-        vec![Value::Object(ready), Value::Object(memory)],
+        nodes::conditions_to_json(node, now),
     );
     let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
     put(&mut status, "images", images);
@@ -687,7 +658,9 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
         &cluster_key
     };
     match kind {
-        Kind::Node => store.get::<Node>(key).map(node_to_json),
+        Kind::Node => store
+            .get::<Node>(key)
+            .map(|n| node_to_json_at(n, store.now())),
         Kind::Pod => store.get::<Pod>(key).map(pod_to_json),
         Kind::ReplicaSet => store.get::<ReplicaSet>(key).map(replicaset_to_json),
         Kind::Deployment => store.get::<Deployment>(key).map(deployment_to_json),
@@ -1038,6 +1011,7 @@ pub fn value_to_text(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim_core::objects::ConditionStatus;
     use sim_core::objects::{
         ContainerStatus, DeploymentCondition, DeploymentStatus, ImagePullPolicy, OwnerReference,
         PodCondition, PodConditionType, PodPhase, PodStatus, ReplicaSetStatus, RestartPolicy,
@@ -1431,6 +1405,7 @@ mod tests {
             ready: ConditionStatus::Unknown,
             images: Vec::new(),
             memory_pressure: sim_core::objects::ConditionStatus::False,
+            health: Default::default(),
         };
         let v = node_to_json(&node);
         assert_eq!(
@@ -1453,15 +1428,33 @@ mod tests {
                     "capacity": { "cpu": "4", "memory": "32Gi", "pods": "110" },
                     "allocatable": { "cpu": "3900m", "memory": "31Gi", "pods": "110" },
                     "conditions": [{
-                        "type": "Ready",
+                        "type": "MemoryPressure",
                         "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
                         "reason": "NodeStatusUnknown",
                         "message": "Kubelet stopped posting node status.",
                     }, {
-                        "type": "MemoryPressure",
-                        "status": "False",
-                        "reason": "KubeletHasSufficientMemory",
-                        "message": "kubelet has sufficient memory available",
+                        "type": "DiskPressure",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "PIDPressure",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
+                    }, {
+                        "type": "Ready",
+                        "status": "Unknown",
+                        "lastHeartbeatTime": "2026-01-01T00:00:01Z",
+                        "lastTransitionTime": "2026-01-01T00:00:01Z",
+                        "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status.",
                     }],
                 },
             })
@@ -1608,6 +1601,7 @@ mod tests {
             ready: ConditionStatus::True,
             images: Vec::new(),
             memory_pressure: sim_core::objects::ConditionStatus::False,
+            health: Default::default(),
         };
         store.create(node).expect("node is created");
         let v = lookup(&store, Kind::Node, &ObjectKey::cluster("node-1")).expect("node");

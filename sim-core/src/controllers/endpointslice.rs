@@ -752,6 +752,7 @@ mod tests {
                     ready: ConditionStatus::True,
                     images: Vec::new(),
                     memory_pressure: crate::objects::ConditionStatus::False,
+                    health: Default::default(),
                 })
                 .expect("node");
             Cluster {

@@ -27,6 +27,7 @@ pub mod replicaset;
 pub mod resource_quota;
 pub mod statefulset;
 pub mod taint_by_condition;
+pub mod taint_eviction;
 pub mod ttl_after_finished;
 
 pub use cronjob::CronJobController;
@@ -43,6 +44,7 @@ pub use replicaset::ReplicaSetController;
 pub use resource_quota::ResourceQuotaController;
 pub use statefulset::StatefulSetController;
 pub use taint_by_condition::TaintByConditionController;
+pub use taint_eviction::TaintEvictionController;
 pub use ttl_after_finished::TtlAfterFinishedController;
 
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an

@@ -576,6 +576,7 @@ pub(crate) mod tests {
             ready: ConditionStatus::True,
             images: Vec::new(),
             memory_pressure: crate::objects::ConditionStatus::False,
+            health: Default::default(),
         }
     }
 
