@@ -9,6 +9,7 @@ pub mod disruption;
 pub mod duration;
 pub mod invariants;
 pub mod kubelet;
+pub mod metrics;
 pub mod objects;
 pub mod probe;
 pub mod quantity;

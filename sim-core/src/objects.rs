@@ -21,6 +21,8 @@ pub use apps::*;
 pub use pod_extras::*;
 pub mod pdb;
 pub use pdb::*;
+pub mod autoscaling;
+pub use autoscaling::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -72,11 +74,13 @@ pub enum Kind {
     PersistentVolumeClaim,
     /// `policy/v1/PodDisruptionBudget`
     PodDisruptionBudget,
+    /// `autoscaling/v2/HorizontalPodAutoscaler`
+    HorizontalPodAutoscaler,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
@@ -95,6 +99,7 @@ impl Kind {
         Kind::DaemonSet,
         Kind::PersistentVolumeClaim,
         Kind::PodDisruptionBudget,
+        Kind::HorizontalPodAutoscaler,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -118,6 +123,7 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
             Kind::PodDisruptionBudget => "PodDisruptionBudget",
+            Kind::HorizontalPodAutoscaler => "HorizontalPodAutoscaler",
         }
     }
 
@@ -142,6 +148,7 @@ impl Kind {
             Kind::DaemonSet => "daemonset",
             Kind::PersistentVolumeClaim => "persistentvolumeclaim",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
+            Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
         }
     }
 
@@ -172,6 +179,7 @@ impl Kind {
             Kind::PriorityClass => "scheduling.k8s.io/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
             Kind::PodDisruptionBudget => "policy/v1",
+            Kind::HorizontalPodAutoscaler => "autoscaling/v2",
         }
     }
 
@@ -204,6 +212,9 @@ impl Kind {
             }
             "poddisruptionbudget" | "poddisruptionbudgets" | "pdb" => {
                 Some(Kind::PodDisruptionBudget)
+            }
+            "horizontalpodautoscaler" | "horizontalpodautoscalers" | "hpa" => {
+                Some(Kind::HorizontalPodAutoscaler)
             }
             _ => None,
         }

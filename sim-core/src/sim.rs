@@ -70,6 +70,8 @@ pub enum AnyObject {
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     /// A PodDisruptionBudget.
     PodDisruptionBudget(Box<PodDisruptionBudget>),
+    /// A HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler(Box<crate::objects::HorizontalPodAutoscaler>),
 }
 
 impl AnyObject {
@@ -93,6 +95,7 @@ impl AnyObject {
             AnyObject::DaemonSet(_) => Kind::DaemonSet,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
             AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
         }
     }
 
@@ -116,6 +119,7 @@ impl AnyObject {
             AnyObject::DaemonSet(o) => &o.meta,
             AnyObject::PersistentVolumeClaim(o) => &o.meta,
             AnyObject::PodDisruptionBudget(o) => &o.meta,
+            AnyObject::HorizontalPodAutoscaler(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -186,6 +190,15 @@ pub enum ScenarioAction {
         /// `--to-revision`; `None` (or 0, as kubectl) is the previous revision.
         to_revision: Option<u64>,
     },
+    /// A new request-rate curve for the load model of `target` (`setLoad`).
+    SetLoad {
+        /// Namespace of the target.
+        namespace: String,
+        /// The Service or workload whose load changes.
+        target: crate::metrics::LoadTarget,
+        /// The new curve.
+        curve: crate::metrics::LoadCurve,
+    },
     /// `kubectl set image`: a new image for one container of a Deployment's pod template.
     SetImage {
         /// The Deployment.
@@ -213,6 +226,7 @@ impl ScenarioAction {
             ScenarioAction::SetPaused { .. } => "Resume",
             ScenarioAction::RolloutUndo { .. } => "RolloutUndo",
             ScenarioAction::SetImage { .. } => "SetImage",
+            ScenarioAction::SetLoad { .. } => "SetLoad",
         }
     }
 }
@@ -403,11 +417,16 @@ impl Simulation {
             Box::new(TtlAfterFinishedController),
             Box::new(CronJobController::default()),
             Box::new(DisruptionController),
+            Box::new(crate::controllers::hpa::HorizontalController::default()),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
             queue: EventQueue::new(),
-            store: Store::new(streams.stream(Stream::ObjectNames)),
+            store: {
+                let mut store = Store::new(streams.stream(Stream::ObjectNames));
+                store.metrics_source_mut().behaviours = behaviours.clone();
+                store
+            },
             controllers,
             controller_rng: streams.stream(Stream::Controllers),
             pending_reconciles: BTreeMap::new(),
@@ -445,6 +464,12 @@ impl Simulation {
         profile: Profile,
     ) -> Result<(), crate::scheduler::RegistryError> {
         self.scheduler.add_profile(profile)
+    }
+
+    /// Sets the load models (`spec.load` of a scenario): request-rate curves the metrics
+    /// API turns into CPU, memory and requests per second ([`crate::metrics`]).
+    pub fn set_load_models(&mut self, loads: Vec<crate::metrics::LoadModel>) {
+        self.store.metrics_source_mut().loads = loads;
     }
 
     /// Adds a controller (a user's own, say); it runs after the built-in ones.
@@ -706,6 +731,9 @@ impl Simulation {
             ScenarioAction::SetUnschedulable { node, .. } => {
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone()))
             }
+            ScenarioAction::SetLoad {
+                namespace, target, ..
+            } => load_target_ref(namespace, target),
         };
         let record = self.store.event(
             target.clone(),
@@ -834,6 +862,20 @@ impl Simulation {
                 container,
                 image,
             } => set_image(&mut self.store, &target, &container, &image).map_err(fail),
+            ScenarioAction::SetLoad {
+                namespace,
+                target,
+                curve,
+            } => {
+                // Load is the world outside the cluster: no object changes, the next read
+                // of the metrics sees the new curve.
+                for model in &mut self.store.metrics_source_mut().loads {
+                    if model.namespace == namespace && model.target == target {
+                        model.curve = curve.clone();
+                    }
+                }
+                Ok(())
+            }
         }
     }
 
@@ -1021,6 +1063,39 @@ fn describe_action(action: &ScenarioAction) -> String {
             container,
             image,
         } => format!("kubectl set image {target} {container}={image}"),
+        ScenarioAction::SetLoad { target, curve, .. } => {
+            format!("load on {target} set to {}", describe_curve(curve))
+        }
+    }
+}
+
+/// The object a load target names, for the timeline.
+fn load_target_ref(namespace: &str, target: &crate::metrics::LoadTarget) -> ObjectRef {
+    match target {
+        crate::metrics::LoadTarget::Service(name) => {
+            ObjectRef::new(Kind::Service, ObjectKey::new(namespace, name.clone()))
+        }
+        crate::metrics::LoadTarget::Workload(r) => r.clone(),
+    }
+}
+
+fn describe_curve(curve: &crate::metrics::LoadCurve) -> String {
+    use crate::metrics::LoadCurve;
+    let rps = |m: u64| crate::objects::format_decimal_milli(m);
+    match curve {
+        LoadCurve::Constant(v) => format!("{} req/s", rps(*v)),
+        LoadCurve::Steps(s) => format!("{} steps", s.len()),
+        LoadCurve::Ramp { from, to, over, .. } => {
+            format!(
+                "a ramp from {} to {} req/s over {over}",
+                rps(*from),
+                rps(*to)
+            )
+        }
+        LoadCurve::Diurnal { min, max, .. } => {
+            format!("a diurnal curve of {}-{} req/s", rps(*min), rps(*max))
+        }
+        LoadCurve::Series(p) => format!("a series of {} points", p.len()),
     }
 }
 
@@ -1211,6 +1286,15 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.budget = p.budget;
             e.selector = p.selector;
             e.unhealthy_pod_eviction_policy = p.unhealthy_pod_eviction_policy;
+        }),
+        AnyObject::HorizontalPodAutoscaler(hpa) => apply_object(store, *hpa, |e, h| {
+            e.meta.labels = h.meta.labels;
+            e.meta.annotations = h.meta.annotations;
+            e.scale_target_ref = h.scale_target_ref;
+            e.min_replicas = h.min_replicas;
+            e.max_replicas = h.max_replicas;
+            e.metrics = h.metrics;
+            e.behavior = h.behavior;
         }),
         AnyObject::Namespace(n) => apply_object(store, *n, |e, n| {
             e.meta.labels = n.meta.labels;
