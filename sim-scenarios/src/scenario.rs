@@ -29,6 +29,8 @@ use crate::scheduler_config::{load_scheduler_config, SchedulerChoice};
 use crate::source::{scan_documents, suggest, InputError, InputErrors, SourceLocation, YamlIndex};
 use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
+mod load;
+
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
 /// Most nodes a scenario may create (an absurd size is an error, not an out-of-memory).
@@ -63,6 +65,8 @@ pub struct Scenario {
     pub actions: Vec<(SimTime, ScenarioAction)>,
     /// Container behaviours.
     pub behaviours: BehaviourBook,
+    /// Load models (`spec.load`).
+    pub load: Vec<sim_core::metrics::LoadModel>,
     /// Checks.
     pub expectations: Vec<Expectation>,
     /// Non-fatal remarks (skipped kinds).
@@ -488,7 +492,8 @@ impl Loader<'_> {
             None => LabelSelector::default(),
         };
         let mut patch = BehaviourPatch::default();
-        let fields: [(&str, &str, Option<String>); 19] = [
+        let fields: [(&str, &str, Option<String>); 20] = [
+            ("cpu", "cpu", spec.cpu.as_ref().map(QuantityText::as_text)),
             ("imagePull", "image-pull", spec.image_pull.clone()),
             ("pullAfter", "pull-after", spec.pull_after.clone()),
             ("startAfter", "start-after", spec.start_after.clone()),
@@ -742,6 +747,26 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         }
     }
 
+    // Load models.
+    let mut load = Vec::new();
+    for (i, l) in spec.load.iter().enumerate() {
+        if let Some(model) = loader.load_model(&format!("spec.load[{i}]"), l) {
+            if load.iter().any(|m: &sim_core::metrics::LoadModel| {
+                m.namespace == model.namespace && m.target == model.target
+            }) {
+                loader.err(
+                    &format!("spec.load[{i}]"),
+                    format!(
+                        "a second load entry for {}; give one curve per target",
+                        model.target
+                    ),
+                );
+                continue;
+            }
+            load.push(model);
+        }
+    }
+
     // Events.
     let mut actions = Vec::new();
     let mut action_events = Vec::new();
@@ -763,6 +788,22 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         }
     }
 
+    for ((_, action), &i) in actions.iter().zip(&action_events) {
+        if let ScenarioAction::SetLoad {
+            namespace, target, ..
+        } = action
+        {
+            if !load
+                .iter()
+                .any(|m| &m.namespace == namespace && &m.target == target)
+            {
+                loader.err(
+                    &format!("spec.events[{i}].setLoad"),
+                    format!("no spec.load entry for {target} in namespace {namespace:?}: setLoad changes the curve of an existing entry"),
+                );
+            }
+        }
+    }
     check_references(&mut loader, &nodes, &initial, &actions, &action_events);
     let applied = actions.iter().filter_map(|(_, a)| match a {
         ScenarioAction::Apply(o) => Some(o.clone()),
@@ -809,6 +850,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         initial,
         actions,
         behaviours: book,
+        load,
         expectations,
         warnings,
         scheduler,
@@ -876,6 +918,7 @@ fn event_actions(
         e.resume.is_some(),
         e.rollout_undo.is_some(),
         e.set_image.is_some(),
+        e.set_load.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -884,7 +927,7 @@ fn event_actions(
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage); found {given}"
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, setLoad); found {given}"
             ),
         );
         return Vec::new();
@@ -1040,6 +1083,28 @@ fn event_actions(
             target,
             to_revision: u.to_revision,
         }];
+    }
+    if let Some(l) = &e.set_load {
+        let lpath = format!("{path}.setLoad");
+        let namespace = l.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let target = loader.load_target(
+            &lpath,
+            l.service.as_ref(),
+            l.target.as_ref(),
+            Some(&namespace),
+        );
+        let curve = loader.curve(
+            &format!("{lpath}.requestsPerSecond"),
+            &l.requests_per_second,
+        );
+        return match (target, curve) {
+            (Some(target), Some(curve)) => vec![ScenarioAction::SetLoad {
+                namespace,
+                target,
+                curve,
+            }],
+            _ => Vec::new(),
+        };
     }
     if let Some(s) = &e.set_image {
         let spath = format!("{path}.setImage");
@@ -1364,6 +1429,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         initial,
         actions: Vec::new(),
         behaviours: BehaviourBook::default(),
+        load: Vec::new(),
         expectations: Vec::new(),
         warnings,
         scheduler: SchedulerChoice::default(),
@@ -1422,7 +1488,7 @@ fn check_references(
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
                 "delete.node",
             ),
-            ScenarioAction::DeletePods { .. } => continue,
+            ScenarioAction::DeletePods { .. } | ScenarioAction::SetLoad { .. } => continue,
         };
         if target.kind == Kind::Pod {
             continue;
