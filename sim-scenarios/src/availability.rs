@@ -96,11 +96,11 @@ pub fn availability(store: &Store, timeline: &Timeline, end: SimTime) -> Availab
                     p.1.get_or_insert(r.time);
                 }
             }
-            RecordBody::Changed { field, to, .. } if kind == Kind::Pod => {
-                if field == "status.phase" && to != "Pending" {
-                    if let Some(p) = pods.get_mut(&r.object.key) {
-                        p.1.get_or_insert(r.time);
-                    }
+            RecordBody::Changed { field, to, .. }
+                if kind == Kind::Pod && field == "status.phase" && to != "Pending" =>
+            {
+                if let Some(p) = pods.get_mut(&r.object.key) {
+                    p.1.get_or_insert(r.time);
                 }
             }
             body if matches!(kind, Kind::Deployment | Kind::StatefulSet) => {
