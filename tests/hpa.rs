@@ -602,3 +602,35 @@ fn bad_hpa_manifests_are_rejected() {
     let e = errors(&[no_max]);
     assert!(e.contains("maxReplicas"), "{e}");
 }
+
+/// `kubectl describe hpa`: the metric line with current and target, the pod counts and the
+/// conditions with the controller's messages.
+#[test]
+fn describe_hpa_reads_like_kubectl() {
+    let text = scenario(
+        &base_cpu("400m"),
+        &[deployment(3, "500m"), hpa(1, 10, 50, "")],
+    );
+    let mut sim = build(&text);
+    sim.run_until(at(15)).expect("runs");
+    let out = sim_scenarios::describe::describe(
+        sim.store(),
+        sim.timeline(),
+        Kind::HorizontalPodAutoscaler,
+        &ObjectKey::new("default", "web"),
+        at(15),
+    )
+    .expect("found");
+    let squeezed: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for line in [
+        "Reference: Deployment/web",
+        "resource cpu on pods (as a percentage of request): 80% (400m) / 50%",
+        "Deployment pods: 3 current / 5 desired",
+        "AbleToScale True SucceededRescale the HPA controller was able to update the target scale to 5",
+    ] {
+        assert!(squeezed.iter().any(|l| l == line), "{line:?} in\n{out}");
+    }
+}
