@@ -634,3 +634,54 @@ fn describe_hpa_reads_like_kubectl() {
         assert!(squeezed.iter().any(|l| l == line), "{line:?} in\n{out}");
     }
 }
+
+/// §5.2 VERSION NOTE: a per-direction `tolerance` (HPAConfigurableTolerance, on in 1.35+).
+/// 10 pods at 53 % (ratio 1.06) stay 10 under the default 0.1, and go to ceil(10.6) = 11
+/// with `scaleUp.tolerance: 0.05`.
+#[test]
+fn configurable_tolerance_per_direction() {
+    let text = scenario(
+        &base_cpu("530m"),
+        &[deployment(10, "1"), hpa(1, 20, 50, "  behavior: {}\n")],
+    );
+    let mut sim = build(&text);
+    assert_eq!(replicas_at(&mut sim, 15), "10");
+    let tight = "  behavior:\n    scaleUp: {tolerance: \"0.05\"}\n";
+    let text = scenario(
+        &base_cpu("530m"),
+        &[deployment(10, "1"), hpa(1, 20, 50, tight)],
+    );
+    let mut sim = build(&text);
+    assert_eq!(replicas_at(&mut sim, 15), "11");
+    assert_eq!(hpa_field(&sim, "spec.behavior.scaleUp.tolerance"), "50m");
+}
+
+/// A ContainerResource metric reads one container: with a sidecar requesting as much and
+/// using nothing, the pod's utilization is 40 % but the web container's is 80 % ⇒ 3 → 5.
+#[test]
+fn container_resource_metric_reads_one_container() {
+    let two = deployment(3, "500m").replace(
+        "          resources: {requests: {cpu: 500m}}\n",
+        "          resources: {requests: {cpu: 500m}}\n        - name: log\n          \
+         image: fluent-bit:3\n          resources: {requests: {cpu: 500m}}\n",
+    );
+    let container_hpa = hpa(1, 10, 50, "").replace(
+        "    - type: Resource\n      resource: {name: cpu,",
+        "    - type: ContainerResource\n      containerResource: {name: cpu, container: web,",
+    );
+    let spec = "  behaviours:\n    - {selector: app=web, container: web, cpu: 400m}\n";
+    let text = scenario(spec, &[two, container_hpa]);
+    let mut sim = build(&text);
+    assert_eq!(replicas_at(&mut sim, 15), "5");
+    assert_eq!(
+        hpa_field(
+            &sim,
+            "status.currentMetrics[0].containerResource.current.averageUtilization"
+        ),
+        "80"
+    );
+    assert_eq!(
+        events(&sim, "SuccessfulRescale")[0].1,
+        "New size: 5; reason: cpu container resource utilization (percentage of request) above target"
+    );
+}

@@ -271,8 +271,32 @@ pub struct LoadShares {
 impl LoadShares {
     /// The shares of every load model of `source` at `t`.
     pub fn at(store: &Store, source: &MetricsSource, t: SimTime) -> LoadShares {
+        LoadShares::compute(store, source, None, t)
+    }
+
+    /// The shares of the load models of one namespace (what an HPA there can read): the
+    /// cost of a read stays with the namespace, not the cluster.
+    pub fn in_namespace(
+        store: &Store,
+        source: &MetricsSource,
+        namespace: &str,
+        t: SimTime,
+    ) -> LoadShares {
+        LoadShares::compute(store, source, Some(namespace), t)
+    }
+
+    fn compute(
+        store: &Store,
+        source: &MetricsSource,
+        namespace: Option<&str>,
+        t: SimTime,
+    ) -> LoadShares {
         let mut shares = LoadShares::default();
-        for model in &source.loads {
+        for model in source
+            .loads
+            .iter()
+            .filter(|m| namespace.is_none_or(|ns| ns == m.namespace))
+        {
             let receivers = receivers(store, &model.namespace, &model.target);
             if receivers.is_empty() {
                 continue;
