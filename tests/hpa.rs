@@ -685,3 +685,30 @@ fn container_resource_metric_reads_one_container() {
         "New size: 5; reason: cpu container resource utilization (percentage of request) above target"
     );
 }
+
+/// A Pods metric nobody serves: `ScalingActive` False (`FailedGetPodsMetric`) with the
+/// replica calculator's error, and `FailedComputeMetricsReplicas` quoting the wrapped one.
+#[test]
+fn unknown_pods_metric_is_reported_like_the_controller() {
+    let pods_hpa =
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n\
+                    spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  \
+                    maxReplicas: 10\n  metrics:\n    - type: Pods\n      pods:\n        \
+                    metric: {name: queue_depth}\n        \
+                    target: {type: AverageValue, averageValue: \"10\"}\n";
+    let text = scenario("", &[deployment(2, "100m"), pods_hpa.to_string()]);
+    let mut sim = build(&text);
+    assert_eq!(replicas_at(&mut sim, 30), "2");
+    assert_eq!(
+        hpa_field(&sim, "status.conditions[1].message"),
+        "the HPA was unable to compute the replica count: unable to get metric queue_depth: no metrics returned from custom metrics API"
+    );
+    assert_eq!(
+        events(&sim, "FailedComputeMetricsReplicas"),
+        vec![(
+            15,
+            "invalid metrics (1 invalid out of 1), first error is: failed to get pods metric value: unable to get metric queue_depth: no metrics returned from custom metrics API"
+                .to_string()
+        )]
+    );
+}

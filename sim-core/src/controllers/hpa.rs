@@ -324,7 +324,10 @@ struct PodMetric {
     window: SimDuration,
 }
 
-type Proposal = Result<(u32, String, MetricStatus), (String, String)>;
+/// A metric's proposal (replicas, metric name, status), or why it failed: (event and
+/// condition reason, the error the event and condition carry, the error
+/// `computeReplicasForMetric` returns, which `FailedComputeMetricsReplicas` quotes).
+type Proposal = Result<(u32, String, MetricStatus), (String, String, String)>;
 
 impl Sync<'_> {
     fn set(&mut self, t: HpaConditionType, status: bool, reason: &str, message: impl Into<String>) {
@@ -477,7 +480,7 @@ impl Sync<'_> {
         let mut metric = String::new();
         let mut statuses = Vec::new();
         let mut invalid = 0usize;
-        let mut first_error: Option<(String, String)> = None;
+        let mut first_error: Option<(String, String, String)> = None;
         for spec in &hpa.metrics {
             let proposal = self.compute_replicas_for_metric(spec, scale, &pods, &samples);
             match proposal {
@@ -488,17 +491,17 @@ impl Sync<'_> {
                         metric = name;
                     }
                 }
-                Err((reason, error)) => {
+                Err((reason, error, outer)) => {
                     statuses.push(None);
                     self.warn(&reason, error.clone());
                     if first_error.is_none() {
-                        first_error = Some((reason, error));
+                        first_error = Some((reason, error, outer));
                     }
                     invalid += 1;
                 }
             }
         }
-        if let Some((reason, error)) = &first_error {
+        if let Some((reason, error, outer)) = &first_error {
             if invalid >= hpa.metrics.len() || replicas < scale.spec_replicas {
                 self.set(
                     HpaConditionType::ScalingActive,
@@ -509,7 +512,7 @@ impl Sync<'_> {
                 self.warn(
                     "FailedComputeMetricsReplicas",
                     format!(
-                        "invalid metrics ({invalid} invalid out of {}), first error is: {error}",
+                        "invalid metrics ({invalid} invalid out of {}), first error is: {outer}",
                         hpa.metrics.len()
                     ),
                 );
@@ -536,23 +539,28 @@ impl Sync<'_> {
         match spec {
             MetricSpec::Resource { name, target } => self
                 .resource_proposal(*name, None, *target, current, pods, samples)
-                .map_err(|e| ("FailedGetResourceMetric".to_string(), e)),
+                .map_err(|e| {
+                    let outer =
+                        format!("failed to get {} resource metric value: {e}", name.as_str());
+                    ("FailedGetResourceMetric".to_string(), e, outer)
+                }),
             MetricSpec::ContainerResource {
                 name,
                 container,
                 target,
             } => self
                 .resource_proposal(*name, Some(container), *target, current, pods, samples)
-                .map_err(|e| ("FailedGetContainerResourceMetric".to_string(), e)),
+                .map_err(|e| {
+                    let outer = format!("failed to get {container} container metric value: {e}");
+                    ("FailedGetContainerResourceMetric".to_string(), e, outer)
+                }),
             MetricSpec::Pods {
                 metric,
                 average_value_milli,
             } => {
                 let fail = |e: String| {
-                    (
-                        "FailedGetPodsMetric".to_string(),
-                        format!("failed to get pods metric value: {e}"),
-                    )
+                    let outer = format!("failed to get pods metric value: {e}");
+                    ("FailedGetPodsMetric".to_string(), e, outer)
                 };
                 if metric != REQUESTS_PER_SECOND {
                     return Err(fail(format!(
