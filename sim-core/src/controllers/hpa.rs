@@ -358,7 +358,6 @@ impl Sync<'_> {
                     format!("the HPA controller was unable to get the target's current scale: {message}"),
                 );
                 self.warn("FailedGetScale", message);
-                self.status.observed_generation = Some(hpa.meta.generation);
                 return None;
             }
         };
@@ -399,7 +398,6 @@ impl Sync<'_> {
             let Some(proposal) = proposal else {
                 self.status.current_replicas = current;
                 self.status.current_metrics = metric_statuses;
-                self.status.observed_generation = Some(hpa.meta.generation);
                 return None;
             };
             let mut rescale_metric = String::new();
@@ -441,7 +439,6 @@ impl Sync<'_> {
         self.status.current_replicas = current;
         self.status.desired_replicas = desired;
         self.status.current_metrics = metric_statuses;
-        self.status.observed_generation = Some(hpa.meta.generation);
         write
     }
 

@@ -251,7 +251,8 @@ pub struct HpaCondition {
 /// `status` of an HPA, written by the controller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HpaStatus {
-    /// `observedGeneration`.
+    /// `observedGeneration`: the controller's `setStatus` rebuilds the status without it,
+    /// so it stays unset, as in Kubernetes.
     pub observed_generation: Option<u64>,
     /// `lastScaleTime`.
     pub last_scale_time: Option<SimTime>,
