@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use crate::behaviour::{BehaviourBook, ContainerBehaviour};
 use crate::objects::{
     ContainerState, Deployment, EndpointSlice, Kind, ObjectKey, ObjectRef, Pod, PodPhase,
-    ReplicaSet, StatefulSet,
+    ReplicaSet, Service, StatefulSet,
 };
 use crate::selector::LabelSelector;
 use crate::store::Store;
@@ -271,32 +271,34 @@ pub struct LoadShares {
 impl LoadShares {
     /// The shares of every load model of `source` at `t`.
     pub fn at(store: &Store, source: &MetricsSource, t: SimTime) -> LoadShares {
-        LoadShares::compute(store, source, None, t)
+        LoadShares::compute(store, source, |_| true, t)
     }
 
-    /// The shares of the load models of one namespace (what an HPA there can read): the
-    /// cost of a read stays with the namespace, not the cluster.
-    pub fn in_namespace(
+    /// The shares of the load models that can reach at least one of `pods` (their target
+    /// selects it): what a read about these pods needs, so an HPA sync costs what its own
+    /// pods and their traffic cost, not the cluster's.
+    pub fn for_pods(
         store: &Store,
         source: &MetricsSource,
-        namespace: &str,
+        pods: &[&Pod],
         t: SimTime,
     ) -> LoadShares {
-        LoadShares::compute(store, source, Some(namespace), t)
+        LoadShares::compute(
+            store,
+            source,
+            |model| pods.iter().any(|pod| can_reach(store, model, pod)),
+            t,
+        )
     }
 
     fn compute(
         store: &Store,
         source: &MetricsSource,
-        namespace: Option<&str>,
+        relevant: impl Fn(&LoadModel) -> bool,
         t: SimTime,
     ) -> LoadShares {
         let mut shares = LoadShares::default();
-        for model in source
-            .loads
-            .iter()
-            .filter(|m| namespace.is_none_or(|ns| ns == m.namespace))
-        {
+        for model in source.loads.iter().filter(|m| relevant(m)) {
             let receivers = receivers(store, &model.namespace, &model.target);
             if receivers.is_empty() {
                 continue;
@@ -321,6 +323,27 @@ impl LoadShares {
     /// (milli-requests per second, CPU millis, memory bytes) reaching `pod`.
     pub fn of(&self, pod: &ObjectKey) -> (u64, u64, u64) {
         self.per_pod.get(pod).copied().unwrap_or_default()
+    }
+}
+
+/// Whether `model`'s target selects `pod` (whatever its readiness).
+fn can_reach(store: &Store, model: &LoadModel, pod: &Pod) -> bool {
+    if pod.meta.namespace != model.namespace {
+        return false;
+    }
+    match &model.target {
+        LoadTarget::Service(name) => store
+            .get::<Service>(&ObjectKey::new(model.namespace.clone(), name.clone()))
+            .is_some_and(|s| {
+                !s.spec.selector.is_empty()
+                    && s.spec
+                        .selector
+                        .iter()
+                        .all(|(k, v)| pod.meta.labels.get(k) == Some(v))
+            }),
+        LoadTarget::Workload(r) => {
+            workload_selector(store, r).is_some_and(|sel| sel.matches(&pod.meta.labels))
+        }
     }
 }
 

@@ -454,12 +454,7 @@ impl Sync<'_> {
             .list_namespace::<Pod>(&hpa.meta.namespace)
             .filter(|p| scale.selector.matches(&p.meta.labels))
             .collect();
-        let shares = LoadShares::in_namespace(
-            self.store,
-            self.store.metrics_source(),
-            &hpa.meta.namespace,
-            self.now,
-        );
+        let shares = LoadShares::for_pods(self.store, self.store.metrics_source(), &pods, self.now);
         let samples: BTreeMap<String, PodUsage> = pods
             .iter()
             .filter_map(|p| {
