@@ -283,10 +283,19 @@ impl LoadShares {
         pods: &[&Pod],
         t: SimTime,
     ) -> LoadShares {
+        // Pods of one workload share their labels (but for pod-template-hash during a
+        // rollout): each distinct (namespace, labels) is checked once per model.
+        let mut distinct: Vec<(&str, &BTreeMap<String, String>)> = Vec::new();
+        for pod in pods {
+            let entry = (pod.meta.namespace.as_str(), &pod.meta.labels);
+            if !distinct.contains(&entry) {
+                distinct.push(entry);
+            }
+        }
         LoadShares::compute(
             store,
             source,
-            |model| pods.iter().any(|pod| can_reach(store, model, pod)),
+            |model| reaches_any(store, model, &distinct),
             t,
         )
     }
@@ -326,24 +335,31 @@ impl LoadShares {
     }
 }
 
-/// Whether `model`'s target selects `pod` (whatever its readiness).
-fn can_reach(store: &Store, model: &LoadModel, pod: &Pod) -> bool {
-    if pod.meta.namespace != model.namespace {
-        return false;
-    }
+/// Whether `model`'s target selects any pod with one of these (namespace, labels),
+/// whatever its readiness. The target's selector is looked up once.
+fn reaches_any(
+    store: &Store,
+    model: &LoadModel,
+    pods: &[(&str, &BTreeMap<String, String>)],
+) -> bool {
+    let in_namespace = || {
+        pods.iter()
+            .filter(|(ns, _)| *ns == model.namespace)
+            .map(|(_, labels)| *labels)
+    };
     match &model.target {
-        LoadTarget::Service(name) => store
-            .get::<Service>(&ObjectKey::new(model.namespace.clone(), name.clone()))
-            .is_some_and(|s| {
-                !s.spec.selector.is_empty()
-                    && s.spec
-                        .selector
-                        .iter()
-                        .all(|(k, v)| pod.meta.labels.get(k) == Some(v))
-            }),
-        LoadTarget::Workload(r) => {
-            workload_selector(store, r).is_some_and(|sel| sel.matches(&pod.meta.labels))
+        LoadTarget::Service(name) => {
+            let key = ObjectKey::new(model.namespace.clone(), name.clone());
+            let Some(service) = store.get::<Service>(&key) else {
+                return false;
+            };
+            let selector = &service.spec.selector;
+            !selector.is_empty()
+                && in_namespace()
+                    .any(|labels| selector.iter().all(|(k, v)| labels.get(k) == Some(v)))
         }
+        LoadTarget::Workload(r) => workload_selector(store, r)
+            .is_some_and(|sel| in_namespace().any(|labels| sel.matches(labels))),
     }
 }
 
