@@ -188,7 +188,10 @@ impl Controller for HorizontalController {
             return Ok(Action::RequeueAfter(state.next_sync.saturating_since(now)));
         }
         state.next_sync = now + SYNC_PERIOD;
+        // A sync is the controller's own timer, not a reaction to the record that happened
+        // to be written last: what it writes starts a causal chain of its own.
         let hpa = hpa.clone();
+        ctx.store.set_cause(None);
         let mut sync = Sync {
             store: ctx.store,
             state,
@@ -214,10 +217,9 @@ impl Controller for HorizontalController {
                 message.clone(),
                 SOURCE,
             );
-            let cause = ctx.store.cause();
             ctx.store.set_cause(Some(record));
             let result = write_scale(ctx.store, *target, &target_key, *replicas);
-            ctx.store.set_cause(cause);
+            ctx.store.set_cause(None);
             result?;
         }
         let Some(state) = self.states.get_mut(&key.key) else {
