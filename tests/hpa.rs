@@ -712,3 +712,38 @@ fn unknown_pods_metric_is_reported_like_the_controller() {
         )]
     );
 }
+
+/// The scale subresource of a StatefulSet is driven the same way; a target that does not
+/// exist is `AbleToScale` False (`FailedGetScale`) with the API server's not-found error.
+#[test]
+fn statefulset_target_and_missing_target() {
+    let sts = deployment(3, "500m")
+        .replace("kind: Deployment", "kind: StatefulSet")
+        .replace("spec:\n  replicas", "spec:\n  serviceName: web\n  replicas");
+    let sts_hpa = hpa(1, 10, 50, "").replace("kind: Deployment", "kind: StatefulSet");
+    let text = scenario(&base_cpu("400m"), &[sts, sts_hpa]);
+    let mut sim = build(&text);
+    sim.run_until(at(15)).expect("runs");
+    assert_eq!(
+        common::object_field(
+            &sim,
+            Kind::StatefulSet,
+            &ObjectKey::new("default", "web"),
+            "spec.replicas"
+        ),
+        "5"
+    );
+
+    let text = scenario(
+        "",
+        &[hpa(1, 10, 50, "").replace("name: web}\n  minReplicas", "name: api}\n  minReplicas")],
+    );
+    let mut sim = build(&text);
+    sim.run_until(at(15)).expect("runs");
+    assert_eq!(hpa_field(&sim, "status.conditions[0].status"), "False");
+    assert_eq!(
+        hpa_field(&sim, "status.conditions[0].message"),
+        "the HPA controller was unable to get the target's current scale: deployments.apps \"api\" not found"
+    );
+    assert_eq!(events(&sim, "FailedGetScale").len(), 1);
+}
