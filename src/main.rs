@@ -405,6 +405,14 @@ fn run_command(
         "# {} (seed {}): simulated {} in {} events, {} timeline records\n",
         scenario.name, report.seed, report.end, stats.events, stats.records
     ));
+    sim_scenarios::availability::render_availability(
+        &sim_scenarios::availability::availability(
+            report.simulation.store(),
+            report.simulation.timeline(),
+            report.end,
+        ),
+        &mut summary,
+    );
     if !report.outcomes.is_empty() {
         for o in &report.outcomes {
             let mark = if o.passed { "ok  " } else { "FAIL" };

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::duration::parse_go_duration;
-use crate::quantity::parse_bytes;
+use crate::quantity::{parse_bytes, parse_cpu_millis};
 use crate::selector::LabelSelector;
 use crate::time::SimDuration;
 
@@ -85,6 +85,9 @@ pub struct ContainerBehaviour {
     pub pre_stop_takes: SimDuration,
     /// Memory in use when the process starts, in bytes.
     pub memory: u64,
+    /// CPU the process uses when idle, in millicores (load models add to it; see
+    /// [`crate::metrics`]).
+    pub cpu_millis: u64,
     /// Memory growth per second, in bytes: past the container's memory limit the kernel
     /// kills it (OOMKilled, exit code 137).
     pub memory_growth_per_second: u64,
@@ -158,6 +161,8 @@ pub struct BehaviourPatch {
     pub pre_stop_takes: Option<SimDuration>,
     /// See [`ContainerBehaviour::memory`].
     pub memory: Option<u64>,
+    /// See [`ContainerBehaviour::cpu_millis`].
+    pub cpu_millis: Option<u64>,
     /// See [`ContainerBehaviour::memory_growth_per_second`].
     pub memory_growth_per_second: Option<u64>,
 }
@@ -187,7 +192,8 @@ impl BehaviourPatch {
             liveness_failure_ratio,
             pre_stop_takes,
             memory,
-            memory_growth_per_second
+            memory_growth_per_second,
+            cpu_millis
         );
     }
 
@@ -216,6 +222,7 @@ impl BehaviourPatch {
             pre_stop_takes: self.pre_stop_takes.unwrap_or_default(),
             memory: self.memory.unwrap_or(0),
             memory_growth_per_second: self.memory_growth_per_second.unwrap_or(0),
+            cpu_millis: self.cpu_millis.unwrap_or(0),
         }
     }
 }
@@ -241,6 +248,7 @@ pub const BEHAVIOUR_KEYS: &[&str] = &[
     "pre-stop-takes",
     "memory",
     "memory-growth-per-second",
+    "cpu",
 ];
 
 fn parse_exit_code(value: &str) -> Result<i32, String> {
@@ -341,6 +349,7 @@ pub fn set_field(patch: &mut BehaviourPatch, key: &str, value: &str) -> Result<(
         "memory-growth-per-second" => {
             patch.memory_growth_per_second = Some(parse_bytes(value).map_err(|e| e.to_string())?)
         }
+        "cpu" => patch.cpu_millis = Some(parse_cpu_millis(value).map_err(|e| e.to_string())?),
         _ => {
             return Err(format!(
                 "unknown behaviour key {key:?}; known keys: {}",

@@ -12,6 +12,7 @@ pub mod eviction;
 pub mod failures;
 pub mod invariants;
 pub mod kubelet;
+pub mod metrics;
 pub mod node_pressure;
 pub mod objects;
 pub mod probe;

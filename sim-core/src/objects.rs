@@ -23,6 +23,8 @@ pub mod pdb;
 pub use pdb::*;
 pub mod node_health;
 pub use node_health::*;
+pub mod autoscaling;
+pub use autoscaling::*;
 
 /// A unique id handed out by the object store from a counter (never random).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -74,11 +76,13 @@ pub enum Kind {
     PersistentVolumeClaim,
     /// `policy/v1/PodDisruptionBudget`
     PodDisruptionBudget,
+    /// `autoscaling/v2/HorizontalPodAutoscaler`
+    HorizontalPodAutoscaler,
 }
 
 impl Kind {
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Node,
         Kind::Pod,
         Kind::ReplicaSet,
@@ -97,6 +101,7 @@ impl Kind {
         Kind::DaemonSet,
         Kind::PersistentVolumeClaim,
         Kind::PodDisruptionBudget,
+        Kind::HorizontalPodAutoscaler,
     ];
 
     /// The Kubernetes kind name, e.g. `ReplicaSet`.
@@ -120,6 +125,7 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
             Kind::PodDisruptionBudget => "PodDisruptionBudget",
+            Kind::HorizontalPodAutoscaler => "HorizontalPodAutoscaler",
         }
     }
 
@@ -144,6 +150,7 @@ impl Kind {
             Kind::DaemonSet => "daemonset",
             Kind::PersistentVolumeClaim => "persistentvolumeclaim",
             Kind::PodDisruptionBudget => "poddisruptionbudget",
+            Kind::HorizontalPodAutoscaler => "horizontalpodautoscaler",
         }
     }
 
@@ -174,6 +181,7 @@ impl Kind {
             Kind::PriorityClass => "scheduling.k8s.io/v1",
             Kind::Job | Kind::CronJob => "batch/v1",
             Kind::PodDisruptionBudget => "policy/v1",
+            Kind::HorizontalPodAutoscaler => "autoscaling/v2",
         }
     }
 
@@ -206,6 +214,9 @@ impl Kind {
             }
             "poddisruptionbudget" | "poddisruptionbudgets" | "pdb" => {
                 Some(Kind::PodDisruptionBudget)
+            }
+            "horizontalpodautoscaler" | "horizontalpodautoscalers" | "hpa" => {
+                Some(Kind::HorizontalPodAutoscaler)
             }
             _ => None,
         }

@@ -77,6 +77,8 @@ pub enum AnyObject {
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     /// A PodDisruptionBudget.
     PodDisruptionBudget(Box<PodDisruptionBudget>),
+    /// A HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler(Box<crate::objects::HorizontalPodAutoscaler>),
 }
 
 impl AnyObject {
@@ -100,6 +102,7 @@ impl AnyObject {
             AnyObject::DaemonSet(_) => Kind::DaemonSet,
             AnyObject::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
             AnyObject::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            AnyObject::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
         }
     }
 
@@ -123,6 +126,7 @@ impl AnyObject {
             AnyObject::DaemonSet(o) => &o.meta,
             AnyObject::PersistentVolumeClaim(o) => &o.meta,
             AnyObject::PodDisruptionBudget(o) => &o.meta,
+            AnyObject::HorizontalPodAutoscaler(o) => &o.meta,
         };
         let namespace = if !self.kind().namespaced() {
             String::new()
@@ -192,6 +196,15 @@ pub enum ScenarioAction {
         target: ObjectRef,
         /// `--to-revision`; `None` (or 0, as kubectl) is the previous revision.
         to_revision: Option<u64>,
+    },
+    /// A new request-rate curve for the load model of `target` (`setLoad`).
+    SetLoad {
+        /// Namespace of the target.
+        namespace: String,
+        /// The Service or workload whose load changes.
+        target: crate::metrics::LoadTarget,
+        /// The new curve.
+        curve: crate::metrics::LoadCurve,
     },
     /// `kubectl set image`: a new image for one container of a Deployment's pod template.
     SetImage {
@@ -263,6 +276,7 @@ impl ScenarioAction {
             ScenarioAction::FailNodes { .. } => "FailNode",
             ScenarioAction::RecoverNodes { .. } => "RecoverNode",
             ScenarioAction::KillContainer { .. } => "KillContainer",
+            ScenarioAction::SetLoad { .. } => "SetLoad",
         }
     }
 }
@@ -480,11 +494,16 @@ impl Simulation {
             Box::new(CronJobController::default()),
             Box::new(DisruptionController),
             Box::new(TaintByConditionController),
+            Box::new(crate::controllers::hpa::HorizontalController::default()),
         ];
         Simulation {
             checker: config.check_invariants.then(InvariantChecker::new),
             queue: EventQueue::new(),
-            store: Store::new(streams.stream(Stream::ObjectNames)),
+            store: {
+                let mut store = Store::new(streams.stream(Stream::ObjectNames));
+                store.metrics_source_mut().behaviours = behaviours.clone();
+                store
+            },
             controllers,
             controller_rng: streams.stream(Stream::Controllers),
             pending_reconciles: BTreeMap::new(),
@@ -526,6 +545,12 @@ impl Simulation {
         profile: Profile,
     ) -> Result<(), crate::scheduler::RegistryError> {
         self.scheduler.add_profile(profile)
+    }
+
+    /// Sets the load models (`spec.load` of a scenario): request-rate curves the metrics
+    /// API turns into CPU, memory and requests per second ([`crate::metrics`]).
+    pub fn set_load_models(&mut self, loads: Vec<crate::metrics::LoadModel>) {
+        self.store.metrics_source_mut().loads = loads;
     }
 
     /// Adds a controller (a user's own, say); it runs after the built-in ones.
@@ -880,6 +905,9 @@ impl Simulation {
             ScenarioAction::Drain(options) => {
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone()))
             }
+            ScenarioAction::SetLoad {
+                namespace, target, ..
+            } => load_target_ref(namespace, target),
         };
         let record = self.store.event(
             target.clone(),
@@ -1040,6 +1068,20 @@ impl Simulation {
                 let index = self.drains.len();
                 self.drains.push(drain);
                 self.schedule_drain(index, next, mark)
+            }
+            ScenarioAction::SetLoad {
+                namespace,
+                target,
+                curve,
+            } => {
+                // Load is the world outside the cluster: no object changes, the next read
+                // of the metrics sees the new curve.
+                for model in &mut self.store.metrics_source_mut().loads {
+                    if model.namespace == namespace && model.target == target {
+                        model.curve = curve.clone();
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -1246,6 +1288,39 @@ fn describe_action(action: &ScenarioAction) -> String {
         ScenarioAction::FailNodes { .. }
         | ScenarioAction::RecoverNodes { .. }
         | ScenarioAction::KillContainer { .. } => failures::describe(action),
+        ScenarioAction::SetLoad { target, curve, .. } => {
+            format!("load on {target} set to {}", describe_curve(curve))
+        }
+    }
+}
+
+/// The object a load target names, for the timeline.
+fn load_target_ref(namespace: &str, target: &crate::metrics::LoadTarget) -> ObjectRef {
+    match target {
+        crate::metrics::LoadTarget::Service(name) => {
+            ObjectRef::new(Kind::Service, ObjectKey::new(namespace, name.clone()))
+        }
+        crate::metrics::LoadTarget::Workload(r) => r.clone(),
+    }
+}
+
+fn describe_curve(curve: &crate::metrics::LoadCurve) -> String {
+    use crate::metrics::LoadCurve;
+    let rps = |m: u64| crate::objects::format_decimal_milli(m);
+    match curve {
+        LoadCurve::Constant(v) => format!("{} req/s", rps(*v)),
+        LoadCurve::Steps(s) => format!("{} steps", s.len()),
+        LoadCurve::Ramp { from, to, over, .. } => {
+            format!(
+                "a ramp from {} to {} req/s over {over}",
+                rps(*from),
+                rps(*to)
+            )
+        }
+        LoadCurve::Diurnal { min, max, .. } => {
+            format!("a diurnal curve of {}-{} req/s", rps(*min), rps(*max))
+        }
+        LoadCurve::Series(p) => format!("a series of {} points", p.len()),
     }
 }
 
@@ -1436,6 +1511,15 @@ fn apply(store: &mut Store, object: AnyObject) -> Result<(), ApiError> {
             e.budget = p.budget;
             e.selector = p.selector;
             e.unhealthy_pod_eviction_policy = p.unhealthy_pod_eviction_policy;
+        }),
+        AnyObject::HorizontalPodAutoscaler(hpa) => apply_object(store, *hpa, |e, h| {
+            e.meta.labels = h.meta.labels;
+            e.meta.annotations = h.meta.annotations;
+            e.scale_target_ref = h.scale_target_ref;
+            e.min_replicas = h.min_replicas;
+            e.max_replicas = h.max_replicas;
+            e.metrics = h.metrics;
+            e.behavior = h.behavior;
         }),
         AnyObject::Namespace(n) => apply_object(store, *n, |e, n| {
             e.meta.labels = n.meta.labels;

@@ -17,10 +17,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
     system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
-    DaemonSet, Deployment, EndpointSlice, Ipv4Address, Job, Kind, LimitRange, Namespace, Node,
-    ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType,
-    PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret, Service, ServiceType,
-    StatefulSet, Uid, BUILTIN_NAMESPACES,
+    DaemonSet, Deployment, EndpointSlice, HorizontalPodAutoscaler, Ipv4Address, Job, Kind,
+    LimitRange, Namespace, Node, ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod,
+    PodConditionType, PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret,
+    Service, ServiceType, StatefulSet, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -291,6 +291,10 @@ macro_rules! with_kind {
                 type $T = kinds::PodDisruptionBudget;
                 $body
             }
+            kinds::Kind::HorizontalPodAutoscaler => {
+                type $T = kinds::HorizontalPodAutoscaler;
+                $body
+            }
         }
     }};
 }
@@ -417,6 +421,13 @@ impl_object!(
     Kind::PodDisruptionBudget,
     poddisruptionbudgets,
     track_pdb
+);
+
+impl_object!(
+    HorizontalPodAutoscaler,
+    Kind::HorizontalPodAutoscaler,
+    horizontalpodautoscalers,
+    crate::controllers::hpa::track_hpa
 );
 
 fn track_nothing<T>(_: &T, _: &mut Vec<(String, String)>) {}
@@ -742,6 +753,10 @@ pub struct Store {
     daemonsets: BTreeMap<ObjectKey, DaemonSet>,
     persistentvolumeclaims: BTreeMap<ObjectKey, PersistentVolumeClaim>,
     poddisruptionbudgets: BTreeMap<ObjectKey, PodDisruptionBudget>,
+    horizontalpodautoscalers: BTreeMap<ObjectKey, HorizontalPodAutoscaler>,
+    /// What metrics-server's view is computed from (behaviours, load models): the
+    /// metrics.k8s.io API the API server aggregates ([`crate::metrics`]).
+    metrics_source: crate::metrics::MetricsSource,
     /// Where the search for the next free clusterIP starts (an offset into the Service CIDR).
     next_cluster_ip: u32,
     /// Where the search for the next free nodePort starts.
@@ -792,6 +807,8 @@ impl Store {
             daemonsets: BTreeMap::new(),
             persistentvolumeclaims: BTreeMap::new(),
             poddisruptionbudgets: BTreeMap::new(),
+            horizontalpodautoscalers: BTreeMap::new(),
+            metrics_source: crate::metrics::MetricsSource::default(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
             next_uid: 1,
@@ -828,6 +845,17 @@ impl Store {
             stamp(&mut class.meta);
             self.priorityclasses.insert(class.meta.key(), class);
         }
+    }
+
+    /// The inputs of the metrics API (behaviours and load models, [`crate::metrics`]).
+    pub fn metrics_source(&self) -> &crate::metrics::MetricsSource {
+        &self.metrics_source
+    }
+
+    /// Mutable access to the metrics inputs (the simulation sets them up and `setLoad`
+    /// events change the load curves).
+    pub fn metrics_source_mut(&mut self) -> &mut crate::metrics::MetricsSource {
+        &mut self.metrics_source
     }
 
     /// How many objects of `kind` live in `namespace` (for object-count quotas).

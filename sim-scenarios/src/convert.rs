@@ -71,6 +71,7 @@ use crate::quantity::{parse_bytes, parse_cpu_millis, parse_quantity, Quantity};
 use crate::source::{suggest, InputError, InputErrors};
 
 mod apps_v1;
+mod autoscaling;
 mod pdb;
 mod pod_extras;
 mod policy;
@@ -137,6 +138,12 @@ pub fn to_core(m: &LocatedManifest) -> Result<AnyObject, InputErrors> {
         )),
         Manifest::PodDisruptionBudget(pdb) => {
             AnyObject::PodDisruptionBudget(Box::new(checker.pod_disruption_budget(pdb)))
+        }
+        Manifest::HorizontalPodAutoscaler(hpa) => {
+            AnyObject::HorizontalPodAutoscaler(Box::new(checker.horizontal_pod_autoscaler(hpa)))
+        }
+        Manifest::HorizontalPodAutoscalerV1(hpa) => {
+            AnyObject::HorizontalPodAutoscaler(Box::new(checker.horizontal_pod_autoscaler_v1(hpa)))
         }
     };
     if checker.errors.is_empty() {

@@ -74,7 +74,7 @@ pub fn resource_plural(kind: Kind) -> String {
 }
 
 /// The kinds `describe` lays out.
-pub const DESCRIBABLE: [Kind; 13] = [
+pub const DESCRIBABLE: [Kind; 14] = [
     Kind::Pod,
     Kind::Node,
     Kind::Deployment,
@@ -88,9 +88,11 @@ pub const DESCRIBABLE: [Kind; 13] = [
     Kind::DaemonSet,
     Kind::PersistentVolumeClaim,
     Kind::PodDisruptionBudget,
+    Kind::HorizontalPodAutoscaler,
 ];
 
 mod apps;
+mod autoscaling;
 mod batch;
 mod pdb;
 
@@ -218,6 +220,12 @@ pub fn describe(
                 .get::<sim_core::objects::PodDisruptionBudget>(&key)
                 .ok_or_else(not_found)?;
             pdb::describe_pdb(budget, &mut body);
+        }
+        Kind::HorizontalPodAutoscaler => {
+            let hpa = store
+                .get::<sim_core::objects::HorizontalPodAutoscaler>(&key)
+                .ok_or_else(not_found)?;
+            autoscaling::describe_hpa(hpa, &mut body);
         }
         // Not in DESCRIBABLE: callers check first.
         _ => return Err(not_found()),

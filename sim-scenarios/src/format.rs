@@ -66,6 +66,9 @@ pub struct ScenarioSpec {
     /// Container behaviours by selector.
     #[serde(default)]
     pub behaviours: Vec<BehaviourSpec>,
+    /// Load models: request-rate curves per Service or workload.
+    #[serde(default)]
+    pub load: Vec<LoadSpec>,
     /// Timed actions.
     #[serde(default)]
     pub events: Vec<EventSpec>,
@@ -243,6 +246,111 @@ pub struct BehaviourSpec {
     /// Memory growth per second (a quantity).
     #[serde(default)]
     pub memory_growth_per_second: Option<QuantityText>,
+    /// CPU in use without load (a quantity such as `100m`); load models add to it.
+    #[serde(default)]
+    pub cpu: Option<QuantityText>,
+}
+
+/// `spec.load[]`: the traffic reaching a Service or a workload.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LoadSpec {
+    /// Spread over the Ready endpoints of this Service.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Or over the Ready pods of this workload (`deployment/web`).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The request rate over time.
+    pub requests_per_second: CurveSpec,
+    /// CPU per request per second (`2m`).
+    #[serde(default)]
+    pub cpu_per_request: Option<QuantityText>,
+    /// Memory per request per second (`1Mi`).
+    #[serde(default)]
+    pub memory_per_request: Option<QuantityText>,
+}
+
+/// A request-rate curve: exactly one of the fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CurveSpec {
+    /// The same rate all the time.
+    #[serde(default)]
+    pub constant: Option<QuantityText>,
+    /// Piecewise constant rates.
+    #[serde(default)]
+    pub steps: Option<Vec<StepSpec>>,
+    /// A linear ramp.
+    #[serde(default)]
+    pub ramp: Option<RampSpec>,
+    /// A cosine day.
+    #[serde(default)]
+    pub diurnal: Option<DiurnalSpec>,
+    /// A CSV file of `seconds,rate` lines (relative to the scenario).
+    #[serde(default)]
+    pub csv: Option<String>,
+}
+
+/// `steps[]` of a curve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StepSpec {
+    /// From when (Go duration).
+    pub at: String,
+    /// The rate from then on.
+    pub value: QuantityText,
+}
+
+/// `ramp` of a curve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RampSpec {
+    /// Rate before the ramp.
+    pub from: QuantityText,
+    /// Rate after it.
+    pub to: QuantityText,
+    /// How long it takes.
+    pub over: String,
+    /// When it starts (default 0s).
+    #[serde(default)]
+    pub start: Option<String>,
+}
+
+/// `diurnal` of a curve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DiurnalSpec {
+    /// Lowest rate.
+    pub min: QuantityText,
+    /// Highest rate.
+    pub max: QuantityText,
+    /// Cycle length (default 24h).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Where in the cycle the peak is (default 0s).
+    #[serde(default)]
+    pub peak_at: Option<String>,
+}
+
+/// `setLoad:` of an event: a new curve for a `spec.load` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetLoadSpec {
+    /// The entry's Service.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Or its workload.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Namespace (default `default`).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// The new curve.
+    pub requests_per_second: CurveSpec,
 }
 
 /// `spec.events[]`: one action at one time.
@@ -286,6 +394,9 @@ pub struct EventSpec {
     /// `kubectl set image`.
     #[serde(default)]
     pub set_image: Option<SetImageSpec>,
+    /// A new request-rate curve for a load model.
+    #[serde(default)]
+    pub set_load: Option<SetLoadSpec>,
     /// A node fails: `NAME` (a crash) or `{node: NAME, mode: crash|kubeletStop}`.
     #[serde(default)]
     pub fail_node: Option<serde_yaml::Value>,

@@ -2,6 +2,7 @@
 //! decoding with located errors, conversion into engine objects, expectations, running,
 //! and renderers.
 
+pub mod availability;
 pub mod compare;
 pub mod convert;
 pub mod describe;

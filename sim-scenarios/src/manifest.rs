@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler as HorizontalPodAutoscalerV1;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, LimitRange, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota, Secret,
@@ -54,6 +56,10 @@ pub enum Manifest {
     DaemonSet(Box<DaemonSet>),
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
+    /// `autoscaling/v2` HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    /// `autoscaling/v1` HorizontalPodAutoscaler (converted to the v2 shape).
+    HorizontalPodAutoscalerV1(Box<HorizontalPodAutoscalerV1>),
 }
 
 impl Manifest {
@@ -76,6 +82,9 @@ impl Manifest {
             Manifest::DaemonSet(_) => DaemonSet::KIND,
             Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
             Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
+            Manifest::HorizontalPodAutoscaler(_) | Manifest::HorizontalPodAutoscalerV1(_) => {
+                HorizontalPodAutoscaler::KIND
+            }
         }
     }
 
@@ -98,6 +107,8 @@ impl Manifest {
             Manifest::DaemonSet(set) => &set.metadata,
             Manifest::PersistentVolumeClaim(claim) => &claim.metadata,
             Manifest::PodDisruptionBudget(pdb) => &pdb.metadata,
+            Manifest::HorizontalPodAutoscaler(hpa) => &hpa.metadata,
+            Manifest::HorizontalPodAutoscalerV1(hpa) => &hpa.metadata,
         };
         metadata.name.as_deref()
     }
@@ -381,10 +392,12 @@ enum SupportedKind {
     DaemonSet,
     PersistentVolumeClaim,
     PodDisruptionBudget,
+    HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerV1,
 }
 
 impl SupportedKind {
-    const ALL: [SupportedKind; 17] = [
+    const ALL: [SupportedKind; 19] = [
         SupportedKind::Node,
         SupportedKind::Pod,
         SupportedKind::ReplicaSet,
@@ -402,6 +415,8 @@ impl SupportedKind {
         SupportedKind::DaemonSet,
         SupportedKind::PersistentVolumeClaim,
         SupportedKind::PodDisruptionBudget,
+        SupportedKind::HorizontalPodAutoscaler,
+        SupportedKind::HorizontalPodAutoscalerV1,
     ];
 
     fn type_meta(self) -> (&'static str, &'static str) {
@@ -428,6 +443,14 @@ impl SupportedKind {
             SupportedKind::PodDisruptionBudget => {
                 (PodDisruptionBudget::API_VERSION, PodDisruptionBudget::KIND)
             }
+            SupportedKind::HorizontalPodAutoscaler => (
+                HorizontalPodAutoscaler::API_VERSION,
+                HorizontalPodAutoscaler::KIND,
+            ),
+            SupportedKind::HorizontalPodAutoscalerV1 => (
+                HorizontalPodAutoscalerV1::API_VERSION,
+                HorizontalPodAutoscalerV1::KIND,
+            ),
         }
     }
 }
@@ -470,6 +493,12 @@ fn decode<'de, D: Deserializer<'de>>(
         SupportedKind::PodDisruptionBudget => {
             Manifest::PodDisruptionBudget(Box::new(PodDisruptionBudget::deserialize(decoder)?))
         }
+        SupportedKind::HorizontalPodAutoscaler => Manifest::HorizontalPodAutoscaler(Box::new(
+            HorizontalPodAutoscaler::deserialize(decoder)?,
+        )),
+        SupportedKind::HorizontalPodAutoscalerV1 => Manifest::HorizontalPodAutoscalerV1(Box::new(
+            HorizontalPodAutoscalerV1::deserialize(decoder)?,
+        )),
     })
 }
 
@@ -491,8 +520,6 @@ const OTHER_KINDS: &[(&str, &str)] = type_metas![
     api::core::v1::ReplicationController,
     api::core::v1::ServiceAccount,
     api::apps::v1::ControllerRevision,
-    api::autoscaling::v2::HorizontalPodAutoscaler,
-    api::autoscaling::v1::HorizontalPodAutoscaler,
     api::autoscaling::v1::Scale,
     api::policy::v1::Eviction,
     api::admissionregistration::v1::MutatingAdmissionPolicy,

@@ -114,6 +114,7 @@ pub fn build_with_profiles(
         ..SimConfig::default()
     };
     let mut sim = Simulation::new(config, first, scenario.behaviours.clone());
+    sim.set_load_models(scenario.load.clone());
     for profile in rest {
         if let Err(e) = sim.add_scheduler_profile(profile) {
             panic!("{e}");

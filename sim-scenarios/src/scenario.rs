@@ -31,6 +31,7 @@ use sim_core::scheduler::policies::{registry_with_policy_plugins, Policy};
 
 mod disruption_events;
 mod failures;
+mod load;
 
 /// Default simulated duration.
 pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
@@ -66,6 +67,8 @@ pub struct Scenario {
     pub actions: Vec<(SimTime, ScenarioAction)>,
     /// Container behaviours.
     pub behaviours: BehaviourBook,
+    /// Load models (`spec.load`).
+    pub load: Vec<sim_core::metrics::LoadModel>,
     /// Checks.
     pub expectations: Vec<Expectation>,
     /// Non-fatal remarks (skipped kinds).
@@ -509,7 +512,8 @@ impl Loader<'_> {
             None => LabelSelector::default(),
         };
         let mut patch = BehaviourPatch::default();
-        let fields: [(&str, &str, Option<String>); 19] = [
+        let fields: [(&str, &str, Option<String>); 20] = [
+            ("cpu", "cpu", spec.cpu.as_ref().map(QuantityText::as_text)),
             ("imagePull", "image-pull", spec.image_pull.clone()),
             ("pullAfter", "pull-after", spec.pull_after.clone()),
             ("startAfter", "start-after", spec.start_after.clone()),
@@ -764,6 +768,26 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         }
     }
 
+    // Load models.
+    let mut load = Vec::new();
+    for (i, l) in spec.load.iter().enumerate() {
+        if let Some(model) = loader.load_model(&format!("spec.load[{i}]"), l) {
+            if load.iter().any(|m: &sim_core::metrics::LoadModel| {
+                m.namespace == model.namespace && m.target == model.target
+            }) {
+                loader.err(
+                    &format!("spec.load[{i}]"),
+                    format!(
+                        "a second load entry for {}; give one curve per target",
+                        model.target
+                    ),
+                );
+                continue;
+            }
+            load.push(model);
+        }
+    }
+
     // Events.
     let mut actions = Vec::new();
     let mut action_events = Vec::new();
@@ -785,6 +809,22 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         }
     }
 
+    for ((_, action), &i) in actions.iter().zip(&action_events) {
+        if let ScenarioAction::SetLoad {
+            namespace, target, ..
+        } = action
+        {
+            if !load
+                .iter()
+                .any(|m| &m.namespace == namespace && &m.target == target)
+            {
+                loader.err(
+                    &format!("spec.events[{i}].setLoad"),
+                    format!("no spec.load entry for {target} in namespace {namespace:?}: setLoad changes the curve of an existing entry"),
+                );
+            }
+        }
+    }
     check_references(&mut loader, &nodes, &initial, &actions, &action_events);
     let applied = actions.iter().filter_map(|(_, a)| match a {
         ScenarioAction::Apply(o) => Some(o.clone()),
@@ -839,6 +879,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         initial,
         actions,
         behaviours: book,
+        load,
         expectations,
         warnings,
         scheduler,
@@ -892,6 +933,7 @@ fn event_actions(
         e.set_image.is_some(),
         e.drain.is_some(),
         e.evict.is_some(),
+        e.set_load.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -901,7 +943,7 @@ fn event_actions(
         loader.err(
             path,
             format!(
-                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, drain, evict, {}); found {given}",
+                "an event needs exactly one action (apply, delete, scale, cordon, uncordon, addNode, removeNode, pause, resume, rolloutUndo, setImage, setLoad, drain, evict, {}); found {given}",
                 failures::FAILURE_EVENTS
             ),
         );
@@ -1061,6 +1103,28 @@ fn event_actions(
             target,
             to_revision: u.to_revision,
         }];
+    }
+    if let Some(l) = &e.set_load {
+        let lpath = format!("{path}.setLoad");
+        let namespace = l.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let target = loader.load_target(
+            &lpath,
+            l.service.as_ref(),
+            l.target.as_ref(),
+            Some(&namespace),
+        );
+        let curve = loader.curve(
+            &format!("{lpath}.requestsPerSecond"),
+            &l.requests_per_second,
+        );
+        return match (target, curve) {
+            (Some(target), Some(curve)) => vec![ScenarioAction::SetLoad {
+                namespace,
+                target,
+                curve,
+            }],
+            _ => Vec::new(),
+        };
     }
     if let Some(s) = &e.set_image {
         let spath = format!("{path}.setImage");
@@ -1399,6 +1463,7 @@ pub fn scenario_from_manifests(paths: &[PathBuf]) -> Result<Scenario, InputError
         initial,
         actions: Vec::new(),
         behaviours: BehaviourBook::default(),
+        load: Vec::new(),
         expectations: Vec::new(),
         warnings,
         scheduler: SchedulerChoice::default(),
@@ -1459,7 +1524,9 @@ fn check_references(
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(node.clone())),
                 "delete.node",
             ),
-            ScenarioAction::DeletePods { .. } | ScenarioAction::Evict { .. } => continue,
+            ScenarioAction::DeletePods { .. }
+            | ScenarioAction::Evict { .. }
+            | ScenarioAction::SetLoad { .. } => continue,
             ScenarioAction::Drain(options) => (
                 ObjectRef::new(Kind::Node, ObjectKey::cluster(options.node.clone())),
                 "drain",

@@ -575,6 +575,37 @@ fn kind_table(
             }
             vec!["NAMESPACE", "NAME", "AGE", "REQUEST", "LIMIT"]
         }
+        Kind::HorizontalPodAutoscaler => {
+            for hpa in store
+                .list::<sim_core::objects::HorizontalPodAutoscaler>()
+                .filter(|h| in_ns(&h.meta.namespace))
+            {
+                // kubectl's printHorizontalPodAutoscaler.
+                rows.push(vec![
+                    hpa.meta.namespace.clone(),
+                    hpa.meta.name.clone(),
+                    format!(
+                        "{}/{}",
+                        hpa.scale_target_ref.kind, hpa.scale_target_ref.name
+                    ),
+                    sim_core::controllers::hpa::targets_text(hpa),
+                    hpa.min_replicas.to_string(),
+                    hpa.max_replicas.to_string(),
+                    hpa.status.current_replicas.to_string(),
+                    age(hpa.meta.creation_timestamp, now),
+                ]);
+            }
+            vec![
+                "NAMESPACE",
+                "NAME",
+                "REFERENCE",
+                "TARGETS",
+                "MINPODS",
+                "MAXPODS",
+                "REPLICAS",
+                "AGE",
+            ]
+        }
         Kind::PodDisruptionBudget => {
             for pdb in store
                 .list::<sim_core::objects::PodDisruptionBudget>()

@@ -20,9 +20,11 @@
 
 use std::collections::BTreeMap;
 
+mod autoscaling;
 mod nodes;
 mod pdb;
 mod policy;
+pub use autoscaling::hpa_to_json;
 pub use pdb::pdb_to_json;
 
 use serde_json::{json, Map, Value};
@@ -684,6 +686,7 @@ pub fn lookup(store: &Store, kind: Kind, key: &ObjectKey) -> Option<Value> {
             .get::<sim_core::objects::PersistentVolumeClaim>(key)
             .map(persistentvolumeclaim_to_json),
         Kind::PodDisruptionBudget => store.get(key).map(pdb_to_json),
+        Kind::HorizontalPodAutoscaler => store.get(key).map(hpa_to_json),
     }
 }
 

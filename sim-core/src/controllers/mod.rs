@@ -19,6 +19,7 @@ pub mod deployment;
 pub mod disruption;
 pub mod endpointslice;
 pub mod garbage_collector;
+pub mod hpa;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
