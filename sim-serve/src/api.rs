@@ -1,0 +1,1469 @@
+//! The REST API: routing, reads (get, list, Table, events, logs), writes (create, update,
+//! patch, delete, scale) as scenario actions, and watches.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use serde_yaml::{Mapping, Value as Yaml};
+use sim_core::duration::parse_go_duration;
+use sim_core::objects::{Kind, ObjectKey, ObjectRef};
+use sim_core::selector::LabelSelector;
+use sim_core::sim::{ScenarioAction, Simulation};
+use sim_core::store::{Object, PropagationPolicy};
+use sim_core::time::SimTime;
+use sim_core::timeline::RecordBody;
+use sim_scenarios::convert::to_core;
+use sim_scenarios::manifest::load_manifests;
+use sim_scenarios::view::{field_value, lookup, rfc3339, value_to_text};
+
+use crate::clock::Clock;
+use crate::discovery;
+use crate::patch::{json_patch, merge_patch, strategic_merge};
+use crate::record::Recorder;
+use crate::status::StatusError;
+use crate::watch::{self, Watch};
+
+/// Largest request body accepted.
+const MAX_BODY: u64 = 8 << 20;
+
+/// What a list or watch selects.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The kind (`None`: core v1 events).
+    pub kind: Option<Kind>,
+    /// One namespace, or all.
+    pub namespace: Option<String>,
+    /// `labelSelector`.
+    pub labels: Option<LabelSelector>,
+    /// `fieldSelector` terms: (field, equal?, value).
+    pub fields: Vec<(String, bool, String)>,
+    /// Answer as a server-side Table (watch events too).
+    pub table: bool,
+}
+
+enum Reply {
+    Json(u16, Value),
+    Text(u16, String),
+    Watch(Query, Option<u64>, Option<Duration>),
+}
+
+type Res = Result<Reply, StatusError>;
+
+/// The server's state, owned by the one simulation thread.
+pub struct State {
+    sim: Simulation,
+    clock: Clock,
+    /// Every event at or before this instant has run.
+    processed: SimTime,
+    recorder: Option<Recorder>,
+    address: String,
+    token: Option<String>,
+    watches: Vec<Watch>,
+    /// Events run when the watches were last brought up to date.
+    pumped_at: Option<(u64, usize)>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_query(q: &str) -> BTreeMap<String, String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, StatusError> {
+    let mut out = Vec::new();
+    for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let (field, eq, value) = if let Some((f, v)) = term.split_once("!=") {
+            (f, false, v)
+        } else if let Some((f, v)) = term.split_once("==") {
+            (f, true, v)
+        } else if let Some((f, v)) = term.split_once('=') {
+            (f, true, v)
+        } else {
+            return Err(StatusError::bad_request(format!(
+                "invalid field selector: {term:?}: expected field=value"
+            )));
+        };
+        out.push((field.trim().to_string(), eq, value.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// The fields a field selector may name, by kind (the API server refuses the others).
+fn field_supported(kind: Option<Kind>, field: &str) -> bool {
+    if matches!(field, "metadata.name" | "metadata.namespace") {
+        return true;
+    }
+    match kind {
+        Some(Kind::Pod) => matches!(
+            field,
+            "spec.nodeName"
+                | "status.phase"
+                | "spec.schedulerName"
+                | "spec.restartPolicy"
+                | "spec.serviceAccountName"
+                | "status.podIP"
+                | "status.nominatedNodeName"
+        ),
+        Some(Kind::Node) => field == "spec.unschedulable",
+        Some(Kind::ReplicaSet) => field == "status.replicas",
+        Some(Kind::Job) => field == "status.successful",
+        Some(Kind::Secret) => field == "type",
+        Some(_) => false,
+        None => {
+            field.starts_with("involvedObject.")
+                || matches!(
+                    field,
+                    "reason" | "source" | "type" | "reportingComponent" | "count"
+                )
+        }
+    }
+}
+
+fn obj_name(v: &Value) -> &str {
+    v["metadata"]["name"].as_str().unwrap_or("")
+}
+
+fn obj_rv(v: &Value) -> u64 {
+    v["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The fields of an object a client may not set; dropped before it is decoded (and
+/// recorded), as the API server ignores or overwrites them.
+fn clean(obj: &mut Value) {
+    if let Some(m) = obj.as_object_mut() {
+        m.remove("status");
+    }
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        for f in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "generation",
+            "managedFields",
+            "selfLink",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            meta.remove(f);
+        }
+    }
+}
+
+fn kind_path(kind: Kind, name: &str) -> String {
+    format!("{}/{name}", kind.resource())
+}
+
+impl State {
+    /// The state serving `sim`.
+    pub fn new(
+        sim: Simulation,
+        clock: Clock,
+        recorder: Option<Recorder>,
+        address: String,
+        token: Option<String>,
+    ) -> State {
+        State {
+            sim,
+            clock,
+            processed: SimTime::ZERO,
+            recorder,
+            address,
+            token,
+            watches: Vec::new(),
+            pumped_at: None,
+        }
+    }
+
+    fn run_to(&mut self, t: SimTime) -> Result<(), StatusError> {
+        self.sim.run_until(t).map_err(|e| {
+            StatusError::new(500, "InternalError", format!("the simulation stopped: {e}"))
+        })?;
+        Ok(())
+    }
+
+    /// Runs the simulation up to the clock and brings the watches up to date.
+    pub fn advance(&mut self) {
+        let now = self.clock.now();
+        if now >= self.processed {
+            if let Err(e) = self.run_to(now) {
+                eprintln!("kubesim serve: {}", e.message);
+            }
+            self.processed = now;
+        }
+        self.pump_watches();
+    }
+
+    /// Stops: the last record write.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.advance();
+        self.write_record()
+    }
+
+    fn write_record(&self) -> Result<(), String> {
+        match &self.recorder {
+            Some(r) => r.write(self.processed),
+            None => Ok(()),
+        }
+    }
+
+    /// Lands a client action on the timeline: at the first millisecond after the clock's
+    /// reading with no event pending, so that it runs first at its instant, as it does
+    /// when a replay schedules it up front. Returns the instant and the timeline length
+    /// before it.
+    fn land(&mut self, action: ScenarioAction) -> Result<(SimTime, usize), StatusError> {
+        self.advance();
+        let mut t = crate::next_ms(self.processed);
+        while self.sim.next_event_time() == Some(t) {
+            self.run_to(t)?;
+            t = crate::next_ms(t);
+        }
+        let before = self.sim.timeline().len();
+        self.sim.schedule_action(t, action).map_err(|e| {
+            StatusError::new(500, "InternalError", format!("cannot schedule: {e}"))
+        })?;
+        self.run_to(t)?;
+        self.processed = t;
+        self.clock.raise_floor(t);
+        Ok((t, before))
+    }
+
+    /// Answers one request.
+    pub fn handle(&mut self, mut request: tiny_http::Request) {
+        let method = request.method().as_str().to_uppercase();
+        let url = request.url().to_string();
+        let header = |name: &str| {
+            request
+                .headers()
+                .iter()
+                .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                .map(|h| h.value.as_str().to_string())
+                .unwrap_or_default()
+        };
+        let accept = header("Accept");
+        let content_type = header("Content-Type");
+        let authorization = header("Authorization");
+        let mut body = Vec::new();
+        let read = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
+        let result = if read.is_err() {
+            Err(StatusError::bad_request("cannot read the request body"))
+        } else if self
+            .token
+            .as_ref()
+            .is_some_and(|t| authorization != format!("Bearer {t}"))
+        {
+            Err(StatusError::new(401, "Unauthorized", "Unauthorized"))
+        } else {
+            let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+            let params = parse_query(query);
+            self.route(&method, path, &params, &accept, &content_type, &body)
+        };
+        let response = match result {
+            Ok(Reply::Watch(query, rv, timeout)) => {
+                self.start_watch(request, query, rv, timeout);
+                return;
+            }
+            Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
+            Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
+            Err(e) => (e.code, "application/json", e.to_json().to_string()),
+        };
+        let (code, ctype, text) = response;
+        let mut resp = tiny_http::Response::from_string(text).with_status_code(code);
+        if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes()) {
+            resp.add_header(h);
+        }
+        let _ = request.respond(resp);
+    }
+
+    fn route(
+        &mut self,
+        method: &str,
+        path: &str,
+        params: &BTreeMap<String, String>,
+        accept: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Res {
+        let segs: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect();
+        let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+        let get_only = |r: Value| -> Res {
+            if method == "GET" {
+                Ok(Reply::Json(200, r))
+            } else {
+                Err(StatusError::method_not_allowed(format!(
+                    "{method} is not supported on {path}"
+                )))
+            }
+        };
+        match s.as_slice() {
+            ["version"] => get_only(discovery::version()),
+            ["api"] => get_only(discovery::api(&self.address)),
+            ["apis"] => get_only(discovery::apis()),
+            ["healthz"] | ["readyz"] | ["livez"] => Ok(Reply::Text(200, "ok".to_string())),
+            ["api", "v1"] => get_only(discovery::resource_list("v1").unwrap_or(Value::Null)),
+            ["apis", g, v] => match discovery::resource_list(&format!("{g}/{v}")) {
+                Some(r) => get_only(r),
+                None => Err(StatusError::no_route(path)),
+            },
+            ["openapi", "v3"] => get_only(discovery::openapi_v3_root()),
+            ["openapi", "v3", "api", "v1"] => get_only(
+                discovery::openapi_v3_group_version("v1").unwrap_or(Value::Null),
+            ),
+            ["openapi", "v3", "apis", g, v] => {
+                match discovery::openapi_v3_group_version(&format!("{g}/{v}")) {
+                    Some(doc) => get_only(doc),
+                    None => Err(StatusError::no_route(path)),
+                }
+            }
+            ["kubesim", "v1", "clock"] => get_only(self.clock_json()),
+            ["kubesim", "v1", "clock", "advance"] => {
+                if method != "POST" {
+                    return Err(StatusError::method_not_allowed("POST to advance the clock"));
+                }
+                let by = params.get("by").cloned().unwrap_or_default();
+                let d = parse_go_duration(&by).map_err(|e| {
+                    StatusError::bad_request(format!("by: {e} (a Go duration such as 30s)"))
+                })?;
+                self.clock.advance(d);
+                self.advance();
+                self.write_record().map_err(|e| StatusError::new(500, "InternalError", e))?;
+                Ok(Reply::Json(200, self.clock_json()))
+            }
+            ["kubesim", "v1", "timeline"] => {
+                let mut out = String::new();
+                sim_scenarios::render::render_jsonl(self.sim.timeline(), &mut out);
+                Ok(Reply::Text(200, out))
+            }
+            ["api", "v1", rest @ ..] => {
+                self.resource("v1", rest, method, params, accept, content_type, body)
+            }
+            ["apis", g, v, rest @ ..] => {
+                let gv = format!("{g}/{v}");
+                self.resource(&gv, rest, method, params, accept, content_type, body)
+            }
+            _ => Err(StatusError::no_route(path)),
+        }
+    }
+
+    fn clock_json(&self) -> Value {
+        json!({
+            "now": self.processed.to_string(),
+            "millis": self.processed.as_millis(),
+            "time": rfc3339(self.processed),
+            "paused": self.clock.paused(),
+            "speed": self.clock.speed(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource(
+        &mut self,
+        gv: &str,
+        rest: &[&str],
+        method: &str,
+        params: &BTreeMap<String, String>,
+        accept: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Res {
+        let is_resource = |r: &str| {
+            discovery::kind_of(gv, r).is_some() || (gv == "v1" && r == "events")
+        };
+        let (namespace, rest) = match rest {
+            ["namespaces", ns, r, tail @ ..] if is_resource(r) => {
+                (Some(ns.to_string()), [&[*r][..], tail].concat())
+            }
+            _ => (None, rest.to_vec()),
+        };
+        let Some(resource) = rest.first() else {
+            return Err(StatusError::no_route(gv));
+        };
+        let name = rest.get(1).copied();
+        let sub = rest.get(2).copied();
+        if rest.len() > 3 {
+            return Err(StatusError::no_route(&rest.join("/")));
+        }
+        let table = accept.contains("as=Table");
+        let labels = match params.get("labelSelector").filter(|s| !s.is_empty()) {
+            Some(s) => Some(
+                LabelSelector::parse(s)
+                    .map_err(|e| StatusError::bad_request(format!("labelSelector: {e}")))?,
+            ),
+            None => None,
+        };
+        let fields = parse_field_selector(params.get("fieldSelector").map_or("", |s| s))?;
+        let kind = discovery::kind_of(gv, resource);
+        if kind.is_none() && !(gv == "v1" && *resource == "events") {
+            return Err(StatusError::no_route(&format!("{gv}/{resource}")));
+        }
+        for (f, _, _) in &fields {
+            if !field_supported(kind, f) {
+                return Err(StatusError::bad_request(format!(
+                    "\"{f}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+                )));
+            }
+        }
+        if let Some(k) = kind {
+            if !k.namespaced() && namespace.is_some() {
+                return Err(StatusError::no_route(&format!("namespaces/.../{resource}")));
+            }
+        }
+        let watch = params
+            .get("watch")
+            .is_some_and(|w| w == "1" || w == "true");
+        let query = Query {
+            kind,
+            namespace: namespace.clone(),
+            labels,
+            fields,
+            table,
+        };
+        let Some(name) = name else {
+            return match method {
+                "GET" if watch => {
+                    let rv = params.get("resourceVersion").and_then(|r| r.parse().ok());
+                    let timeout = params
+                        .get("timeoutSeconds")
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    Ok(Reply::Watch(query, rv, timeout))
+                }
+                "GET" => Ok(Reply::Json(200, self.list(&query))),
+                "POST" => match kind {
+                    Some(k) => self.create(k, namespace, params, body),
+                    None => Err(StatusError::method_not_allowed(
+                        "events are written by the simulation, not by clients",
+                    )),
+                },
+                _ => Err(StatusError::method_not_allowed(format!(
+                    "{method} on a collection is not supported by kubesim"
+                ))),
+            };
+        };
+        let Some(kind) = kind else {
+            // One event.
+            let all = self.select(&query);
+            return match all.into_iter().find(|(_, _, v)| obj_name(v) == name) {
+                Some((_, _, v)) if method == "GET" => Ok(Reply::Json(200, v)),
+                Some(_) => Err(StatusError::method_not_allowed(
+                    "events are written by the simulation, not by clients",
+                )),
+                None => Err(StatusError::new(
+                    404,
+                    "NotFound",
+                    format!("events \"{name}\" not found"),
+                )),
+            };
+        };
+        let ns = if kind.namespaced() {
+            match &namespace {
+                Some(ns) => ns.clone(),
+                None => return Err(StatusError::no_route(&format!("{resource}/{name}"))),
+            }
+        } else {
+            String::new()
+        };
+        let key = if kind.namespaced() {
+            ObjectKey::new(ns.clone(), name.to_string())
+        } else {
+            ObjectKey::cluster(name.to_string())
+        };
+        match sub {
+            None => match method {
+                "GET" => {
+                    let v = lookup(self.sim.store(), kind, &key)
+                        .ok_or_else(|| StatusError::not_found(kind, name))?;
+                    if watch {
+                        let mut q = query;
+                        q.fields.push(("metadata.name".into(), true, name.into()));
+                        return Ok(Reply::Watch(q, None, None));
+                    }
+                    if table {
+                        return Ok(Reply::Json(200, self.table(kind, vec![v], true)));
+                    }
+                    Ok(Reply::Json(200, v))
+                }
+                "PUT" => self.update(kind, &key, body),
+                "PATCH" => self.patch(kind, &key, content_type, body),
+                "DELETE" => self.delete(kind, &key, params, body),
+                _ => Err(StatusError::method_not_allowed(format!(
+                    "{method} is not supported on {}",
+                    kind_path(kind, name)
+                ))),
+            },
+            Some("status") => match method {
+                "GET" => lookup(self.sim.store(), kind, &key)
+                    .map(|v| Reply::Json(200, v))
+                    .ok_or_else(|| StatusError::not_found(kind, name)),
+                _ => Err(StatusError::method_not_allowed(format!(
+                    "{}/status: status is written by the simulated controllers and kubelets; kubesim does not accept client status writes",
+                    kind.plural()
+                ))),
+            },
+            Some("scale")
+                if matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet) =>
+            {
+                self.scale(kind, &key, method, content_type, body)
+            }
+            Some("log") if kind == Kind::Pod && method == "GET" => self.logs(&key, params),
+            Some("exec" | "attach" | "portforward") if kind == Kind::Pod => {
+                Err(StatusError::bad_request(format!(
+                    "{} is not simulated by kubesim: its containers run no processes (pod {}/{})",
+                    sub.unwrap_or("exec"),
+                    key.namespace,
+                    key.name
+                )))
+            }
+            Some("eviction") if kind == Kind::Pod => Err(StatusError::method_not_allowed(
+                "the eviction API (pods/eviction) is not wired into this kubesim build yet: the PodDisruptionBudget-aware eviction of sim-core lands separately; use kubectl delete, or kubectl drain --disable-eviction",
+            )),
+            Some(other) => Err(StatusError::no_route(&format!(
+                "{}/{name}/{other}",
+                kind.plural()
+            ))),
+        }
+    }
+
+    /// The objects `q` selects: (`namespace/name`, resourceVersion, API JSON).
+    fn select(&self, q: &Query) -> Vec<(String, u64, Value)> {
+        let store = self.sim.store();
+        let ns = q.namespace.as_deref();
+        let mut out = Vec::new();
+        match q.kind {
+            Some(kind) => {
+                let keys: Vec<ObjectKey> = sim_core::with_kind!(kind, T => store
+                    .list::<T>()
+                    .filter(|o| ns.is_none_or(|n| o.meta().namespace == n))
+                    .filter(|o| q.labels.as_ref().is_none_or(|l| l.matches(&o.meta().labels)))
+                    .map(|o| o.meta().key())
+                    .collect());
+                for key in keys {
+                    if let Some(v) = lookup(store, kind, &key) {
+                        if self.fields_match(&v, &q.fields) {
+                            out.push((key.to_string(), obj_rv(&v), v));
+                        }
+                    }
+                }
+            }
+            None => {
+                for v in self.events(ns) {
+                    if self.fields_match(&v, &q.fields) {
+                        let id = format!(
+                            "{}/{}",
+                            v["metadata"]["namespace"].as_str().unwrap_or(""),
+                            obj_name(&v)
+                        );
+                        out.push((id, obj_rv(&v), v));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn fields_match(&self, v: &Value, fields: &[(String, bool, String)]) -> bool {
+        fields.iter().all(|(f, eq, want)| {
+            if matches!(
+                f.as_str(),
+                "involvedObject.uid" | "involvedObject.resourceVersion"
+            ) {
+                // Events name objects by kind, namespace and name; the uid a client took
+                // from the object it describes always matches.
+                return true;
+            }
+            let got = match field_value(v, f) {
+                Ok(Some(x)) => value_to_text(x),
+                _ => String::new(),
+            };
+            (got == *want) == *eq
+        })
+    }
+
+    fn resource_version(&self) -> u64 {
+        let store = self.sim.store();
+        let mut max = 0;
+        for kind in Kind::ALL {
+            sim_core::with_kind!(kind, T => {
+                for o in store.list::<T>() {
+                    max = max.max(o.meta().resource_version);
+                }
+            });
+        }
+        max
+    }
+
+    fn list(&self, q: &Query) -> Value {
+        let items: Vec<Value> = self.select(q).into_iter().map(|(_, _, v)| v).collect();
+        let rv = self.resource_version().to_string();
+        match q.kind {
+            Some(kind) if q.table => {
+                let mut t = self.table(kind, items, true);
+                t["metadata"]["resourceVersion"] = json!(rv);
+                t
+            }
+            None if q.table => {
+                let mut t = events_table(&items, self.processed);
+                t["metadata"]["resourceVersion"] = json!(rv);
+                t
+            }
+            Some(kind) => json!({
+                "kind": format!("{}List", kind.name()),
+                "apiVersion": kind.api_version(),
+                "metadata": {"resourceVersion": rv},
+                "items": items,
+            }),
+            None => json!({
+                "kind": "EventList",
+                "apiVersion": "v1",
+                "metadata": {"resourceVersion": rv},
+                "items": items,
+            }),
+        }
+    }
+
+    /// A server-side Table of `objects` with kubectl's columns (tables.rs).
+    fn table(&self, kind: Kind, objects: Vec<Value>, with_columns: bool) -> Value {
+        let (headers, rows) =
+            sim_scenarios::tables::kind_rows(self.sim.store(), kind, None, self.processed);
+        let by_key: BTreeMap<(String, String), Vec<String>> = rows
+            .into_iter()
+            .filter(|r| r.len() >= 2)
+            .map(|r| ((r[0].clone(), r[1].clone()), r))
+            .collect();
+        let wide = wide_headers(kind);
+        let mut columns: Vec<Value> = headers
+            .iter()
+            .skip(1)
+            .map(|h| column(h, 0))
+            .collect();
+        if headers.len() < 2 {
+            columns = vec![column("NAME", 0), column("AGE", 0)];
+        }
+        columns.extend(wide.iter().map(|h| column(h, 1)));
+        let rows: Vec<Value> = objects
+            .iter()
+            .map(|v| {
+                let ns = v["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+                let name = obj_name(v).to_string();
+                let mut cells: Vec<Value> = match by_key.get(&(ns, name.clone())) {
+                    Some(r) => r.iter().skip(1).map(|c| json!(c)).collect(),
+                    None => vec![json!(name), json!("")],
+                };
+                cells.extend(wide_cells(kind, v).into_iter().map(|c| json!(c)));
+                json!({
+                    "cells": cells,
+                    "object": {
+                        "kind": "PartialObjectMetadata",
+                        "apiVersion": "meta.k8s.io/v1",
+                        "metadata": v["metadata"],
+                    },
+                })
+            })
+            .collect();
+        let mut t = json!({
+            "kind": "Table",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"resourceVersion": self.resource_version().to_string()},
+            "columnDefinitions": if with_columns { Value::Array(columns) } else { json!([]) },
+            "rows": rows,
+        });
+        if !with_columns {
+            t["columnDefinitions"] = json!([]);
+        }
+        t
+    }
+
+    /// Every Kubernetes event on the timeline, as `v1` Event objects.
+    fn events(&self, namespace: Option<&str>) -> Vec<Value> {
+        let store = self.sim.store();
+        let mut out = Vec::new();
+        for r in self.sim.timeline().records() {
+            let RecordBody::Event {
+                type_,
+                reason,
+                message,
+                source,
+            } = &r.body
+            else {
+                continue;
+            };
+            let kind = r.object.kind;
+            let key = &r.object.key;
+            let ns = if key.namespace.is_empty() {
+                "default"
+            } else {
+                key.namespace.as_str()
+            };
+            if namespace.is_some_and(|n| n != ns) {
+                continue;
+            }
+            let uid = store
+                .meta_of(kind, key)
+                .map(|m| m.uid.to_string())
+                .unwrap_or_default();
+            let t = rfc3339(r.time);
+            let mut involved = json!({
+                "kind": kind.name(),
+                "name": key.name,
+                "apiVersion": kind.api_version(),
+                "uid": uid,
+            });
+            if kind.namespaced() {
+                involved["namespace"] = json!(ns);
+            }
+            out.push(json!({
+                "kind": "Event",
+                "apiVersion": "v1",
+                "metadata": {
+                    "name": format!("{}.{:016x}", key.name, r.id.0),
+                    "namespace": ns,
+                    "uid": format!("00000000-0000-0000-0001-{:012x}", r.id.0),
+                    "resourceVersion": r.id.0.to_string(),
+                    "creationTimestamp": t,
+                },
+                "involvedObject": involved,
+                "reason": reason,
+                "message": message,
+                "source": {"component": source},
+                "firstTimestamp": t,
+                "lastTimestamp": t,
+                "count": 1,
+                "type": type_.as_str(),
+                "eventTime": null,
+                "reportingComponent": source,
+                "reportingInstance": "",
+            }));
+        }
+        out
+    }
+
+    /// `kubectl logs`: the container's lifecycle from the timeline, one line per record.
+    fn logs(&self, key: &ObjectKey, params: &BTreeMap<String, String>) -> Res {
+        let pod = self
+            .sim
+            .store()
+            .get::<sim_core::objects::Pod>(key)
+            .ok_or_else(|| StatusError::not_found(Kind::Pod, &key.name))?;
+        let names: Vec<String> = pod
+            .spec
+            .init_containers
+            .iter()
+            .chain(pod.spec.containers.iter())
+            .map(|c| c.name.clone())
+            .collect();
+        let container = match params.get("container").filter(|c| !c.is_empty()) {
+            Some(c) => c.clone(),
+            None if pod.spec.containers.len() == 1 => pod.spec.containers[0].name.clone(),
+            None => {
+                return Err(StatusError::bad_request(format!(
+                    "a container name must be specified for pod {}, choose one of: [{}]",
+                    key.name,
+                    names.join(" ")
+                )))
+            }
+        };
+        if !names.contains(&container) {
+            return Err(StatusError::bad_request(format!(
+                "container {container} is not valid for pod {}",
+                key.name
+            )));
+        }
+        let target = ObjectRef::new(Kind::Pod, key.clone());
+        let quoted = format!("\"{container}\"");
+        let bracketed = format!("[{container}]");
+        let word = format!("container {container}");
+        let mut out = String::new();
+        for r in self.sim.timeline().records() {
+            if r.object != target {
+                continue;
+            }
+            // Only this incarnation of the pod (a recreated pod of the same name starts over).
+            if r.time < pod.meta.creation_timestamp {
+                continue;
+            }
+            let line = match &r.body {
+                RecordBody::Event {
+                    type_,
+                    reason,
+                    message,
+                    ..
+                } if message.contains(&quoted)
+                    || message.contains(&word)
+                    || message.contains(&bracketed) =>
+                {
+                    format!("{} {} {reason}: {message}", rfc3339(r.time), type_.as_str())
+                }
+                RecordBody::Changed { field, from, to } if field.contains(&bracketed) => {
+                    format!("{} {field}: {from} -> {to}", rfc3339(r.time))
+                }
+                _ => continue,
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if let Some(n) = params.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+            let lines: Vec<&str> = out.lines().collect();
+            let start = lines.len().saturating_sub(n);
+            out = lines[start..].iter().map(|l| format!("{l}\n")).collect();
+        }
+        Ok(Reply::Text(200, out))
+    }
+
+    fn body_json(body: &[u8]) -> Result<Value, StatusError> {
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            return Ok(v);
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|_| StatusError::bad_request("the request body is not UTF-8"))?;
+        let y: Yaml = serde_yaml::from_str(text)
+            .map_err(|e| StatusError::bad_request(format!("the request body does not parse: {e}")))?;
+        serde_json::to_value(y)
+            .map_err(|e| StatusError::bad_request(format!("the request body does not parse: {e}")))
+    }
+
+    /// Decodes and validates `obj` exactly as a scenario manifest.
+    fn decode(&self, kind: Kind, obj: &Value) -> Result<sim_core::sim::AnyObject, StatusError> {
+        let name = obj_name(obj).to_string();
+        let text = serde_json::to_string_pretty(obj)
+            .map_err(|e| StatusError::bad_request(e.to_string()))?;
+        let invalid = |errors: sim_scenarios::source::InputErrors| {
+            StatusError::invalid(
+                kind,
+                &name,
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| (e.field, e.message))
+                    .collect(),
+            )
+        };
+        let loaded = load_manifests("request", &text).map_err(invalid)?;
+        let Some(m) = loaded.objects.first() else {
+            let why = loaded
+                .warnings
+                .first()
+                .map(|w| w.message.clone())
+                .unwrap_or_else(|| "no object in the request body".to_string());
+            return Err(StatusError::bad_request(why));
+        };
+        to_core(m).map_err(invalid)
+    }
+
+    fn check_kind(kind: Kind, obj: &Value) -> Result<(), StatusError> {
+        let k = obj["kind"].as_str().unwrap_or("");
+        let av = obj["apiVersion"].as_str().unwrap_or("");
+        if k != kind.name() || av != kind.api_version() {
+            return Err(StatusError::bad_request(format!(
+                "the API version in the data ({av}) and kind ({k}) do not match the path ({}, {})",
+                kind.api_version(),
+                kind.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies `obj` (already checked) as a scenario action, records it, and returns the
+    /// object as stored.
+    fn apply(&mut self, kind: Kind, mut obj: Value, created: bool) -> Res {
+        clean(&mut obj);
+        let any = self.decode(kind, &obj)?;
+        let target = any.object_ref();
+        let (at, before) = self.land(ScenarioAction::Apply(any))?;
+        let new: Vec<_> = self.sim.timeline().records()[before..].to_vec();
+        for r in &new {
+            if let RecordBody::Event {
+                reason, message, ..
+            } = &r.body
+            {
+                if reason == "FailedCreate" && r.object.kind == kind {
+                    let message = message
+                        .split_once("): ")
+                        .map_or(message.as_str(), |(_, m)| m)
+                        .to_string();
+                    let code = if message.contains("not found") { 404 } else { 403 };
+                    let reason = if code == 404 { "NotFound" } else { "Forbidden" };
+                    // Refused by admission: nothing was stored, so nothing to record.
+                    return Err(StatusError::new(code, reason, message));
+                }
+            }
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.apply(at, &obj)
+                .map_err(|e| StatusError::new(500, "InternalError", e))?;
+        }
+        self.write_record()
+            .map_err(|e| StatusError::new(500, "InternalError", e))?;
+        // A generated name is only known once stored.
+        let key = if target.key.name.is_empty() {
+            new.iter()
+                .find(|r| r.object.kind == kind && r.body == RecordBody::Created)
+                .map(|r| r.object.key.clone())
+                .unwrap_or(target.key)
+        } else {
+            target.key
+        };
+        let v = lookup(self.sim.store(), kind, &key)
+            .ok_or_else(|| StatusError::not_found(kind, &key.name))?;
+        Ok(Reply::Json(if created { 201 } else { 200 }, v))
+    }
+
+    fn create(
+        &mut self,
+        kind: Kind,
+        namespace: Option<String>,
+        params: &BTreeMap<String, String>,
+        body: &[u8],
+    ) -> Res {
+        let mut obj = Self::body_json(body)?;
+        Self::check_kind(kind, &obj)?;
+        if kind.namespaced() {
+            let ns = namespace.clone().unwrap_or_else(|| "default".to_string());
+            match obj["metadata"]["namespace"].as_str() {
+                Some(n) if !n.is_empty() && n != ns => {
+                    return Err(StatusError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ))
+                }
+                _ => {}
+            }
+            if obj["metadata"].is_object() {
+                obj["metadata"]["namespace"] = json!(ns);
+            }
+        }
+        let name = obj_name(&obj).to_string();
+        if !name.is_empty() {
+            let key = if kind.namespaced() {
+                ObjectKey::new(namespace.unwrap_or_else(|| "default".into()), name.clone())
+            } else {
+                ObjectKey::cluster(name.clone())
+            };
+            if self.sim.store().meta_of(kind, &key).is_some() {
+                return Err(StatusError::already_exists(kind, &name));
+            }
+        }
+        if params.contains_key("dryRun") {
+            clean(&mut obj);
+            self.decode(kind, &obj)?;
+            return Ok(Reply::Json(201, obj));
+        }
+        self.apply(kind, obj, true)
+    }
+
+    fn current(&self, kind: Kind, key: &ObjectKey) -> Result<Value, StatusError> {
+        lookup(self.sim.store(), kind, key).ok_or_else(|| StatusError::not_found(kind, &key.name))
+    }
+
+    fn update(&mut self, kind: Kind, key: &ObjectKey, body: &[u8]) -> Res {
+        let current = self.current(kind, key)?;
+        let mut obj = Self::body_json(body)?;
+        Self::check_kind(kind, &obj)?;
+        if obj_name(&obj) != key.name {
+            return Err(StatusError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                obj_name(&obj),
+                key.name
+            )));
+        }
+        let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        if !rv.is_empty() && rv != current["metadata"]["resourceVersion"].as_str().unwrap_or("") {
+            return Err(StatusError::conflict(kind, &key.name));
+        }
+        if kind.namespaced() {
+            obj["metadata"]["namespace"] = json!(key.namespace);
+        }
+        self.apply(kind, obj, false)
+    }
+
+    fn patched(current: &Value, content_type: &str, body: &[u8]) -> Result<Value, StatusError> {
+        let patch = Self::body_json(body)?;
+        let ctype = content_type.split(';').next().unwrap_or("").trim();
+        match ctype {
+            "application/strategic-merge-patch+json" => strategic_merge(current, &patch)
+                .map_err(|e| StatusError::bad_request(format!("strategic merge patch: {e}"))),
+            "application/merge-patch+json" => Ok(merge_patch(current, &patch)),
+            "application/json-patch+json" => json_patch(current, &patch).map_err(|e| {
+                StatusError::new(422, "Invalid", format!("the JSON patch does not apply: {e}"))
+            }),
+            "application/apply-patch+yaml" => Err(StatusError::new(
+                415,
+                "UnsupportedMediaType",
+                "server-side apply is not supported by kubesim; use client-side `kubectl apply` (the default)",
+            )),
+            other => Err(StatusError::new(
+                415,
+                "UnsupportedMediaType",
+                format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {other:?})"),
+            )),
+        }
+    }
+
+    fn patch(&mut self, kind: Kind, key: &ObjectKey, content_type: &str, body: &[u8]) -> Res {
+        let current = self.current(kind, key)?;
+        let merged = Self::patched(&current, content_type, body)?;
+        if merged["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
+            && !merged["metadata"]["resourceVersion"].is_null()
+        {
+            return Err(StatusError::conflict(kind, &key.name));
+        }
+        if obj_name(&merged) != key.name {
+            return Err(StatusError::bad_request("metadata.name: the name cannot be patched"));
+        }
+        Self::check_kind(kind, &merged)?;
+        self.apply(kind, merged, false)
+    }
+
+    fn delete(
+        &mut self,
+        kind: Kind,
+        key: &ObjectKey,
+        params: &BTreeMap<String, String>,
+        body: &[u8],
+    ) -> Res {
+        let before = self.current(kind, key)?;
+        let options = if body.is_empty() {
+            Value::Null
+        } else {
+            Self::body_json(body)?
+        };
+        let grace = params
+            .get("gracePeriodSeconds")
+            .and_then(|g| g.parse::<u64>().ok())
+            .or(options["gracePeriodSeconds"].as_u64());
+        let policy_text = params
+            .get("propagationPolicy")
+            .cloned()
+            .or(options["propagationPolicy"].as_str().map(str::to_string));
+        let policy = match policy_text.as_deref() {
+            None | Some("") => None,
+            Some(p) => Some(PropagationPolicy::parse(p).ok_or_else(|| {
+                StatusError::bad_request(format!(
+                    "propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
+                ))
+            })?),
+        };
+        if let Some(want) = options["preconditions"]["resourceVersion"].as_str() {
+            if Some(want) != before["metadata"]["resourceVersion"].as_str() {
+                return Err(StatusError::conflict(kind, &key.name));
+            }
+        }
+        let target = ObjectRef::new(kind, key.clone());
+        let (at, _) = self.land(ScenarioAction::Delete {
+            target,
+            grace_period_seconds: grace,
+            propagation_policy: policy,
+        })?;
+        if let Some(r) = self.recorder.as_mut() {
+            let mut d = Mapping::new();
+            d.insert("object".into(), Yaml::String(kind_path(kind, &key.name)));
+            if kind.namespaced() {
+                d.insert("namespace".into(), Yaml::String(key.namespace.clone()));
+            }
+            if let Some(g) = grace {
+                d.insert("gracePeriod".into(), Yaml::Number(g.into()));
+            }
+            if let Some(p) = policy {
+                d.insert("propagationPolicy".into(), Yaml::String(p.as_str().to_string()));
+            }
+            let mut m = Mapping::new();
+            m.insert("delete".into(), Yaml::Mapping(d));
+            r.event(at, m);
+        }
+        self.write_record()
+            .map_err(|e| StatusError::new(500, "InternalError", e))?;
+        Ok(Reply::Json(
+            200,
+            lookup(self.sim.store(), kind, key).unwrap_or(before),
+        ))
+    }
+
+    fn scale_json(kind: Kind, v: &Value) -> Value {
+        let selector = v["spec"]["selector"]["matchLabels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default();
+        let _ = kind;
+        json!({
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                "name": v["metadata"]["name"],
+                "namespace": v["metadata"]["namespace"],
+                "uid": v["metadata"]["uid"],
+                "resourceVersion": v["metadata"]["resourceVersion"],
+                "creationTimestamp": v["metadata"]["creationTimestamp"],
+            },
+            "spec": {"replicas": v["spec"]["replicas"].as_u64().unwrap_or(1)},
+            "status": {
+                "replicas": v["status"]["replicas"].as_u64().unwrap_or(0),
+                "selector": selector,
+            },
+        })
+    }
+
+    fn scale(
+        &mut self,
+        kind: Kind,
+        key: &ObjectKey,
+        method: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Res {
+        let current = self.current(kind, key)?;
+        let scale = Self::scale_json(kind, &current);
+        let wanted = match method {
+            "GET" => return Ok(Reply::Json(200, scale)),
+            "PUT" => Self::body_json(body)?,
+            "PATCH" => Self::patched(&scale, content_type, body)?,
+            _ => {
+                return Err(StatusError::method_not_allowed(format!(
+                    "{method} is not supported on {}/scale",
+                    kind.plural()
+                )))
+            }
+        };
+        let rv = &wanted["metadata"]["resourceVersion"];
+        if rv.as_str().is_some_and(|r| !r.is_empty()) && *rv != scale["metadata"]["resourceVersion"]
+        {
+            return Err(StatusError::conflict(kind, &key.name));
+        }
+        let replicas = match wanted["spec"]["replicas"].as_i64() {
+            Some(r) if (0..=i64::from(i32::MAX)).contains(&r) => r as u32,
+            _ => {
+                return Err(StatusError::invalid(
+                    Kind::Deployment,
+                    &key.name,
+                    vec![(
+                        Some("spec.replicas".to_string()),
+                        format!(
+                            "Invalid value: {}: must be greater than or equal to 0",
+                            wanted["spec"]["replicas"]
+                        ),
+                    )],
+                ))
+            }
+        };
+        let (at, _) = self.land(ScenarioAction::Scale {
+            target: ObjectRef::new(kind, key.clone()),
+            replicas,
+        })?;
+        if let Some(r) = self.recorder.as_mut() {
+            let mut s = Mapping::new();
+            s.insert("object".into(), Yaml::String(kind_path(kind, &key.name)));
+            s.insert("namespace".into(), Yaml::String(key.namespace.clone()));
+            s.insert("replicas".into(), Yaml::Number(u64::from(replicas).into()));
+            let mut m = Mapping::new();
+            m.insert("scale".into(), Yaml::Mapping(s));
+            r.event(at, m);
+        }
+        self.write_record()
+            .map_err(|e| StatusError::new(500, "InternalError", e))?;
+        let after = self.current(kind, key)?;
+        Ok(Reply::Json(200, Self::scale_json(kind, &after)))
+    }
+
+    fn start_watch(
+        &mut self,
+        request: tiny_http::Request,
+        query: Query,
+        rv: Option<u64>,
+        timeout: Option<Duration>,
+    ) {
+        let sender = watch::start(request);
+        let mut w = Watch {
+            query,
+            seen: BTreeMap::new(),
+            sender,
+            deadline: timeout.map(|t| Instant::now() + t),
+        };
+        let mut first = true;
+        for (id, obj_rv, v) in self.select(&w.query) {
+            let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
+            if send_it {
+                let kind = if rv.is_none_or(|r| r == 0) { "ADDED" } else { "MODIFIED" };
+                let obj = self.watch_object(&w.query, v, first);
+                first = false;
+                if !w.send(kind, &obj) {
+                    return;
+                }
+            }
+            w.seen.insert(id, obj_rv);
+        }
+        self.watches.push(w);
+    }
+
+    fn watch_object(&self, q: &Query, v: Value, with_columns: bool) -> Value {
+        match (q.table, q.kind) {
+            (true, Some(kind)) => self.table(kind, vec![v], with_columns),
+            (true, None) => events_table(&[v], self.processed),
+            _ => v,
+        }
+    }
+
+    fn pump_watches(&mut self) {
+        let now = Instant::now();
+        self.watches
+            .retain(|w| w.deadline.is_none_or(|d| d > now));
+        if self.watches.is_empty() {
+            return;
+        }
+        let mark = (self.sim.stats().events, self.sim.timeline().len());
+        if self.pumped_at == Some(mark) {
+            return;
+        }
+        self.pumped_at = Some(mark);
+        let mut watches = std::mem::take(&mut self.watches);
+        watches.retain_mut(|w| {
+            let current = self.select(&w.query);
+            let mut alive = true;
+            let mut still: BTreeMap<String, u64> = BTreeMap::new();
+            for (id, rv, v) in current {
+                let event = match w.seen.get(&id) {
+                    None => Some("ADDED"),
+                    Some(old) if *old != rv => Some("MODIFIED"),
+                    Some(_) => None,
+                };
+                if let Some(e) = event {
+                    let obj = self.watch_object(&w.query, v, false);
+                    alive &= w.send(e, &obj);
+                }
+                still.insert(id, rv);
+            }
+            let gone: Vec<String> = w
+                .seen
+                .keys()
+                .filter(|k| !still.contains_key(*k))
+                .cloned()
+                .collect();
+            for id in gone {
+                let (ns, name) = id.split_once('/').unwrap_or(("", &id));
+                let mut meta = json!({"name": name});
+                if !ns.is_empty() {
+                    meta["namespace"] = json!(ns);
+                }
+                let obj = match w.query.kind {
+                    Some(kind) => json!({
+                        "kind": kind.name(),
+                        "apiVersion": kind.api_version(),
+                        "metadata": meta,
+                    }),
+                    None => json!({"kind": "Event", "apiVersion": "v1", "metadata": meta}),
+                };
+                let obj = match (w.query.table, w.query.kind) {
+                    (true, Some(kind)) => {
+                        let mut t = self.table(kind, vec![], false);
+                        t["rows"] = json!([{
+                            "cells": [name],
+                            "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]},
+                        }]);
+                        t
+                    }
+                    _ => obj,
+                };
+                alive &= w.send("DELETED", &obj);
+            }
+            w.seen = still;
+            alive
+        });
+        self.watches = watches;
+    }
+}
+
+fn column(header: &str, priority: u32) -> Value {
+    let name: String = header
+        .split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut c = lower.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    json!({
+        "name": name,
+        "type": "string",
+        "format": if header == "NAME" { "name" } else { "" },
+        "description": "",
+        "priority": priority,
+    })
+}
+
+/// kubectl's `-o wide` columns kubesim fills (priority 1).
+fn wide_headers(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Pod => &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+            &["CONTAINERS", "IMAGES", "SELECTOR"]
+        }
+        Kind::Node => &[
+            "INTERNAL-IP",
+            "EXTERNAL-IP",
+            "OS-IMAGE",
+            "KERNEL-VERSION",
+            "CONTAINER-RUNTIME",
+        ],
+        _ => &[],
+    }
+}
+
+fn or_none(v: &Value) -> String {
+    match v.as_str() {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => "<none>".to_string(),
+    }
+}
+
+fn wide_cells(kind: Kind, v: &Value) -> Vec<String> {
+    match kind {
+        Kind::Pod => vec![
+            or_none(&v["status"]["podIP"]),
+            or_none(&v["spec"]["nodeName"]),
+            or_none(&v["status"]["nominatedNodeName"]),
+            "<none>".to_string(),
+        ],
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+            let containers = v["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let names: Vec<&str> = containers.iter().filter_map(|c| c["name"].as_str()).collect();
+            let images: Vec<&str> = containers.iter().filter_map(|c| c["image"].as_str()).collect();
+            let selector = v["spec"]["selector"]["matchLabels"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            vec![names.join(","), images.join(","), or_none(&json!(selector))]
+        }
+        Kind::Node => {
+            let ip = v["status"]["addresses"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["type"] == "InternalIP"))
+                .map(|x| or_none(&x["address"]))
+                .unwrap_or_else(|| "<none>".to_string());
+            vec![
+                ip,
+                "<none>".to_string(),
+                "kubesim".to_string(),
+                "kubesim".to_string(),
+                "kubesim".to_string(),
+            ]
+        }
+        _ => vec![],
+    }
+}
+
+/// kubectl's event columns (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE).
+fn events_table(items: &[Value], now: SimTime) -> Value {
+    let columns = vec![
+        column("LAST SEEN", 0),
+        column("TYPE", 0),
+        column("REASON", 0),
+        column("OBJECT", 0),
+        column("MESSAGE", 0),
+    ];
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|v| {
+            let rv = obj_rv(v);
+            let _ = rv;
+            let io = &v["involvedObject"];
+            let object = format!(
+                "{}/{}",
+                io["kind"].as_str().unwrap_or("").to_lowercase(),
+                io["name"].as_str().unwrap_or("")
+            );
+            json!({
+                "cells": [
+                    event_age(v, now),
+                    v["type"], v["reason"], object, v["message"],
+                ],
+                "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": v["metadata"]},
+            })
+        })
+        .collect();
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {},
+        "columnDefinitions": columns,
+        "rows": rows,
+    })
+}
+
+fn event_age(v: &Value, now: SimTime) -> String {
+    // The record's instant is kept in its resourceVersion-independent timestamp; the age is
+    // computed against simulated now, at the second granularity Events have.
+    let t = v["lastTimestamp"].as_str().unwrap_or("");
+    let now_text = rfc3339(now);
+    let secs = |s: &str| -> Option<u64> {
+        // YYYY-MM-DDTHH:MM:SSZ within the same simulated epoch: compare as seconds of day
+        // plus days; both come from rfc3339() so a lexicographic parse is exact.
+        let (date, time) = s.trim_end_matches('Z').split_once('T')?;
+        let d: Vec<u64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
+        let h: Vec<u64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+        if d.len() != 3 || h.len() != 3 {
+            return None;
+        }
+        Some((((d[0] * 12 + d[1]) * 31 + d[2]) * 86_400) + h[0] * 3600 + h[1] * 60 + h[2])
+    };
+    match (secs(t), secs(&now_text)) {
+        (Some(a), Some(b)) => sim_scenarios::tables::human_duration(b.saturating_sub(a)),
+        _ => "<unknown>".to_string(),
+    }
+}

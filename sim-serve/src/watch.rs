@@ -1,0 +1,59 @@
+//! Watches: `?watch=1` answered with a chunked stream of `{"type":…,"object":…}` lines.
+//!
+//! Each watch owns a thread that writes what the simulation thread sends it; the
+//! simulation thread compares the objects a watch selects after every step with what it
+//! last sent (resourceVersions), so ADDED/MODIFIED/DELETED follow the store exactly at the
+//! granularity of the server's steps.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::mpsc::{channel, Sender};
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+/// One open watch.
+pub struct Watch {
+    /// What it selects (kind, namespace, selectors).
+    pub query: crate::api::Query,
+    /// The resourceVersion of each object last sent, by `namespace/name`.
+    pub seen: BTreeMap<String, u64>,
+    /// Where events go; a send error means the client went away.
+    pub sender: Sender<Vec<u8>>,
+    /// Wall deadline (`timeoutSeconds`).
+    pub deadline: Option<Instant>,
+}
+
+impl Watch {
+    /// Sends one event; false if the client is gone.
+    pub fn send(&self, type_: &str, object: &Value) -> bool {
+        let mut line = json!({"type": type_, "object": object}).to_string();
+        line.push('\n');
+        self.sender.send(line.into_bytes()).is_ok()
+    }
+}
+
+/// Starts the streaming response on `request`'s connection; returns the sender feeding it.
+pub fn start(request: tiny_http::Request) -> Sender<Vec<u8>> {
+    let (sender, receiver) = channel::<Vec<u8>>();
+    let mut writer = request.into_writer();
+    std::thread::spawn(move || {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n";
+        if writer.write_all(head.as_bytes()).is_err() || writer.flush().is_err() {
+            return;
+        }
+        for chunk in receiver {
+            let framed = format!("{:x}\r\n", chunk.len());
+            if writer.write_all(framed.as_bytes()).is_err()
+                || writer.write_all(&chunk).is_err()
+                || writer.write_all(b"\r\n").is_err()
+                || writer.flush().is_err()
+            {
+                return;
+            }
+        }
+        let _ = writer.write_all(b"0\r\n\r\n");
+        let _ = writer.flush();
+    });
+    sender
+}
