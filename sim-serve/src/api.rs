@@ -226,6 +226,21 @@ impl State {
     pub fn advance(&mut self) {
         let now = self.clock.now();
         if now >= self.processed {
+            // With watches open, instant by instant, so that a watcher sees every state an
+            // object passes through between two clock readings, not only the last one.
+            while !self.watches.is_empty() {
+                match self.sim.next_event_time() {
+                    Some(t) if t <= now => {
+                        if let Err(e) = self.run_to(t) {
+                            eprintln!("kubesim serve: {}", e.message);
+                            break;
+                        }
+                        self.processed = t;
+                        self.pump_watches();
+                    }
+                    _ => break,
+                }
+            }
             if let Err(e) = self.run_to(now) {
                 eprintln!("kubesim serve: {}", e.message);
             }
@@ -284,7 +299,15 @@ impl State {
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
         let mut body = Vec::new();
-        let read = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
+        // An upgrade request (exec's websocket) hands over the raw stream: reading it to the
+        // end would wait for the client forever, so only a declared body is read.
+        let chunked = header("Transfer-Encoding").contains("chunked");
+        let limit = match request.body_length() {
+            Some(n) => (n as u64).min(MAX_BODY),
+            None if chunked => MAX_BODY,
+            None => 0,
+        };
+        let read = request.as_reader().take(limit).read_to_end(&mut body);
         let result = if read.is_err() {
             Err(StatusError::bad_request("cannot read the request body"))
         } else if self
@@ -816,6 +839,8 @@ impl State {
         let quoted = format!("\"{container}\"");
         let bracketed = format!("[{container}]");
         let word = format!("container {container}");
+        let colon = format!("container: {container}");
+        let only = names.len() == 1;
         let mut out = String::new();
         for r in self.sim.timeline().records() {
             if r.object != target {
@@ -830,10 +855,13 @@ impl State {
                     type_,
                     reason,
                     message,
-                    ..
-                } if message.contains(&quoted)
-                    || message.contains(&word)
-                    || message.contains(&bracketed) =>
+                    source,
+                } if source == "kubelet"
+                    && (only
+                        || message.contains(&quoted)
+                        || message.contains(&word)
+                        || message.contains(&colon)
+                        || message.contains(&bracketed)) =>
                 {
                     format!("{} {} {reason}: {message}", rfc3339(r.time), type_.as_str())
                 }

@@ -142,7 +142,14 @@ impl Recorder {
         std::fs::write(&file, text + "\n")
             .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
         let mut m = Mapping::new();
-        m.insert(key("apply"), Yaml::String(absolute(Path::new("."), &file.display().to_string())));
+        // Relative to the scenario file (the folder is beside it), so a recording moves.
+        let relative = Path::new(
+            self.objects_dir
+                .file_name()
+                .unwrap_or_else(|| std::ffi::OsStr::new("session.objects")),
+        )
+        .join(file.file_name().unwrap_or_default());
+        m.insert(key("apply"), Yaml::String(relative.display().to_string()));
         self.event(at, m);
         Ok(())
     }
