@@ -173,7 +173,7 @@ pub fn clock_advance(server: &str, token: Option<&str>, by: &str) -> Result<Stri
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
     let request = format!(
-        "POST /kubesim/v1/clock/advance?by={by} HTTP/1.1\r\nHost: {hostport}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST /kubesim/v1/clock/advance?by={by} HTTP/1.0\r\nHost: {hostport}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
     );
     stream
         .write_all(request.as_bytes())

@@ -140,7 +140,7 @@ impl Served {
         let mut stream = std::net::TcpStream::connect(hostport).expect("connect");
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
         )
         .expect("send");
         let mut response = Vec::new();
