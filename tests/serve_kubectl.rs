@@ -252,9 +252,11 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
     let yaml = s.ok(&["get", "deploy", "web", "-o", "yaml"]);
     assert!(yaml.contains("kind: Deployment") && yaml.contains("replicas: 2"), "{yaml}");
 
-    assert_eq!(
-        s.ok(&["delete", "deployment", "web"]).trim(),
-        "deployment.apps \"web\" deleted"
+    // kubectl 1.37 adds " from default namespace".
+    let deleted = s.ok(&["delete", "deployment", "web"]);
+    assert!(
+        deleted.starts_with("deployment.apps \"web\" deleted"),
+        "{deleted}"
     );
     s.advance("1m");
     let out = s.kubectl(&["get", "pods"]);

@@ -41,6 +41,9 @@ pub struct Query {
     pub fields: Vec<(String, bool, String)>,
     /// Answer as a server-side Table (watch events too).
     pub table: bool,
+    /// A streaming list (`sendInitialEvents=true`, kubectl ≥ 1.35's WatchList): every
+    /// object as ADDED, then a BOOKMARK marking the end of the initial events.
+    pub initial_events: bool,
 }
 
 enum Reply {
@@ -484,6 +487,9 @@ impl State {
             labels,
             fields,
             table,
+            initial_events: params
+                .get("sendInitialEvents")
+                .is_some_and(|v| v == "true" || v == "1"),
         };
         let Some(name) = name else {
             return match method {
@@ -1252,6 +1258,7 @@ impl State {
             sender,
             deadline: timeout.map(|t| Instant::now() + t),
         };
+        let rv = if w.query.initial_events { None } else { rv };
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
@@ -1264,6 +1271,24 @@ impl State {
                 }
             }
             w.seen.insert(id, obj_rv);
+        }
+        if w.query.initial_events {
+            let (kind, api_version) = match (w.query.table, w.query.kind) {
+                (true, _) => ("PartialObjectMetadata", "meta.k8s.io/v1"),
+                (false, Some(k)) => (k.name(), k.api_version()),
+                (false, None) => ("Event", "v1"),
+            };
+            let bookmark = json!({
+                "kind": kind,
+                "apiVersion": api_version,
+                "metadata": {
+                    "resourceVersion": self.resource_version().to_string(),
+                    "annotations": {"k8s.io/initial-events-end": "true"},
+                },
+            });
+            if !w.send("BOOKMARK", &bookmark) {
+                return;
+            }
         }
         self.watches.push(w);
     }

@@ -21,6 +21,10 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// The `kubectl` on PATH, or `None` after a loud SKIPPED message.
 pub fn kubectl_binary(test: &str) -> Option<PathBuf> {
+    // `KUBESIM_TEST_KUBECTL=/usr/bin/kubectl` runs the tests against another client.
+    if let Some(chosen) = std::env::var_os("KUBESIM_TEST_KUBECTL") {
+        return Some(PathBuf::from(chosen));
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
         let candidate = dir.join("kubectl");
