@@ -88,7 +88,10 @@ fn apply_wait_scale_and_roll_back_with_kubectl() {
     let Some((s, _dir)) = start("serve_apply_wait_scale") else {
         return;
     };
-    assert_eq!(s.ok(&["apply", "-f", "web.yaml"]).trim(), "deployment.apps/web created");
+    assert_eq!(
+        s.ok(&["apply", "-f", "web.yaml"]).trim(),
+        "deployment.apps/web created"
+    );
 
     let pods = s.ok(&["get", "pods"]);
     assert_eq!(
@@ -140,7 +143,13 @@ fn apply_wait_scale_and_roll_back_with_kubectl() {
     );
     s.advance("30s");
     assert_eq!(
-        s.ok(&["get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}"]),
+        s.ok(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.status.readyReplicas}"
+        ]),
         "3"
     );
 
@@ -148,7 +157,10 @@ fn apply_wait_scale_and_roll_back_with_kubectl() {
     s.advance("1m");
     let history = s.ok(&["rollout", "history", "deployment/web"]);
     assert!(history.contains("REVISION  CHANGE-CAUSE"), "{history}");
-    assert!(history.contains("\n1 ") && history.contains("\n2 "), "{history}");
+    assert!(
+        history.contains("\n1 ") && history.contains("\n2 "),
+        "{history}"
+    );
 
     assert_eq!(
         s.ok(&["rollout", "undo", "deployment/web"]).trim(),
@@ -222,9 +234,7 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
 
     let by_label = s.ok(&["get", "pods", "-l", "app=web", "--no-headers"]);
     assert_eq!(by_label.lines().count(), 2, "{by_label}");
-    assert!(s
-        .ok(&["get", "pods", "-l", "app=other"])
-        .is_empty());
+    assert!(s.ok(&["get", "pods", "-l", "app=other"]).is_empty());
     let node = s.ok(&["get", "pod", &pod, "-o", "jsonpath={.spec.nodeName}"]);
     let on_node = s.ok(&[
         "get",
@@ -241,16 +251,35 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
     let wide = s.ok(&["get", "pods", "-o", "wide"]);
     assert_eq!(
         header(&wide),
-        ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
+        [
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED NODE",
+            "READINESS GATES"
+        ]
     );
     let all = s.ok(&["get", "pods", "-A"]);
     assert_eq!(header(&all)[0], "NAMESPACE");
     let nodes = s.ok(&["get", "nodes"]);
-    assert_eq!(header(&nodes), ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
-    assert!(nodes.contains("node-1") && nodes.contains("Ready"), "{nodes}");
+    assert_eq!(
+        header(&nodes),
+        ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    );
+    assert!(
+        nodes.contains("node-1") && nodes.contains("Ready"),
+        "{nodes}"
+    );
 
     let yaml = s.ok(&["get", "deploy", "web", "-o", "yaml"]);
-    assert!(yaml.contains("kind: Deployment") && yaml.contains("replicas: 2"), "{yaml}");
+    assert!(
+        yaml.contains("kind: Deployment") && yaml.contains("replicas: 2"),
+        "{yaml}"
+    );
 
     // kubectl 1.37 adds " from default namespace".
     let deleted = s.ok(&["delete", "deployment", "web"]);

@@ -52,8 +52,7 @@ spec:
 
 #[test]
 fn recorded_session_replays_to_the_identical_timeline() {
-    let Some(kubectl) = kubectl_binary("recorded_session_replays_to_the_identical_timeline")
-    else {
+    let Some(kubectl) = kubectl_binary("recorded_session_replays_to_the_identical_timeline") else {
         return;
     };
     let dir = scratch("serve_record");

@@ -74,7 +74,7 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 => {
+            b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
                 match u8::from_str_radix(hex, 16) {
                     Ok(b) => {
@@ -277,9 +277,9 @@ impl State {
             t = crate::next_ms(t);
         }
         let before = self.sim.timeline().len();
-        self.sim.schedule_action(t, action).map_err(|e| {
-            StatusError::new(500, "InternalError", format!("cannot schedule: {e}"))
-        })?;
+        self.sim
+            .schedule_action(t, action)
+            .map_err(|e| StatusError::new(500, "InternalError", format!("cannot schedule: {e}")))?;
         self.run_to(t)?;
         self.processed = t;
         self.clock.raise_floor(t);
@@ -376,9 +376,9 @@ impl State {
                 None => Err(StatusError::no_route(path)),
             },
             ["openapi", "v3"] => get_only(discovery::openapi_v3_root()),
-            ["openapi", "v3", "api", "v1"] => get_only(
-                discovery::openapi_v3_group_version("v1").unwrap_or(Value::Null),
-            ),
+            ["openapi", "v3", "api", "v1"] => {
+                get_only(discovery::openapi_v3_group_version("v1").unwrap_or(Value::Null))
+            }
             ["openapi", "v3", "apis", g, v] => {
                 match discovery::openapi_v3_group_version(&format!("{g}/{v}")) {
                     Some(doc) => get_only(doc),
@@ -396,7 +396,8 @@ impl State {
                 })?;
                 self.clock.advance(d);
                 self.advance();
-                self.write_record().map_err(|e| StatusError::new(500, "InternalError", e))?;
+                self.write_record()
+                    .map_err(|e| StatusError::new(500, "InternalError", e))?;
                 Ok(Reply::Json(200, self.clock_json()))
             }
             ["kubesim", "v1", "timeline"] => {
@@ -436,9 +437,8 @@ impl State {
         content_type: &str,
         body: &[u8],
     ) -> Res {
-        let is_resource = |r: &str| {
-            discovery::kind_of(gv, r).is_some() || (gv == "v1" && r == "events")
-        };
+        let is_resource =
+            |r: &str| discovery::kind_of(gv, r).is_some() || (gv == "v1" && r == "events");
         let (namespace, rest) = match rest {
             ["namespaces", ns, r, tail @ ..] if is_resource(r) => {
                 (Some(ns.to_string()), [&[*r][..], tail].concat())
@@ -478,9 +478,7 @@ impl State {
                 return Err(StatusError::no_route(&format!("namespaces/.../{resource}")));
             }
         }
-        let watch = params
-            .get("watch")
-            .is_some_and(|w| w == "1" || w == "true");
+        let watch = params.get("watch").is_some_and(|w| w == "1" || w == "true");
         let query = Query {
             kind,
             namespace: namespace.clone(),
@@ -704,11 +702,7 @@ impl State {
             .map(|r| ((r[0].clone(), r[1].clone()), r))
             .collect();
         let wide = wide_headers(kind);
-        let mut columns: Vec<Value> = headers
-            .iter()
-            .skip(1)
-            .map(|h| column(h, 0))
-            .collect();
+        let mut columns: Vec<Value> = headers.iter().skip(1).map(|h| column(h, 0)).collect();
         if headers.len() < 2 {
             columns = vec![column("NAME", 0), column("AGE", 0)];
         }
@@ -716,7 +710,10 @@ impl State {
         let rows: Vec<Value> = objects
             .iter()
             .map(|v| {
-                let ns = v["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+                let ns = v["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
                 let name = obj_name(v).to_string();
                 let mut cells: Vec<Value> = match by_key.get(&(ns, name.clone())) {
                     Some(r) => r.iter().skip(1).map(|c| json!(c)).collect(),
@@ -879,7 +876,10 @@ impl State {
             out.push_str(&line);
             out.push('\n');
         }
-        if let Some(n) = params.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+        if let Some(n) = params
+            .get("tailLines")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
             let lines: Vec<&str> = out.lines().collect();
             let start = lines.len().saturating_sub(n);
             out = lines[start..].iter().map(|l| format!("{l}\n")).collect();
@@ -893,8 +893,9 @@ impl State {
         }
         let text = std::str::from_utf8(body)
             .map_err(|_| StatusError::bad_request("the request body is not UTF-8"))?;
-        let y: Yaml = serde_yaml::from_str(text)
-            .map_err(|e| StatusError::bad_request(format!("the request body does not parse: {e}")))?;
+        let y: Yaml = serde_yaml::from_str(text).map_err(|e| {
+            StatusError::bad_request(format!("the request body does not parse: {e}"))
+        })?;
         serde_json::to_value(y)
             .map_err(|e| StatusError::bad_request(format!("the request body does not parse: {e}")))
     }
@@ -908,11 +909,7 @@ impl State {
             StatusError::invalid(
                 kind,
                 &name,
-                errors
-                    .0
-                    .into_iter()
-                    .map(|e| (e.field, e.message))
-                    .collect(),
+                errors.0.into_iter().map(|e| (e.field, e.message)).collect(),
             )
         };
         let loaded = load_manifests("request", &text).map_err(invalid)?;
@@ -958,7 +955,11 @@ impl State {
                         .split_once("): ")
                         .map_or(message.as_str(), |(_, m)| m)
                         .to_string();
-                    let code = if message.contains("not found") { 404 } else { 403 };
+                    let code = if message.contains("not found") {
+                        404
+                    } else {
+                        403
+                    };
                     let reason = if code == 404 { "NotFound" } else { "Forbidden" };
                     // Refused by admission: nothing was stored, so nothing to record.
                     return Err(StatusError::new(code, reason, message));
@@ -1043,7 +1044,12 @@ impl State {
             )));
         }
         let rv = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
-        if !rv.is_empty() && rv != current["metadata"]["resourceVersion"].as_str().unwrap_or("") {
+        if !rv.is_empty()
+            && rv
+                != current["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+        {
             return Err(StatusError::conflict(kind, &key.name));
         }
         if kind.namespaced() {
@@ -1084,7 +1090,9 @@ impl State {
             return Err(StatusError::conflict(kind, &key.name));
         }
         if obj_name(&merged) != key.name {
-            return Err(StatusError::bad_request("metadata.name: the name cannot be patched"));
+            return Err(StatusError::bad_request(
+                "metadata.name: the name cannot be patched",
+            ));
         }
         Self::check_kind(kind, &merged)?;
         self.apply(kind, merged, false)
@@ -1140,7 +1148,10 @@ impl State {
                 d.insert("gracePeriod".into(), Yaml::Number(g.into()));
             }
             if let Some(p) = policy {
-                d.insert("propagationPolicy".into(), Yaml::String(p.as_str().to_string()));
+                d.insert(
+                    "propagationPolicy".into(),
+                    Yaml::String(p.as_str().to_string()),
+                );
             }
             let mut m = Mapping::new();
             m.insert("delete".into(), Yaml::Mapping(d));
@@ -1244,6 +1255,8 @@ impl State {
         Ok(Reply::Json(200, Self::scale_json(kind, &after)))
     }
 
+    // A watch's `timeoutSeconds` is wall time, the client's.
+    #[allow(clippy::disallowed_methods)]
     fn start_watch(
         &mut self,
         request: tiny_http::Request,
@@ -1263,7 +1276,11 @@ impl State {
         for (id, obj_rv, v) in self.select(&w.query) {
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
             if send_it {
-                let kind = if rv.is_none_or(|r| r == 0) { "ADDED" } else { "MODIFIED" };
+                let kind = if rv.is_none_or(|r| r == 0) {
+                    "ADDED"
+                } else {
+                    "MODIFIED"
+                };
                 let obj = self.watch_object(&w.query, v, first);
                 first = false;
                 if !w.send(kind, &obj) {
@@ -1301,10 +1318,10 @@ impl State {
         }
     }
 
+    #[allow(clippy::disallowed_methods)]
     fn pump_watches(&mut self) {
         let now = Instant::now();
-        self.watches
-            .retain(|w| w.deadline.is_none_or(|d| d > now));
+        self.watches.retain(|w| w.deadline.is_none_or(|d| d > now));
         if self.watches.is_empty() {
             return;
         }
@@ -1430,8 +1447,14 @@ fn wide_cells(kind: Kind, v: &Value) -> Vec<String> {
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let names: Vec<&str> = containers.iter().filter_map(|c| c["name"].as_str()).collect();
-            let images: Vec<&str> = containers.iter().filter_map(|c| c["image"].as_str()).collect();
+            let names: Vec<&str> = containers
+                .iter()
+                .filter_map(|c| c["name"].as_str())
+                .collect();
+            let images: Vec<&str> = containers
+                .iter()
+                .filter_map(|c| c["image"].as_str())
+                .collect();
             let selector = v["spec"]["selector"]["matchLabels"]
                 .as_object()
                 .map(|m| {

@@ -94,7 +94,9 @@ fn in_category_all(kind: Kind) -> bool {
     )
 }
 
-const VERBS: [&str; 7] = ["create", "delete", "get", "list", "patch", "update", "watch"];
+const VERBS: [&str; 7] = [
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
 
 /// `/api/v1` or `/apis/<group>/<version>`; `None` for a group version kubesim does not serve.
 pub fn resource_list(group_version: &str) -> Option<Value> {
@@ -132,7 +134,13 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
             }
             s
         };
-        resources.push(sub("status", kind.name(), &["get", "patch", "update"], "", ""));
+        resources.push(sub(
+            "status",
+            kind.name(),
+            &["get", "patch", "update"],
+            "",
+            "",
+        ));
         if matches!(
             kind,
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet

@@ -83,6 +83,8 @@ pub fn kubeconfig(server: &str, token: Option<&str>) -> String {
 }
 
 /// Serves `sim` until `exit_after` (or forever), printing where it listens to `out`.
+// `--exit-after` is wall time.
+#[allow(clippy::disallowed_methods)]
 pub fn serve(
     sim: Simulation,
     options: &ServeOptions,
@@ -128,7 +130,13 @@ pub fn serve(
         path = options.kubeconfig.display()
     );
     let _ = out.flush();
-    let mut state = api::State::new(sim, clock, recorder, format!("{host}:{port}"), options.token.clone());
+    let mut state = api::State::new(
+        sim,
+        clock,
+        recorder,
+        format!("{host}:{port}"),
+        options.token.clone(),
+    );
     state.advance();
     let started = Instant::now();
     loop {

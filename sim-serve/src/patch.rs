@@ -114,12 +114,16 @@ fn add(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
                 .parse()
                 .map_err(|_| format!("invalid array index {last:?}"))?;
             if i > a.len() {
-                return Err(format!("add operation does not apply: index {i} out of range"));
+                return Err(format!(
+                    "add operation does not apply: index {i} out of range"
+                ));
             }
             a.insert(i, value);
             Ok(())
         }
-        _ => Err(format!("add operation does not apply: doc is missing path: {path:?}")),
+        _ => Err(format!(
+            "add operation does not apply: doc is missing path: {path:?}"
+        )),
     }
 }
 
@@ -145,8 +149,13 @@ fn remove(doc: &mut Value, path: &str) -> Result<Value, String> {
 /// service ports on `port`). `None`: the list is atomic and replaced whole.
 fn merge_key(field: &str, sample: Option<&Value>) -> Option<&'static str> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "readinessGates" => Some(if field == "readinessGates" {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "readinessGates" => Some(if field == "readinessGates" {
             "conditionType"
         } else {
             "name"
@@ -182,7 +191,10 @@ pub fn strategic_merge(target: &Value, patch: &Value) -> Result<Value, String> {
     }
 }
 
-fn merge_map(target: &Map<String, Value>, patch: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn merge_map(
+    target: &Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, String> {
     if patch.get("$patch").and_then(Value::as_str) == Some("replace") {
         let mut p = patch.clone();
         p.remove("$patch");
@@ -198,9 +210,11 @@ fn merge_map(target: &Map<String, Value>, patch: &Map<String, Value>) -> Result<
             continue;
         }
         if k == "$retainKeys" {
-            retain = v
-                .as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+            retain = v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            });
             continue;
         }
         if k.starts_with("$setElementOrder/") {
@@ -342,7 +356,10 @@ mod tests {
                     {"op": "add", "path": "/spec/paused", "value": true}]),
         )
         .expect("applies");
-        assert_eq!(out, json!({"spec": {"replicas": 3, "template": {"x": 1}, "paused": true}}));
+        assert_eq!(
+            out,
+            json!({"spec": {"replicas": 3, "template": {"x": 1}, "paused": true}})
+        );
         assert!(json_patch(&target, &json!([{"op": "remove", "path": "/nope"}])).is_err());
     }
 }

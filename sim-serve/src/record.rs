@@ -53,8 +53,8 @@ impl Recorder {
             Origin::Scenario(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                let doc: Yaml = serde_yaml::from_str(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let doc: Yaml =
+                    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                 let Yaml::Mapping(mut base) = doc else {
                     return Err(format!("{}: not a scenario", path.display()));
                 };
@@ -88,10 +88,8 @@ impl Recorder {
             }
             Origin::Manifests(paths) => {
                 let cwd = std::env::current_dir().unwrap_or_default();
-                let text = format!(
-                    "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata:\n  name: recorded\nspec:\n  cluster:\n    nodePools:\n    - name: node\n      count: 3\n      zone: zone-a\n      capacity: {{cpu: \"4\", memory: 16Gi, pods: 110}}\n  manifests: []\n"
-                );
-                let Ok(Yaml::Mapping(mut base)) = serde_yaml::from_str::<Yaml>(&text) else {
+                let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata:\n  name: recorded\nspec:\n  cluster:\n    nodePools:\n    - name: node\n      count: 3\n      zone: zone-a\n      capacity: {cpu: \"4\", memory: 16Gi, pods: 110}\n  manifests: []\n";
+                let Ok(Yaml::Mapping(mut base)) = serde_yaml::from_str::<Yaml>(text) else {
                     return Err("internal: the recorded scenario template does not parse".into());
                 };
                 if let Some(Yaml::Mapping(spec)) = base.get_mut(key("spec")) {
@@ -169,7 +167,10 @@ impl Recorder {
             .entry(key("spec"))
             .or_insert_with(|| Yaml::Mapping(Mapping::new()));
         if let Yaml::Mapping(spec) = spec {
-            spec.insert(key("duration"), Yaml::String(format!("{}ms", end.as_millis())));
+            spec.insert(
+                key("duration"),
+                Yaml::String(format!("{}ms", end.as_millis())),
+            );
             spec.insert(key("events"), Yaml::Sequence(self.events.clone()));
         }
         let text = serde_yaml::to_string(&Yaml::Mapping(doc)).map_err(|e| e.to_string())?;
