@@ -313,6 +313,13 @@ impl State {
         let read = request.as_reader().take(limit).read_to_end(&mut body);
         let result = if read.is_err() {
             Err(StatusError::bad_request("cannot read the request body"))
+        } else if content_type.contains("protobuf") {
+            // client-go retries with JSON on a 415 to a protobuf body.
+            Err(StatusError::new(
+                415,
+                "UnsupportedMediaType",
+                format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type}); kubesim serve decodes JSON and YAML only, and kubectl's generator commands (create deployment, create namespace, run, expose) send protobuf: pipe them through apply, e.g. `kubectl create deployment web --image=nginx --dry-run=client -o yaml | kubectl apply -f -`"),
+            ))
         } else if self
             .token
             .as_ref()
