@@ -1282,19 +1282,19 @@ impl State {
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
+            let obj = self.watch_object(&w.query, v, first && send_it);
             if send_it {
                 let kind = if rv.is_none_or(|r| r == 0) {
                     "ADDED"
                 } else {
                     "MODIFIED"
                 };
-                let obj = self.watch_object(&w.query, v, first);
                 first = false;
                 if !w.send(kind, &obj) {
                     return;
                 }
             }
-            w.seen.insert(id, obj_rv);
+            w.seen.insert(id, (obj_rv, obj));
         }
         if w.query.initial_events {
             let (kind, api_version) = match (w.query.table, w.query.kind) {
@@ -1341,50 +1341,25 @@ impl State {
         watches.retain_mut(|w| {
             let current = self.select(&w.query);
             let mut alive = true;
-            let mut still: BTreeMap<String, u64> = BTreeMap::new();
+            let mut still: BTreeMap<String, (u64, Value)> = BTreeMap::new();
             for (id, rv, v) in current {
-                let event = match w.seen.get(&id) {
-                    None => Some("ADDED"),
-                    Some(old) if *old != rv => Some("MODIFIED"),
-                    Some(_) => None,
-                };
-                if let Some(e) = event {
-                    let obj = self.watch_object(&w.query, v, false);
-                    alive &= w.send(e, &obj);
-                }
-                still.insert(id, rv);
-            }
-            let gone: Vec<String> = w
-                .seen
-                .keys()
-                .filter(|k| !still.contains_key(*k))
-                .cloned()
-                .collect();
-            for id in gone {
-                let (ns, name) = id.split_once('/').unwrap_or(("", &id));
-                let mut meta = json!({"name": name});
-                if !ns.is_empty() {
-                    meta["namespace"] = json!(ns);
-                }
-                let obj = match w.query.kind {
-                    Some(kind) => json!({
-                        "kind": kind.name(),
-                        "apiVersion": kind.api_version(),
-                        "metadata": meta,
-                    }),
-                    None => json!({"kind": "Event", "apiVersion": "v1", "metadata": meta}),
-                };
-                let obj = match (w.query.table, w.query.kind) {
-                    (true, Some(kind)) => {
-                        let mut t = self.table(kind, vec![], false);
-                        t["rows"] = json!([{
-                            "cells": [name],
-                            "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]},
-                        }]);
-                        t
+                match w.seen.remove(&id) {
+                    Some((old, obj)) if old == rv => {
+                        still.insert(id, (rv, obj));
                     }
-                    _ => obj,
-                };
+                    seen => {
+                        let obj = self.watch_object(&w.query, v, false);
+                        let e = if seen.is_some() { "MODIFIED" } else { "ADDED" };
+                        alive &= w.send(e, &obj);
+                        still.insert(id, (rv, obj));
+                    }
+                }
+            }
+            // What is left was deleted: the API server sends the last state it had.
+            for (_, (_, mut obj)) in std::mem::take(&mut w.seen) {
+                if obj.get("columnDefinitions").is_some() {
+                    obj["columnDefinitions"] = json!([]);
+                }
                 alive &= w.send("DELETED", &obj);
             }
             w.seen = still;

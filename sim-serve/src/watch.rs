@@ -20,8 +20,9 @@ use serde_json::{json, Value};
 pub struct Watch {
     /// What it selects (kind, namespace, selectors).
     pub query: crate::api::Query,
-    /// The resourceVersion of each object last sent, by `namespace/name`.
-    pub seen: BTreeMap<String, u64>,
+    /// The resourceVersion and rendering (object or Table) of each object last sent, by
+    /// `namespace/name`: a DELETED event carries the last state, as the API server's does.
+    pub seen: BTreeMap<String, (u64, Value)>,
     /// Where events go; a send error means the client went away.
     pub sender: Sender<Vec<u8>>,
     /// Wall deadline (`timeoutSeconds`).
