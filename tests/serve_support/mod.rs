@@ -53,11 +53,17 @@ impl Served {
     /// Starts `kubesim serve ARGS --port 0 --paused --kubeconfig DIR/kubeconfig` and waits
     /// for the line naming its address.
     pub fn start(kubectl: PathBuf, dir: &Path, args: &[&str]) -> Served {
+        Served::start_with(kubectl, dir, args, &["--paused"])
+    }
+
+    /// Like [`Served::start`] with `clock` instead of `--paused` (e.g. `--speed 100`).
+    pub fn start_with(kubectl: PathBuf, dir: &Path, args: &[&str], clock: &[&str]) -> Served {
         let kubeconfig = dir.join("kubeconfig");
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubesim"))
             .arg("serve")
             .args(args)
-            .args(["--port", "0", "--paused", "--kubeconfig"])
+            .args(clock)
+            .args(["--port", "0", "--kubeconfig"])
             .arg(&kubeconfig)
             .current_dir(dir)
             .stdout(Stdio::piped())
@@ -135,6 +141,34 @@ impl Served {
             .output()
             .expect("kubesim clock runs");
         assert!(out.status.success(), "clock advance: {}", texts(&out).1);
+    }
+
+    /// One plain HTTP/1.0 request: (status code, body). `headers` are extra header lines.
+    pub fn request(&self, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let hostport = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(hostport).expect("connect");
+        let mut head = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {hostport}\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for h in headers {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("send");
+        stream.write_all(body.as_bytes()).expect("send");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let text = String::from_utf8_lossy(&response).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let code = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status code");
+        (code, body.to_string())
     }
 
     /// GET `path` on the server with plain HTTP (the kubesim endpoints).
