@@ -333,6 +333,25 @@ fn errors_are_kubernetes_statuses() {
     assert!(unknown.contains("replica"), "{unknown}");
 
     s.ok(&["apply", "-f", "web.yaml"]);
+    // Server-side dry runs (`kubectl diff`, `--dry-run=server`) validate and change nothing.
+    std::fs::write(
+        dir.join("web5.yaml"),
+        DEPLOYMENT.replace("replicas: 2", "replicas: 5"),
+    )
+    .expect("write");
+    let diff = s.kubectl(&["diff", "-f", "web5.yaml"]);
+    assert_eq!(diff.status.code(), Some(1), "{:?}", texts(&diff));
+    assert!(
+        texts(&diff).0.contains("+  replicas: 5"),
+        "{:?}",
+        texts(&diff)
+    );
+    s.ok(&["delete", "deployment", "web", "--dry-run=server"]);
+    s.ok(&["apply", "-f", "web5.yaml", "--dry-run=server"]);
+    assert_eq!(
+        s.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]),
+        "2"
+    );
     let stale = s.ok(&["get", "deployment", "web", "-o", "json"]);
     std::fs::write(dir.join("stale.json"), &stale).expect("write");
     s.ok(&["scale", "deployment/web", "--replicas=4"]);

@@ -64,6 +64,8 @@ pub struct State {
     address: String,
     token: Option<String>,
     watches: Vec<Watch>,
+    /// The request being answered asked for `dryRun`: validate, answer, change nothing.
+    dry_run: bool,
     /// Events run when the watches were last brought up to date.
     pumped_at: Option<(u64, usize)>,
 }
@@ -214,6 +216,7 @@ impl State {
             address,
             token,
             watches: Vec::new(),
+            dry_run: false,
             pumped_at: None,
         }
     }
@@ -329,6 +332,7 @@ impl State {
         } else {
             let (path, query) = url.split_once('?').unwrap_or((&url, ""));
             let params = parse_query(query);
+            self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
             self.route(&method, path, &params, &accept, &content_type, &body)
         };
         let response = match result {
@@ -508,7 +512,7 @@ impl State {
                 }
                 "GET" => Ok(Reply::Json(200, self.list(&query))),
                 "POST" => match kind {
-                    Some(k) => self.create(k, namespace, params, body),
+                    Some(k) => self.create(k, namespace, body),
                     None => Err(StatusError::method_not_allowed(
                         "events are written by the simulation, not by clients",
                     )),
@@ -949,6 +953,22 @@ impl State {
     fn apply(&mut self, kind: Kind, mut obj: Value, created: bool) -> Res {
         clean(&mut obj);
         let any = self.decode(kind, &obj)?;
+        if self.dry_run {
+            // `kubectl diff` and `--dry-run=server`: validated, not applied.
+            let current = lookup(self.sim.store(), kind, &any.object_ref().key);
+            let mut answer = obj;
+            if let Some(meta) = current.as_ref().map(|c| c["metadata"].clone()) {
+                for f in ["uid", "resourceVersion", "creationTimestamp", "generation"] {
+                    answer["metadata"][f] = meta[f].clone();
+                }
+            }
+            if let Some(status) = current.as_ref().map(|c| c["status"].clone()) {
+                if !status.is_null() {
+                    answer["status"] = status;
+                }
+            }
+            return Ok(Reply::Json(if created { 201 } else { 200 }, answer));
+        }
         let target = any.object_ref();
         let (at, before) = self.land(ScenarioAction::Apply(any))?;
         let new: Vec<_> = self.sim.timeline().records()[before..].to_vec();
@@ -993,13 +1013,7 @@ impl State {
         Ok(Reply::Json(if created { 201 } else { 200 }, v))
     }
 
-    fn create(
-        &mut self,
-        kind: Kind,
-        namespace: Option<String>,
-        params: &BTreeMap<String, String>,
-        body: &[u8],
-    ) -> Res {
+    fn create(&mut self, kind: Kind, namespace: Option<String>, body: &[u8]) -> Res {
         let mut obj = Self::body_json(body)?;
         Self::check_kind(kind, &obj)?;
         if kind.namespaced() {
@@ -1026,11 +1040,6 @@ impl State {
             if self.sim.store().meta_of(kind, &key).is_some() {
                 return Err(StatusError::already_exists(kind, &name));
             }
-        }
-        if params.contains_key("dryRun") {
-            clean(&mut obj);
-            self.decode(kind, &obj)?;
-            return Ok(Reply::Json(201, obj));
         }
         self.apply(kind, obj, true)
     }
@@ -1139,6 +1148,11 @@ impl State {
                 return Err(StatusError::conflict(kind, &key.name));
             }
         }
+        // kubectl sends `dryRun` of a delete in the DeleteOptions body.
+        let dry_body = options["dryRun"].as_array().is_some_and(|d| !d.is_empty());
+        if self.dry_run || dry_body {
+            return Ok(Reply::Json(200, before));
+        }
         let target = ObjectRef::new(kind, key.clone());
         let (at, _) = self.land(ScenarioAction::Delete {
             target,
@@ -1243,6 +1257,11 @@ impl State {
                 ))
             }
         };
+        if self.dry_run {
+            let mut answer = scale;
+            answer["spec"]["replicas"] = json!(replicas);
+            return Ok(Reply::Json(200, answer));
+        }
         let (at, _) = self.land(ScenarioAction::Scale {
             target: ObjectRef::new(kind, key.clone()),
             replicas,
