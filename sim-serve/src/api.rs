@@ -261,6 +261,15 @@ impl State {
         self.write_record()
     }
 
+    /// Rewrites the recording when the clock runs (a paused one changes it only on writes
+    /// and advances, which rewrite it themselves).
+    pub fn record_if_running(&self) -> Result<(), String> {
+        if self.clock.paused() {
+            return Ok(());
+        }
+        self.write_record()
+    }
+
     fn write_record(&self) -> Result<(), String> {
         match &self.recorder {
             Some(r) => r.write(self.processed),

@@ -86,3 +86,32 @@ impl Clock {
         Some(Duration::from_secs_f64(millis / 1000.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_clock_moves_only_when_advanced_and_never_below_its_floor() {
+        let mut c = Clock::new(5.0, true);
+        assert!(c.paused());
+        assert_eq!(c.now(), SimTime::ZERO);
+        c.advance(SimDuration::from_secs(30));
+        assert_eq!(c.now(), SimTime::ZERO + SimDuration::from_secs(30));
+        c.raise_floor(SimTime::ZERO + SimDuration::from_millis(30_001));
+        assert_eq!(c.now().as_millis(), 30_001);
+        c.raise_floor(SimTime::ZERO);
+        assert_eq!(c.now().as_millis(), 30_001);
+        assert_eq!(
+            c.wall_until(SimTime::ZERO + SimDuration::from_secs(60)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_negative_or_infinite_speed_is_a_paused_clock() {
+        assert!(Clock::new(-1.0, false).paused());
+        assert!(Clock::new(f64::INFINITY, false).paused());
+        assert!(!Clock::new(2.0, false).paused());
+    }
+}

@@ -139,11 +139,20 @@ pub fn serve(
     );
     state.advance();
     let started = Instant::now();
+    let mut recorded = Instant::now();
     loop {
         if options.exit_after.is_some_and(|d| started.elapsed() >= d) {
             break;
         }
         state.advance();
+        // A running clock moves the end of the session: keep the recording's end within a
+        // second of it, so stopping the server (ctrl-c) leaves a replayable recording.
+        if recorded.elapsed() >= Duration::from_secs(1) {
+            recorded = Instant::now();
+            if let Err(e) = state.record_if_running() {
+                eprintln!("kubesim serve: {e}");
+            }
+        }
         match server.recv_timeout(Duration::from_millis(20)) {
             Ok(Some(request)) => state.handle(request),
             Ok(None) => {}

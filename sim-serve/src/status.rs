@@ -168,3 +168,43 @@ fn details(kind: Kind, name: &str) -> Value {
     }
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_names_the_resource_with_its_group() {
+        let e = StatusError::not_found(Kind::Deployment, "web");
+        assert_eq!(e.code, 404);
+        assert_eq!(e.message, "deployments.apps \"web\" not found");
+        let v = e.to_json();
+        assert_eq!(v["details"]["group"], "apps");
+        assert_eq!(v["details"]["kind"], "deployments");
+        assert_eq!(
+            StatusError::not_found(Kind::Pod, "x").message,
+            "pods \"x\" not found"
+        );
+    }
+
+    #[test]
+    fn invalid_lists_every_cause_with_its_field() {
+        let e = StatusError::invalid(
+            Kind::Pod,
+            "p",
+            vec![
+                (Some("spec.containers".into()), "Required value".into()),
+                (None, "something else".into()),
+            ],
+        );
+        assert_eq!(e.code, 422);
+        assert_eq!(
+            e.message,
+            "Pod \"p\" is invalid: [spec.containers: Required value, something else]"
+        );
+        let v = e.to_json();
+        assert_eq!(v["details"]["kind"], "Pod");
+        assert_eq!(v["details"]["causes"][0]["field"], "spec.containers");
+        assert!(v["details"]["causes"][1].get("field").is_none());
+    }
+}
