@@ -654,12 +654,8 @@ impl State {
 
     fn fields_match(&self, v: &Value, fields: &[(String, bool, String)]) -> bool {
         fields.iter().all(|(f, eq, want)| {
-            if matches!(
-                f.as_str(),
-                "involvedObject.uid" | "involvedObject.resourceVersion"
-            ) {
-                // Events name objects by kind, namespace and name; the uid a client took
-                // from the object it describes always matches.
+            if f == "involvedObject.resourceVersion" {
+                // Events are not tied to one version of their object.
                 return true;
             }
             let got = match field_value(v, f) {
