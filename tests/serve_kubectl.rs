@@ -194,6 +194,9 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
         return;
     };
     s.ok(&["apply", "-f", "web.yaml"]);
+    // `logs -f` streams the lifecycle as it happens and ends when the pod is deleted.
+    let first = pod_names(&s).remove(0);
+    let follow = s.spawn_kubectl(&["logs", "-f", &first]);
     let watch = s.spawn_kubectl(&["get", "pods", "-w"]);
     std::thread::sleep(std::time::Duration::from_millis(700));
     s.advance("30s");
@@ -288,6 +291,12 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
         "{deleted}"
     );
     s.advance("1m");
+    let followed = finish(follow);
+    let (followed, _) = texts(&followed);
+    assert!(
+        followed.contains("Pulling image") && followed.contains("Started container web"),
+        "{followed}"
+    );
     let out = s.kubectl(&["get", "pods"]);
     assert_eq!(
         texts(&out).1.trim(),

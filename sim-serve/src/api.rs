@@ -46,9 +46,22 @@ pub struct Query {
     pub initial_events: bool,
 }
 
+/// A `kubectl logs -f` stream.
+pub struct Follow {
+    key: ObjectKey,
+    container: String,
+    /// The pod incarnation followed (a new pod of the same name ends the stream).
+    uid: sim_core::objects::Uid,
+    /// Lines sent so far.
+    sent: usize,
+    /// The first chunk (the log so far, after `tailLines`).
+    first: String,
+}
+
 enum Reply {
     Json(u16, Value),
     Text(u16, String),
+    Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
 }
 
@@ -64,6 +77,7 @@ pub struct State {
     address: String,
     token: Option<String>,
     watches: Vec<Watch>,
+    follows: Vec<(Follow, std::sync::mpsc::Sender<Vec<u8>>)>,
     /// The request being answered asked for `dryRun`: validate, answer, change nothing.
     dry_run: bool,
     /// Events run when the watches were last brought up to date.
@@ -216,6 +230,7 @@ impl State {
             address,
             token,
             watches: Vec::new(),
+            follows: Vec::new(),
             dry_run: false,
             pumped_at: None,
         }
@@ -234,7 +249,7 @@ impl State {
         if now >= self.processed {
             // With watches open, instant by instant, so that a watcher sees every state an
             // object passes through between two clock readings, not only the last one.
-            while !self.watches.is_empty() {
+            while !self.watches.is_empty() || !self.follows.is_empty() {
                 match self.sim.next_event_time() {
                     Some(t) if t <= now => {
                         if let Err(e) = self.run_to(t) {
@@ -243,6 +258,7 @@ impl State {
                         }
                         self.processed = t;
                         self.pump_watches();
+                        self.pump_follows();
                     }
                     _ => break,
                 }
@@ -253,6 +269,7 @@ impl State {
             self.processed = now;
         }
         self.pump_watches();
+        self.pump_follows();
     }
 
     /// Stops: the last record write.
@@ -347,6 +364,13 @@ impl State {
         let response = match result {
             Ok(Reply::Watch(query, rv, timeout)) => {
                 self.start_watch(request, query, rv, timeout);
+                return;
+            }
+            Ok(Reply::Follow(follow)) => {
+                let sender = watch::start_stream(request, "text/plain");
+                if sender.send(follow.first.clone().into_bytes()).is_ok() {
+                    self.follows.push((follow, sender));
+                }
                 return;
             }
             Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
@@ -854,13 +878,40 @@ impl State {
                 key.name
             )));
         }
+        let uid = pod.meta.uid;
+        let lines = self.log_lines(key, &container).unwrap_or_default();
+        let tail = params
+            .get("tailLines")
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        let start = lines.len().saturating_sub(tail);
+        let out: String = lines[start..].iter().map(|l| format!("{l}\n")).collect();
+        if params
+            .get("follow")
+            .is_some_and(|f| f == "true" || f == "1")
+        {
+            return Ok(Reply::Follow(Follow {
+                key: key.clone(),
+                container,
+                uid,
+                sent: lines.len(),
+                first: out,
+            }));
+        }
+        Ok(Reply::Text(200, out))
+    }
+
+    /// The log lines of `container` of the pod at `key` (this incarnation); `None` when the
+    /// pod is gone.
+    fn log_lines(&self, key: &ObjectKey, container: &str) -> Option<Vec<String>> {
+        let pod = self.sim.store().get::<sim_core::objects::Pod>(key)?;
+        let only = pod.spec.init_containers.len() + pod.spec.containers.len() == 1;
         let target = ObjectRef::new(Kind::Pod, key.clone());
         let quoted = format!("\"{container}\"");
         let bracketed = format!("[{container}]");
         let word = format!("container {container}");
         let colon = format!("container: {container}");
-        let only = names.len() == 1;
-        let mut out = String::new();
+        let mut out = Vec::new();
         for r in self.sim.timeline().records() {
             if r.object != target {
                 continue;
@@ -889,18 +940,9 @@ impl State {
                 }
                 _ => continue,
             };
-            out.push_str(&line);
-            out.push('\n');
+            out.push(line);
         }
-        if let Some(n) = params
-            .get("tailLines")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
-            let lines: Vec<&str> = out.lines().collect();
-            let start = lines.len().saturating_sub(n);
-            out = lines[start..].iter().map(|l| format!("{l}\n")).collect();
-        }
-        Ok(Reply::Text(200, out))
+        Some(out)
     }
 
     fn body_json(body: &[u8]) -> Result<Value, StatusError> {
@@ -1347,6 +1389,34 @@ impl State {
             (true, None) => events_table(&[v], self.processed),
             _ => v,
         }
+    }
+
+    /// Sends each `logs -f` stream its new lines; ends those whose pod is gone.
+    fn pump_follows(&mut self) {
+        if self.follows.is_empty() {
+            return;
+        }
+        let mut follows = std::mem::take(&mut self.follows);
+        follows.retain_mut(|(f, sender)| {
+            let alive = self
+                .sim
+                .store()
+                .get::<sim_core::objects::Pod>(&f.key)
+                .is_some_and(|p| p.meta.uid == f.uid);
+            let Some(lines) = alive
+                .then(|| self.log_lines(&f.key, &f.container))
+                .flatten()
+            else {
+                return false;
+            };
+            if lines.len() > f.sent {
+                let text: String = lines[f.sent..].iter().map(|l| format!("{l}\n")).collect();
+                f.sent = lines.len();
+                return sender.send(text.into_bytes()).is_ok();
+            }
+            true
+        });
+        self.follows = follows;
     }
 
     #[allow(clippy::disallowed_methods)]

@@ -40,14 +40,20 @@ impl Watch {
 
 /// Starts the streaming response on `request`'s connection; returns the sender feeding it.
 pub fn start(request: tiny_http::Request) -> Sender<Vec<u8>> {
+    start_stream(request, "application/json")
+}
+
+/// Starts a chunked streaming response of `content_type` (a watch, `logs -f`); the stream
+/// ends when the returned sender is dropped.
+pub fn start_stream(request: tiny_http::Request, content_type: &str) -> Sender<Vec<u8>> {
     let (sender, receiver) = channel::<Vec<u8>>();
     let mut writer = request.into_writer();
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n");
     std::thread::spawn(move || {
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n";
         if writer.write_all(head.as_bytes()).is_err() || writer.flush().is_err() {
             return;
         }
-        for chunk in receiver {
+        for chunk in receiver.iter().filter(|c| !c.is_empty()) {
             let framed = format!("{:x}\r\n", chunk.len());
             if writer.write_all(framed.as_bytes()).is_err()
                 || writer.write_all(&chunk).is_err()
