@@ -1157,6 +1157,11 @@ impl State {
                 "metadata.name: the name cannot be patched",
             ));
         }
+        if kind.namespaced() && merged["metadata"]["namespace"].as_str() != Some(&key.namespace) {
+            return Err(StatusError::bad_request(
+                "metadata.namespace: the namespace of the object does not match the namespace on the request",
+            ));
+        }
         Self::check_kind(kind, &merged)?;
         self.apply(kind, merged, false)
     }
