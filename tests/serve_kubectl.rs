@@ -374,6 +374,19 @@ fn errors_are_kubernetes_statuses() {
         .contains("deployments.apps \"web\" already exists"));
 
     let pod = pod_names(&s).remove(0);
+    // A pod's labels change; its spec does not (the API server's immutability rule).
+    s.ok(&["label", "pod", &pod, "practice=yes"]);
+    let immutable = s.fails(&[
+        "patch",
+        "pod",
+        &pod,
+        "-p",
+        r#"{"spec":{"nodeName":"node-9"}}"#,
+    ]);
+    assert!(
+        immutable.contains("spec: Forbidden: pod updates may not change fields other than"),
+        "{immutable}"
+    );
     let exec = s.fails(&["exec", &pod, "--", "ls"]);
     assert!(exec.contains("exec is not simulated by kubesim"), "{exec}");
     let _ = Path::new(&dir);

@@ -1000,6 +1000,9 @@ impl State {
     fn apply(&mut self, kind: Kind, mut obj: Value, created: bool) -> Res {
         clean(&mut obj);
         let any = self.decode(kind, &obj)?;
+        if !created {
+            self.check_pod_update(&any)?;
+        }
         if self.dry_run {
             // `kubectl diff` and `--dry-run=server`: validated, not applied.
             let current = lookup(self.sim.store(), kind, &any.object_ref().key);
@@ -1058,6 +1061,53 @@ impl State {
         let v = lookup(self.sim.store(), kind, &key)
             .ok_or_else(|| StatusError::not_found(kind, &key.name))?;
         Ok(Reply::Json(if created { 201 } else { 200 }, v))
+    }
+
+    /// A pod's spec is immutable but for a few fields (kubesim simulates none of those
+    /// changes in place): an update that changes it is refused as the API server refuses
+    /// it, an image change with a clear "not simulated".
+    fn check_pod_update(&self, any: &sim_core::sim::AnyObject) -> Result<(), StatusError> {
+        let sim_core::sim::AnyObject::Pod(new) = any else {
+            return Ok(());
+        };
+        let key = any.object_ref().key;
+        let Some(old) = self.sim.store().get::<sim_core::objects::Pod>(&key) else {
+            return Ok(());
+        };
+        if new.spec == old.spec {
+            return Ok(());
+        }
+        let mut same_images = new.spec.clone();
+        for (c, o) in same_images
+            .containers
+            .iter_mut()
+            .zip(old.spec.containers.iter())
+        {
+            c.image = o.image.clone();
+        }
+        for (c, o) in same_images
+            .init_containers
+            .iter_mut()
+            .zip(old.spec.init_containers.iter())
+        {
+            c.image = o.image.clone();
+        }
+        let (field, message) = if same_images == old.spec {
+            (
+                "spec.containers[*].image",
+                "Forbidden: kubesim does not simulate in-place image updates of a pod; change the image in its controller's pod template instead",
+            )
+        } else {
+            (
+                "spec",
+                "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+            )
+        };
+        Err(StatusError::invalid(
+            Kind::Pod,
+            &key.name,
+            vec![(Some(field.to_string()), message.to_string())],
+        ))
     }
 
     fn create(&mut self, kind: Kind, namespace: Option<String>, body: &[u8]) -> Res {
