@@ -1,6 +1,6 @@
 //! `kubesim serve --record FILE` (issue 7): a kubectl session written as a scenario that
 //! `kubesim run` replays to the identical timeline, byte for byte. The session touches
-//! every write path: create (POST), apply of a change (strategic merge PATCH), `set image`,
+//! every write path: cordon/uncordon, create (POST), apply of a change (strategic merge PATCH), `set image`,
 //! `scale` (the scale subresource), `rollout undo` (JSON patch, k8s-semantics §4.6) and
 //! `delete` (§3.2 graceful deletion), with the clock advanced in between.
 
@@ -74,8 +74,10 @@ fn recorded_session_replays_to_the_identical_timeline() {
             record.to_str().expect("utf-8 path"),
         ],
     );
+    s.ok(&["cordon", "node-1"]);
     s.ok(&["apply", "-f", "web.yaml"]);
     s.advance("20s");
+    s.ok(&["uncordon", "node-1"]);
     s.ok(&["apply", "-f", "web-v2.yaml"]);
     s.advance("15s");
     s.ok(&["set", "image", "deployment/web", "web=nginx:1.26"]);
@@ -96,7 +98,14 @@ fn recorded_session_replays_to_the_identical_timeline() {
     drop(s);
 
     let text = std::fs::read_to_string(&record).expect("the session was recorded");
-    for event in ["apply:", "scale:", "delete:", "gracePeriod: 5"] {
+    for event in [
+        "apply:",
+        "scale:",
+        "delete:",
+        "gracePeriod: 5",
+        "cordon: node-1",
+        "uncordon: node-1",
+    ] {
         assert!(text.contains(event), "{event} missing from\n{text}");
     }
     let replay = Command::new(env!("CARGO_BIN_EXE_kubesim"))

@@ -1213,7 +1213,51 @@ impl State {
             ));
         }
         Self::check_kind(kind, &merged)?;
+        if kind == Kind::Node && !self.dry_run {
+            if let Some(reply) = self.cordon(key, &current, &merged)? {
+                return Ok(reply);
+            }
+        }
         self.apply(kind, merged, false)
+    }
+
+    /// `kubectl cordon`/`uncordon`: a patch of a node that changes nothing but
+    /// `spec.unschedulable` lands as the scenario's cordon/uncordon action (recorded as
+    /// `cordon: NODE`), not as an apply of the whole node.
+    fn cordon(
+        &mut self,
+        key: &ObjectKey,
+        current: &Value,
+        merged: &Value,
+    ) -> Result<Option<Reply>, StatusError> {
+        let flag = |v: &Value| v["spec"]["unschedulable"].as_bool().unwrap_or(false);
+        let unschedulable = flag(merged);
+        if unschedulable == flag(current) {
+            return Ok(None);
+        }
+        let mut same = merged.clone();
+        let mut before = current.clone();
+        for v in [&mut same, &mut before] {
+            if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.remove("unschedulable");
+            }
+        }
+        if same != before {
+            return Ok(None);
+        }
+        let (at, _) = self.land(ScenarioAction::SetUnschedulable {
+            node: key.name.clone(),
+            unschedulable,
+        })?;
+        if let Some(r) = self.recorder.as_mut() {
+            let mut m = Mapping::new();
+            let verb = if unschedulable { "cordon" } else { "uncordon" };
+            m.insert(verb.into(), Yaml::String(key.name.clone()));
+            r.event(at, m);
+        }
+        self.write_record()
+            .map_err(|e| StatusError::new(500, "InternalError", e))?;
+        Ok(Some(Reply::Json(200, self.current(Kind::Node, key)?)))
     }
 
     fn delete(
