@@ -342,6 +342,26 @@ impl State {
         let read = request.as_reader().take(limit).read_to_end(&mut body);
         let result = if read.is_err() {
             Err(StatusError::bad_request("cannot read the request body"))
+        } else if content_type.contains("protobuf") && method == "DELETE" && !body.is_empty() {
+            match crate::protobuf::delete_options(&body) {
+                Some(options) => {
+                    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+                    let params = parse_query(query);
+                    self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
+                    let json_body = options.to_string().into_bytes();
+                    self.route(
+                        &method,
+                        path,
+                        &params,
+                        &accept,
+                        "application/json",
+                        &json_body,
+                    )
+                }
+                None => Err(StatusError::bad_request(
+                    "the protobuf DeleteOptions of the request does not decode",
+                )),
+            }
         } else if content_type.contains("protobuf") {
             // client-go retries with JSON on a 415 to a protobuf body.
             Err(StatusError::new(

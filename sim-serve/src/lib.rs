@@ -14,6 +14,7 @@ mod api;
 pub mod clock;
 pub mod discovery;
 pub mod patch;
+pub mod protobuf;
 pub mod record;
 pub mod status;
 mod watch;
