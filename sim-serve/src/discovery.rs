@@ -170,6 +170,9 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
         }));
     }
     let _ = group;
+    // The API server lists a group version's resources in name order (subresources after
+    // their resource), which is the order `kubectl get all` prints them in.
+    resources.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     Some(json!({
         "kind": "APIResourceList",
         "apiVersion": "v1",
