@@ -112,7 +112,7 @@ fn apply_wait_scale_and_roll_back_with_kubectl() {
         "--timeout=60s",
     ]);
     let status = s.spawn_kubectl(&["rollout", "status", "deployment/web", "--timeout=60s"]);
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    s.wait_for_streams(2);
     s.advance("30s");
     let wait = finish(wait);
     assert!(wait.status.success(), "{:?}", texts(&wait));
@@ -233,9 +233,9 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
     let first = pod_names(&s).remove(0);
     let follow = s.spawn_kubectl(&["logs", "-f", &first]);
     let watch = s.spawn_kubectl(&["get", "pods", "-w"]);
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    s.wait_for_streams(2);
     s.advance("30s");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     let mut watch = watch;
     let _ = watch.kill();
     let watched = texts(&watch.wait_with_output().expect("watch output")).0;

@@ -487,6 +487,8 @@ impl State {
             "time": rfc3339(self.processed),
             "paused": self.clock.paused(),
             "speed": self.clock.speed(),
+            // Open streams (watches, `logs -f`): lets a script wait for its clients.
+            "streams": self.watches.len() + self.follows.len(),
         })
     }
 

@@ -133,6 +133,23 @@ impl Served {
             .expect("kubectl starts")
     }
 
+    /// Waits (up to 30 s of wall time) until `n` streams (watches, `logs -f`) are open, so
+    /// that advancing the clock afterwards is seen by the background kubectl commands.
+    pub fn wait_for_streams(&self, n: u64) {
+        for _ in 0..300 {
+            let clock = self.get("/kubesim/v1/clock");
+            let open = serde_json::from_str::<serde_json::Value>(&clock)
+                .ok()
+                .and_then(|v| v["streams"].as_u64())
+                .unwrap_or(0);
+            if open >= n {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{n} streams never opened");
+    }
+
     /// `kubesim clock advance BY`.
     pub fn advance(&self, by: &str) {
         let out = Command::new(env!("CARGO_BIN_EXE_kubesim"))
