@@ -1610,9 +1610,11 @@ fn column(header: &str, priority: u32) -> Value {
 fn wide_headers(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Pod => &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+        Kind::Deployment | Kind::ReplicaSet | Kind::DaemonSet | Kind::Job => {
             &["CONTAINERS", "IMAGES", "SELECTOR"]
         }
+        Kind::StatefulSet => &["CONTAINERS", "IMAGES"],
+        Kind::Service => &["SELECTOR"],
         Kind::Node => &[
             "INTERNAL-IP",
             "EXTERNAL-IP",
@@ -1639,7 +1641,19 @@ fn wide_cells(kind: Kind, v: &Value) -> Vec<String> {
             or_none(&v["status"]["nominatedNodeName"]),
             "<none>".to_string(),
         ],
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+        Kind::Service => {
+            let selector = v["spec"]["selector"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            vec![or_none(&json!(selector))]
+        }
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet | Kind::Job => {
             let containers = v["spec"]["template"]["spec"]["containers"]
                 .as_array()
                 .cloned()
@@ -1661,7 +1675,11 @@ fn wide_cells(kind: Kind, v: &Value) -> Vec<String> {
                         .join(",")
                 })
                 .unwrap_or_default();
-            vec![names.join(","), images.join(","), or_none(&json!(selector))]
+            let mut cells = vec![names.join(","), images.join(",")];
+            if kind != Kind::StatefulSet {
+                cells.push(or_none(&json!(selector)));
+            }
+            cells
         }
         Kind::Node => {
             let ip = v["status"]["addresses"]
