@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod serve_cmd;
 use sim_core::duration::parse_go_duration;
 use sim_core::objects::{Kind, ObjectKey, ObjectRef};
 use sim_core::sim::Simulation;
@@ -141,6 +143,14 @@ enum Command {
     Rollout {
         #[command(subcommand)]
         command: RolloutCommand,
+    },
+    /// Serve the simulated cluster over the Kubernetes API so the real kubectl drives it:
+    /// `kubesim serve SCENARIO --paused`, then `KUBECONFIG=kubesim.kubeconfig kubectl get pods`.
+    Serve(serve_cmd::ServeArgs),
+    /// The clock of a running `kubesim serve`: `kubesim clock advance 30s`.
+    Clock {
+        #[command(subcommand)]
+        command: serve_cmd::ClockCommand,
     },
 }
 
@@ -690,6 +700,8 @@ fn main() -> ExitCode {
             snapshot,
         } => describe_command(&kind, &name, &snapshot),
         Command::Explain { object, snapshot } => explain_command(&object, &snapshot),
+        Command::Serve(args) => serve_cmd::serve_command(&args, load),
+        Command::Clock { command } => serve_cmd::clock_command(&command),
         Command::Rollout { command } => match command {
             RolloutCommand::Status { args } => rollout_command(&args, None),
             RolloutCommand::History { args, revision } => rollout_command(&args, Some(revision)),

@@ -108,6 +108,7 @@ fn no_placeholders_or_unsafe_anywhere() {
         &[
             "sim-core/src",
             "sim-scenarios/src",
+            "sim-serve/src",
             "src",
             "benches",
             "tests",

@@ -468,6 +468,9 @@ pub struct Simulation {
     eviction_passes: BTreeMap<String, EventId>,
     /// Seeded random failures (`spec.chaos`), if any.
     chaos: Option<Chaos>,
+    /// The API's answer to the last `Evict` action, for a client waiting on it
+    /// (`kubesim serve`).
+    last_eviction: Option<(ObjectKey, Result<(), crate::eviction::EvictionError>)>,
 }
 
 impl Simulation {
@@ -533,6 +536,7 @@ impl Simulation {
             eviction_managers: EvictionManagers::default(),
             eviction_passes: BTreeMap::new(),
             chaos: None,
+            last_eviction: None,
             config,
         }
     }
@@ -571,6 +575,14 @@ impl Simulation {
     /// The API server.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Takes the API's answer to the last `Evict` action (`Ok` when the pod was evicted),
+    /// with the pod it was for.
+    pub fn take_last_eviction(
+        &mut self,
+    ) -> Option<(ObjectKey, Result<(), crate::eviction::EvictionError>)> {
+        self.last_eviction.take()
     }
 
     /// The timeline so far.
@@ -1046,7 +1058,9 @@ impl Simulation {
                 let options = EvictionOptions {
                     grace_period_seconds,
                 };
-                if let Err(error) = evict(&mut self.store, &pod, options) {
+                let answer = evict(&mut self.store, &pod, options);
+                self.last_eviction = Some((pod.clone(), answer.clone().map(|_| ())));
+                if let Err(error) = answer {
                     // The API's answer, as kubectl prints it, with the budget's cause.
                     let mut message = format!("Error from server ({}): {error}", error.reason);
                     for cause in &error.causes {

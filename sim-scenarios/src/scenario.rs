@@ -1479,7 +1479,8 @@ fn object_key_of(object: &AnyObject) -> (Kind, ObjectKey) {
 
 /// Refuses events that name an object no manifest or earlier event creates: a Node,
 /// Deployment or ReplicaSet that does not exist is a mistake in the scenario, not a what-if.
-/// (Pods are not checked: controllers create pods whose names are only known at run time.)
+/// (Pods are not checked, nor ReplicaSets, Jobs and claims while a Deployment, CronJob or
+/// StatefulSet exists that could create them: their names are only known at run time.)
 fn check_references(
     loader: &mut Loader<'_>,
     nodes: &[Node],
@@ -1552,6 +1553,20 @@ fn check_references(
             }
         };
         if target.kind == Kind::Pod {
+            continue;
+        }
+        // Objects that controllers create (a Deployment's ReplicaSets, a CronJob's Jobs, a
+        // StatefulSet's claims) have names known only at run time, as pods do: a recorded
+        // `kubesim serve` session may name them.
+        let owner_kind = match target.kind {
+            Kind::ReplicaSet => Some(Kind::Deployment),
+            Kind::Job => Some(Kind::CronJob),
+            Kind::PersistentVolumeClaim => Some(Kind::StatefulSet),
+            _ => None,
+        };
+        if owner_kind.is_some_and(|owner| known.iter().any(|(k, _)| *k == owner))
+            && !known.contains(&(target.kind, target.key.clone()))
+        {
             continue;
         }
         let field =

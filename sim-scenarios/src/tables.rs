@@ -342,6 +342,43 @@ fn kind_table(
     out: &mut String,
 ) -> bool {
     let namespace = options.namespace;
+    let (headers, mut rows) = kind_rows(store, kind, namespace, now);
+    if rows.is_empty() {
+        return false;
+    }
+    if options.prefix_kind {
+        // kubectl names the API group of non-core kinds: `deployment.apps/web`.
+        let prefix = match kind.api_version().split_once('/') {
+            Some((group, _)) => format!("{}.{group}", kind.resource()),
+            None => kind.resource().to_string(),
+        };
+        for row in &mut rows {
+            row[1] = format!("{prefix}/{}", row[1]);
+        }
+    }
+    // The NAMESPACE column only with all namespaces, as kubectl does (-A).
+    let skip_first = namespace.is_some() || !kind.namespaced();
+    let (headers, rows): (Vec<&str>, Vec<Vec<String>>) = if skip_first {
+        (
+            headers[1..].to_vec(),
+            rows.into_iter().map(|r| r[1..].to_vec()).collect(),
+        )
+    } else {
+        (headers, rows)
+    };
+    render(&headers, &rows, out);
+    true
+}
+
+/// kubectl's column headers of `kind` (NAMESPACE first, even for cluster-scoped kinds,
+/// where it is empty) and one row of cells per object in `namespace` (all when `None`), in
+/// store order. The server-side Table of `kubesim serve` is built from these.
+pub fn kind_rows(
+    store: &Store,
+    kind: Kind,
+    namespace: Option<&str>,
+    now: SimTime,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
     let in_ns = |ns: &str| namespace.is_none_or(|n| n == ns);
     let mut rows: Vec<Vec<String>> = Vec::new();
     let headers: Vec<&str> = match kind {
@@ -710,31 +747,7 @@ fn kind_table(
             batch::CRONJOB_HEADERS.to_vec()
         }
     };
-    if rows.is_empty() {
-        return false;
-    }
-    if options.prefix_kind {
-        // kubectl names the API group of non-core kinds: `deployment.apps/web`.
-        let prefix = match kind.api_version().split_once('/') {
-            Some((group, _)) => format!("{}.{group}", kind.resource()),
-            None => kind.resource().to_string(),
-        };
-        for row in &mut rows {
-            row[1] = format!("{prefix}/{}", row[1]);
-        }
-    }
-    // The NAMESPACE column only with all namespaces, as kubectl does (-A).
-    let skip_first = namespace.is_some() || !kind.namespaced();
-    let (headers, rows): (Vec<&str>, Vec<Vec<String>>) = if skip_first {
-        (
-            headers[1..].to_vec(),
-            rows.into_iter().map(|r| r[1..].to_vec()).collect(),
-        )
-    } else {
-        (headers, rows)
-    };
-    render(&headers, &rows, out);
-    true
+    (headers, rows)
 }
 
 #[cfg(test)]

@@ -1,0 +1,257 @@
+//! Discovery: `/version`, `/api`, `/apis` and the resource lists of every group version
+//! kubesim serves. Only the legacy (unaggregated) documents are served: kubectl asks for
+//! aggregated discovery in its `Accept` header and falls back to these when the server
+//! answers with a plain `APIVersions`/`APIGroupList`.
+
+use serde_json::{json, Value};
+use sim_core::objects::Kind;
+
+use crate::status::group;
+
+/// The group versions served, in discovery order (the core group aside).
+pub const GROUP_VERSIONS: [&str; 6] = [
+    "apps/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "policy/v1",
+    "scheduling.k8s.io/v1",
+    "discovery.k8s.io/v1",
+];
+
+/// `/version`.
+pub fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": "36",
+        "gitVersion": sim_scenarios::tables::KUBELET_VERSION,
+        "gitCommit": "kubesim",
+        "gitTreeState": "clean",
+        "buildDate": "1970-01-01T00:00:00Z",
+        "goVersion": "kubesim",
+        "compiler": "kubesim",
+        "platform": "linux/amd64",
+    })
+}
+
+/// `/api`.
+pub fn api(server_address: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    })
+}
+
+/// `/apis`.
+pub fn apis() -> Value {
+    let groups: Vec<Value> = GROUP_VERSIONS
+        .iter()
+        .map(|gv| {
+            let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
+            json!({
+                "name": g,
+                "versions": [{"groupVersion": gv, "version": v}],
+                "preferredVersion": {"groupVersion": gv, "version": v},
+            })
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// kubectl's short names of a kind.
+pub fn short_names(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Node => &["no"],
+        Kind::Pod => &["po"],
+        Kind::ReplicaSet => &["rs"],
+        Kind::Deployment => &["deploy"],
+        Kind::Service => &["svc"],
+        Kind::Namespace => &["ns"],
+        Kind::ResourceQuota => &["quota"],
+        Kind::LimitRange => &["limits"],
+        Kind::PriorityClass => &["pc"],
+        Kind::ConfigMap => &["cm"],
+        Kind::CronJob => &["cj"],
+        Kind::StatefulSet => &["sts"],
+        Kind::DaemonSet => &["ds"],
+        Kind::PersistentVolumeClaim => &["pvc"],
+        Kind::PodDisruptionBudget => &["pdb"],
+        Kind::HorizontalPodAutoscaler => &["hpa"],
+        Kind::EndpointSlice | Kind::Secret | Kind::Job => &[],
+    }
+}
+
+/// Whether `kubectl get all` lists the kind (the `all` category).
+fn in_category_all(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Pod
+            | Kind::ReplicaSet
+            | Kind::Deployment
+            | Kind::Service
+            | Kind::StatefulSet
+            | Kind::DaemonSet
+            | Kind::Job
+            | Kind::CronJob
+            | Kind::HorizontalPodAutoscaler
+    )
+}
+
+const VERBS: [&str; 7] = [
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
+
+/// `/api/v1` or `/apis/<group>/<version>`; `None` for a group version kubesim does not serve.
+pub fn resource_list(group_version: &str) -> Option<Value> {
+    if group_version != "v1" && !GROUP_VERSIONS.contains(&group_version) {
+        return None;
+    }
+    let mut resources = Vec::new();
+    for kind in Kind::ALL {
+        if kind.api_version() != group_version {
+            continue;
+        }
+        let mut r = json!({
+            "name": kind.plural(),
+            "singularName": kind.resource(),
+            "namespaced": kind.namespaced(),
+            "kind": kind.name(),
+            "verbs": VERBS,
+            "shortNames": short_names(kind),
+        });
+        if in_category_all(kind) {
+            r["categories"] = json!(["all"]);
+        }
+        resources.push(r);
+        let sub = |name: &str, sub_kind: &str, verbs: &[&str], group: &str, version: &str| {
+            let mut s = json!({
+                "name": format!("{}/{name}", kind.plural()),
+                "singularName": "",
+                "namespaced": kind.namespaced(),
+                "kind": sub_kind,
+                "verbs": verbs,
+            });
+            if !group.is_empty() {
+                s["group"] = json!(group);
+                s["version"] = json!(version);
+            }
+            s
+        };
+        resources.push(sub(
+            "status",
+            kind.name(),
+            &["get", "patch", "update"],
+            "",
+            "",
+        ));
+        if matches!(
+            kind,
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet
+        ) {
+            resources.push(sub(
+                "scale",
+                "Scale",
+                &["get", "patch", "update"],
+                "autoscaling",
+                "v1",
+            ));
+        }
+        if kind == Kind::Pod {
+            resources.push(sub("log", "Pod", &["get"], "", ""));
+            resources.push(sub("exec", "PodExecOptions", &["create", "get"], "", ""));
+            resources.push(sub("eviction", "Eviction", &["create"], "policy", "v1"));
+        }
+    }
+    if group_version == "v1" {
+        resources.push(json!({
+            "name": "events",
+            "singularName": "event",
+            "namespaced": true,
+            "kind": "Event",
+            "verbs": ["get", "list", "watch"],
+            "shortNames": ["ev"],
+        }));
+    }
+    let _ = group;
+    // The API server lists a group version's resources in name order (subresources after
+    // their resource), which is the order `kubectl get all` prints them in.
+    resources.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Some(json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }))
+}
+
+/// The kind served at `resource` (plural) in `group_version`; `None` for events and unknown
+/// resources.
+pub fn kind_of(group_version: &str, resource: &str) -> Option<Kind> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| k.api_version() == group_version && k.plural() == resource)
+}
+
+/// `/openapi/v3`: one document per group version served. kubectl reads it to learn that
+/// PATCH supports `fieldValidation` (so validation is the server's, strict, as a real
+/// cluster's) and, finding no strategic-merge request body there, computes apply patches
+/// from its own built-in types.
+pub fn openapi_v3_root() -> Value {
+    let mut paths = serde_json::Map::new();
+    for gv in std::iter::once("v1").chain(GROUP_VERSIONS) {
+        let path = gv_path(gv);
+        paths.insert(
+            path.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{path}?hash=kubesim")}),
+        );
+    }
+    json!({"paths": paths})
+}
+
+fn gv_path(gv: &str) -> String {
+    if gv == "v1" {
+        "api/v1".to_string()
+    } else {
+        format!("apis/{gv}")
+    }
+}
+
+/// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`: the PATCH operation of
+/// every kind with its group-version-kind and `fieldValidation` parameter (no schemas:
+/// `kubectl explain` is not served).
+pub fn openapi_v3_group_version(gv: &str) -> Option<Value> {
+    if gv != "v1" && !GROUP_VERSIONS.contains(&gv) {
+        return None;
+    }
+    let (group, version) = gv.split_once('/').unwrap_or(("", gv));
+    let mut paths = serde_json::Map::new();
+    for kind in Kind::ALL.into_iter().filter(|k| k.api_version() == gv) {
+        let ns = if kind.namespaced() {
+            "namespaces/{namespace}/"
+        } else {
+            ""
+        };
+        let path = format!("/{}/{ns}{}/{{name}}", gv_path(gv), kind.plural());
+        paths.insert(
+            path,
+            json!({
+                "patch": {
+                    "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind.name()},
+                    "x-kubernetes-action": "patch",
+                    "parameters": [
+                        {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+                        {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+                        {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+                    ],
+                    "responses": {"200": {"description": "OK"}},
+                }
+            }),
+        );
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes (kubesim)", "version": sim_scenarios::tables::KUBELET_VERSION},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }))
+}
