@@ -361,3 +361,28 @@ fn a_plugin_at_the_wrong_extension_point_is_refused() {
         "plugin \"NodeResourcesFit\" does not extend Permit"
     );
 }
+
+/// Deleting a pod held at Permit un-reserves it and frees its room at once: a pod waiting
+/// for that room is retried on the deletion (a cluster event), not at its next timer.
+#[test]
+fn deleting_a_held_pod_frees_its_room() {
+    let dir = common::scratch("framework-gang-delete");
+    let (registry, config) = gang_setup();
+    let events = [
+        apply_at(&dir, "other.yaml", "2s", &pod("other", "app: x", "600m")),
+        "    - at: 5s\n      delete: {object: pod/lonely, gracePeriod: 0}\n".to_string(),
+    ]
+    .concat();
+    let mut sim = simulation(
+        &dir,
+        1,
+        &pod("lonely", "gang: g", "600m"),
+        &events,
+        &registry,
+        &config,
+    );
+    run_to(&mut sim, 4_000);
+    assert_eq!(field(&sim, "other", "spec.nodeName"), "<absent>");
+    run_to(&mut sim, 5_000);
+    assert_eq!(field(&sim, "other", "spec.nodeName"), "node-1");
+}

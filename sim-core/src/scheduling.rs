@@ -333,6 +333,8 @@ impl SchedulingQueue {
                 }
             }
             (Kind::Pod, ChangeType::Deleted) => {
+                // A pod held at Permit frees the room it was assumed on.
+                cluster_changed |= self.permit_holds.contains_key(&change.uid);
                 self.dequeue(change.uid);
                 if let Some(node) = self.bound.remove(&change.uid) {
                     self.cache.remove_pod_uid(&node, change.uid);
