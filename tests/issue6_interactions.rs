@@ -132,3 +132,61 @@ fn hpa_scales_down_when_every_pod_is_measured() {
         "2"
     );
 }
+
+/// The availability summary's *pending* measure (issue 6, part 3) across a StatefulSet pod
+/// re-created under the same name (§8: db-0 keeps its identity). db-0 waits 30 s for a node
+/// big enough, runs, is deleted at 1m and comes back at once: 30 pod-seconds pending in
+/// all. Before the fix the second db-0 replaced the first in the tally and the summary
+/// said 0.
+#[test]
+fn availability_pending_counts_every_pod_of_a_reused_name() {
+    let text = "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: sts-pending}
+spec:
+  seed: 1
+  duration: 2m
+  cluster:
+    nodePools:
+      - {name: small, count: 1, capacity: {cpu: \"4\", memory: 16Gi}}
+      - {name: big, count: 0, capacity: {cpu: \"8\", memory: 16Gi}}
+  events:
+    - {at: 30s, addNode: {pool: big}}
+    - {at: 1m, delete: {object: pod/db-0, gracePeriod: 0}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 1
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+        - name: db
+          image: postgres:16
+          resources: {requests: {cpu: \"6\"}}
+";
+    let mut sim = build(text);
+    sim.run_until(at(120)).expect("runs");
+    assert_eq!(
+        field(
+            &sim,
+            Kind::Pod,
+            &ObjectKey::new("default", "db-0"),
+            "status.phase"
+        ),
+        "Running",
+        "the second db-0 runs"
+    );
+    let report = sim_scenarios::availability::availability(sim.store(), sim.timeline(), at(120));
+    let db = report
+        .workloads
+        .iter()
+        .find(|w| w.key == ObjectKey::new("default", "db"))
+        .expect("statefulset/db is measured");
+    assert_eq!(db.pending_pod_ms, 30_000);
+    assert_eq!(db.zero_ready_ms, 30_000);
+}
