@@ -190,3 +190,53 @@ spec:
     assert_eq!(db.pending_pod_ms, 30_000);
     assert_eq!(db.zero_ready_ms, 30_000);
 }
+
+fn parse_error(text: &str) -> String {
+    match sim_scenarios::scenario::parse_scenario("chaos.yaml", text, Path::new(".")) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Bad input (issue 6, `spec.chaos`): an absurdly small but positive mean time is not a
+/// hang. `mtbf: 1ms` on two nodes for an hour is about 7.2 million failures and
+/// recoveries; before the fix the run went on for many minutes toward the 50-million-event
+/// budget. Now the scenario is refused with the file, line, field and the numbers.
+#[test]
+fn chaos_rates_that_cannot_finish_are_refused() {
+    let head = "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: storm}
+spec:
+  duration: 1h
+  cluster:
+    nodePools:
+      - {name: worker, count: 2, capacity: {cpu: \"4\", memory: 16Gi}}
+";
+    let e = parse_error(&format!(
+        "{head}  chaos:\n    nodeFailures: [{{pool: worker, mtbf: 1ms, mttr: 1ms}}]\n"
+    ));
+    assert!(
+        e.contains("chaos.yaml:10:")
+            && e.contains("spec.chaos.nodeFailures[0].mtbf")
+            && e.contains("about 7200000 times"),
+        "{e}"
+    );
+    let e = parse_error(&format!(
+        "{head}  chaos:\n    podKills: [{{selector: app=web, meanInterval: 10ms}}]\n"
+    ));
+    assert!(
+        e.contains("chaos.yaml:10:")
+            && e.contains("spec.chaos.podKills[0].meanInterval")
+            && e.contains("about 360000 pods"),
+        "{e}"
+    );
+    // The same rates for a run short enough to finish are fine.
+    let short = head.replace("duration: 1h", "duration: 10s");
+    sim_scenarios::scenario::parse_scenario(
+        "chaos.yaml",
+        &format!("{short}  chaos:\n    nodeFailures: [{{pool: worker, mtbf: 1s, mttr: 1s}}]\n"),
+        Path::new("."),
+    )
+    .expect("10 failures of two nodes in 10 s is a valid (if odd) scenario");
+}

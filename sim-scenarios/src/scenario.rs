@@ -838,7 +838,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     );
 
     let chaos = match &spec.chaos {
-        Some(c) => failures::chaos(&mut loader, c, &pools),
+        Some(c) => failures::chaos(&mut loader, c, &pools, duration),
         None => sim_core::failures::ChaosConfig::default(),
     };
 
