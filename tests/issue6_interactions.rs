@@ -240,3 +240,53 @@ spec:
     )
     .expect("10 failures of two nodes in 10 s is a valid (if odd) scenario");
 }
+
+/// `killContainer` against a crashed node (issue 6's failure events, §7): the machine is
+/// down, its containers stopped with it, so nothing is killed and the timeline says so
+/// with a Warning. Before the fix the kill was recorded as done, with no warning, on a
+/// container that was not running.
+#[test]
+fn kill_container_on_a_crashed_node_kills_nothing() {
+    let text = "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: kill-on-crashed}
+spec:
+  seed: 1
+  duration: 5m
+  cluster:
+    nodePools:
+      - {name: worker, count: 1, capacity: {cpu: \"4\", memory: 16Gi}}
+  events:
+    - {at: 10s, failNode: worker-1}
+    - {at: 20s, killContainer: {pod: p, container: app}}
+    - {at: 2m, recoverNode: worker-1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: app, image: app:1}]
+";
+    let mut sim = build(text);
+    sim.run_until(at(300)).expect("runs");
+    let warned = sim.timeline().records().iter().any(|r| {
+        r.time == at(20)
+            && matches!(
+                &r.body,
+                sim_core::timeline::RecordBody::Event { type_, message, .. }
+                    if *type_ == sim_core::timeline::EventType::Warning
+                        && message.contains("nothing killed")
+            )
+    });
+    assert!(warned, "a warning that nothing was killed");
+    // The reboot restarts the container once (the crash), not twice.
+    assert_eq!(
+        field(
+            &sim,
+            Kind::Pod,
+            &ObjectKey::new("default", "p"),
+            "status.containerStatuses[0].restartCount"
+        ),
+        "1"
+    );
+}
