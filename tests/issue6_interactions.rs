@@ -290,3 +290,56 @@ spec:
         "1"
     );
 }
+
+/// Bad input (issue 6, `spec.load`): a load entry naming a Service or workload that nothing
+/// creates is refused with the field path. Before the fix `service: nope` was accepted and
+/// the traffic silently reached no pod (the HPA then saw idle pods).
+#[test]
+fn load_on_an_object_nothing_creates_is_refused() {
+    let scenario = |load: &str| {
+        format!(
+            "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {{name: load-typo}}
+spec:
+  duration: 1m
+  load:
+    - {{{load}, requestsPerSecond: {{constant: 100}}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: nginx:1.27}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80}}]
+"
+        )
+    };
+    let e = parse_error(&scenario("service: wbe"));
+    assert!(
+        e.contains("chaos.yaml:7:")
+            && e.contains("spec.load[0].service")
+            && e.contains("Service \"default/wbe\" is not created"),
+        "{e}"
+    );
+    let e = parse_error(&scenario("target: statefulset/web"));
+    assert!(
+        e.contains("spec.load[0].target") && e.contains("StatefulSet \"default/web\""),
+        "{e}"
+    );
+    for good in ["service: web", "target: deployment/web"] {
+        sim_scenarios::scenario::parse_scenario("ok.yaml", &scenario(good), Path::new("."))
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
