@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 use crate::behaviour::{BehaviourBook, ContainerBehaviour};
 use crate::objects::{
-    ContainerState, Deployment, EndpointSlice, Kind, ObjectKey, ObjectRef, Pod, PodPhase,
+    ContainerState, Deployment, EndpointSlice, Kind, Node, ObjectKey, ObjectRef, Pod, PodPhase,
     ReplicaSet, Service, StatefulSet,
 };
 use crate::selector::LabelSelector;
@@ -466,8 +466,11 @@ pub fn usage_at(
 }
 
 /// metrics-server's answer for `pod` at `t`: its usage if it has a complete sample —
-/// Running, with every app container running for at least [`METRICS_WINDOW`] — and `None`
-/// ("missing") otherwise.
+/// Running, with every app container running for at least [`METRICS_WINDOW`], on a node
+/// whose kubelet answers — and `None` ("missing") otherwise. metrics-server scrapes each
+/// node's kubelet: a crashed, stopped or partitioned node (`status.health.stopped`) gives
+/// no samples from the instant it fails, although the API still shows its pods Running
+/// (k8s-semantics §5.4: the HPA then treats them as missing, §7.6).
 pub fn pod_metrics(
     store: &Store,
     source: &MetricsSource,
@@ -479,6 +482,14 @@ pub fn pod_metrics(
         return None;
     }
     if pod.status.container_statuses.len() < pod.spec.containers.len() {
+        return None;
+    }
+    let scrapable = pod.spec.node_name.as_ref().is_some_and(|node| {
+        store
+            .get::<Node>(&ObjectKey::cluster(node.clone()))
+            .is_some_and(|n| n.health.posting())
+    });
+    if !scrapable {
         return None;
     }
     for status in &pod.status.container_statuses {

@@ -71,6 +71,8 @@ pub fn availability(store: &Store, timeline: &Timeline, end: SimTime) -> Availab
     let mut tracks: BTreeMap<(Kind, ObjectKey), Track> = BTreeMap::new();
     // Pods: creation time and first non-Pending instant.
     let mut pods: BTreeMap<ObjectKey, (SimTime, Option<SimTime>)> = BTreeMap::new();
+    // Pending pod-milliseconds of earlier pods of the same name.
+    let mut earlier_pending: BTreeMap<ObjectKey, u128> = BTreeMap::new();
     let mut blocked: BTreeMap<ObjectKey, u64> = BTreeMap::new();
     let mut blocked_other = 0u64;
     for r in timeline.records() {
@@ -89,7 +91,13 @@ pub fn availability(store: &Store, timeline: &Timeline, end: SimTime) -> Availab
                 }
             }
             RecordBody::Created if kind == Kind::Pod => {
-                pods.insert(r.object.key.clone(), (r.time, None));
+                // A StatefulSet re-creates a pod under the same name: close the earlier
+                // pod's pending time before tracking the new one.
+                if let Some((created, left)) = pods.insert(r.object.key.clone(), (r.time, None)) {
+                    let stop = left.unwrap_or(r.time);
+                    *earlier_pending.entry(r.object.key.clone()).or_default() +=
+                        u128::from(stop.saturating_since(created).as_millis());
+                }
             }
             RecordBody::Deleted if kind == Kind::Pod => {
                 if let Some(p) = pods.get_mut(&r.object.key) {
@@ -196,7 +204,8 @@ pub fn availability(store: &Store, timeline: &Timeline, end: SimTime) -> Availab
     for (pod, (created, left)) in &pods {
         let stop = left.unwrap_or(end).min(end);
         if let Some(i) = owner_of(pod, &workloads) {
-            workloads[i].pending_pod_ms += u128::from(stop.saturating_since(*created).as_millis());
+            workloads[i].pending_pod_ms += u128::from(stop.saturating_since(*created).as_millis())
+                + earlier_pending.get(pod).copied().unwrap_or(0);
         }
     }
     for (pod, count) in blocked {

@@ -770,6 +770,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
 
     // Load models.
     let mut load = Vec::new();
+    let mut load_indexes = Vec::new();
     for (i, l) in spec.load.iter().enumerate() {
         if let Some(model) = loader.load_model(&format!("spec.load[{i}]"), l) {
             if load.iter().any(|m: &sim_core::metrics::LoadModel| {
@@ -785,6 +786,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
                 continue;
             }
             load.push(model);
+            load_indexes.push(i);
         }
     }
 
@@ -826,6 +828,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
         }
     }
     check_references(&mut loader, &nodes, &initial, &actions, &action_events);
+    load::check_targets(&mut loader, &load, &load_indexes, &initial, &actions);
     let applied = actions.iter().filter_map(|(_, a)| match a {
         ScenarioAction::Apply(o) => Some(o.clone()),
         _ => None,
@@ -838,7 +841,7 @@ pub fn parse_scenario(file: &str, text: &str, dir: &Path) -> Result<Scenario, In
     );
 
     let chaos = match &spec.chaos {
-        Some(c) => failures::chaos(&mut loader, c, &pools),
+        Some(c) => failures::chaos(&mut loader, c, &pools, duration),
         None => sim_core::failures::ChaosConfig::default(),
     };
 

@@ -132,9 +132,18 @@ impl Simulation {
                 );
                 self.store.set_cause(Some(record));
                 let uid = self.store.get::<Pod>(pod).map(|p| p.meta.uid);
+                // A crashed machine runs no containers: there is nothing to kill (its
+                // kubelet's bookkeeping still lists them until the reboot).
+                let crashed = self
+                    .store
+                    .get::<Pod>(pod)
+                    .and_then(|p| p.spec.node_name.as_ref())
+                    .and_then(|n| self.store.get::<Node>(&ObjectKey::cluster(n.clone())))
+                    .is_some_and(|n| matches!(n.health.stopped, Some((_, NodeFailureMode::Crash))));
                 let mut timers = Vec::new();
                 let mark = self.store.timeline().len();
                 let killed = match uid {
+                    _ if crashed => false,
                     Some(uid) => self
                         .kubelets
                         .kill_container(uid, container, &mut self.store, &mut timers)

@@ -7,6 +7,7 @@ use sim_core::failures::{ChaosConfig, NodeFailureRule, NodeTarget, PodKillRule};
 use sim_core::objects::{NodeFailureMode, ObjectKey};
 use sim_core::selector::LabelSelector;
 use sim_core::sim::ScenarioAction;
+use sim_core::time::SimDuration;
 
 use crate::format::{ChaosSpec, EventSpec, NodePoolSpec};
 use crate::source::suggest;
@@ -231,11 +232,24 @@ pub(super) fn failure_actions(
     Vec::new()
 }
 
-/// `spec.chaos`, with each pool's nodes (the ones the scenario starts with).
+/// Most failures (or pod kills) one chaos rule may be expected to draw in a run: beyond it
+/// a run would take hours to finish (an `mtbf: 1ms` was a hang in all but name), so the
+/// scenario is refused with the numbers instead.
+pub const MAX_CHAOS_DRAWS: u128 = 100_000;
+
+/// How many times a rule with these mean times is expected to fire in `duration` over
+/// `units` nodes (or once per `mean` for a pod-kill rule: `units` 1).
+fn expected_draws(duration: SimDuration, mean: SimDuration, units: u64) -> u128 {
+    u128::from(duration.as_millis()) * u128::from(units) / u128::from(mean.as_millis().max(1))
+}
+
+/// `spec.chaos`, with each pool's nodes (the ones the scenario starts with), for a run of
+/// `duration`.
 pub(super) fn chaos(
     loader: &mut Loader<'_>,
     spec: &ChaosSpec,
     pools: &[NodePoolSpec],
+    duration: SimDuration,
 ) -> ChaosConfig {
     let mut config = ChaosConfig::default();
     for (i, f) in spec.node_failures.iter().enumerate() {
@@ -279,6 +293,21 @@ pub(super) fn chaos(
             }
         }
         let count = pool.count.unwrap_or(1);
+        // One failure and one recovery per mtbf + mttr per node.
+        let cycle = SimDuration::from_millis(mtbf.as_millis().saturating_add(mttr.as_millis()));
+        let draws = expected_draws(duration, cycle, count) * 2;
+        if mtbf.as_millis() > 0 && mttr.as_millis() > 0 && draws > MAX_CHAOS_DRAWS {
+            loader.err(
+                &format!("{path}.mtbf"),
+                format!(
+                    "with mtbf {mtbf} and mttr {mttr} the {count} node(s) of pool {:?} would fail \
+                     and recover about {draws} times in {duration}, more than the {MAX_CHAOS_DRAWS} \
+                     a run allows; use longer times or a shorter spec.duration",
+                    pool.name
+                ),
+            );
+            continue;
+        }
         config.node_failures.push(NodeFailureRule {
             nodes: (1..=count).map(|n| format!("{}-{n}", pool.name)).collect(),
             mtbf,
@@ -298,6 +327,18 @@ pub(super) fn chaos(
         };
         if mean_interval.as_millis() == 0 {
             loader.err(&format!("{path}.meanInterval"), "must be greater than 0");
+            continue;
+        }
+        let draws = expected_draws(duration, mean_interval, 1);
+        if draws > MAX_CHAOS_DRAWS {
+            loader.err(
+                &format!("{path}.meanInterval"),
+                format!(
+                    "with meanInterval {mean_interval} the rule would kill about {draws} pods in \
+                     {duration}, more than the {MAX_CHAOS_DRAWS} a run allows; use a longer \
+                     interval or a shorter spec.duration"
+                ),
+            );
             continue;
         }
         config.pod_kills.push(PodKillRule {

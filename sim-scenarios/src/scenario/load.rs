@@ -271,3 +271,44 @@ impl Loader<'_> {
         Some(LoadCurve::Series(points))
     }
 }
+
+/// Refuses a `spec.load` entry whose Service, Deployment or StatefulSet no manifest or
+/// `apply` event ever creates: a misspelt name would otherwise send the traffic nowhere,
+/// and the HPA would see idle pods without a word. (ReplicaSet targets are not checked:
+/// a Deployment's ReplicaSets have generated names.)
+pub(super) fn check_targets(
+    loader: &mut Loader<'_>,
+    load: &[LoadModel],
+    indexes: &[usize],
+    initial: &[sim_core::sim::AnyObject],
+    actions: &[(SimTime, sim_core::sim::ScenarioAction)],
+) {
+    use sim_core::objects::ObjectKey;
+    use sim_core::sim::ScenarioAction;
+    use std::collections::BTreeSet;
+    let mut created: BTreeSet<(Kind, ObjectKey)> =
+        initial.iter().map(super::object_key_of).collect();
+    for (_, action) in actions {
+        if let ScenarioAction::Apply(object) = action {
+            created.insert(super::object_key_of(object));
+        }
+    }
+    for (model, &i) in load.iter().zip(indexes) {
+        let (kind, name, field) = match &model.target {
+            LoadTarget::Service(name) => (Kind::Service, name.clone(), "service"),
+            LoadTarget::Workload(r) if r.kind == Kind::ReplicaSet => continue,
+            LoadTarget::Workload(r) => (r.kind, r.key.name.clone(), "target"),
+        };
+        let key = ObjectKey::new(model.namespace.clone(), name);
+        if !created.contains(&(kind, key.clone())) {
+            loader.err(
+                &format!("spec.load[{i}].{field}"),
+                format!(
+                    "{} {:?} is not created by any manifest or apply event: the load would reach no pod",
+                    kind.name(),
+                    key.to_string()
+                ),
+            );
+        }
+    }
+}
