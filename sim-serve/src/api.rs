@@ -435,6 +435,23 @@ impl State {
             ["apis"] => get_only(discovery::apis()),
             ["healthz"] | ["readyz"] | ["livez"] => Ok(Reply::Text(200, "ok".to_string())),
             ["api", "v1"] => get_only(discovery::resource_list("v1").unwrap_or(Value::Null)),
+            ["apis", "metrics.k8s.io", "v1beta1"] => get_only(crate::metrics_api::resource_list()),
+            ["apis", "metrics.k8s.io", "v1beta1", rest @ ..] => {
+                if method != "GET" {
+                    return Err(StatusError::method_not_allowed(format!(
+                        "{method} is not supported on {path}"
+                    )));
+                }
+                let labels = match params.get("labelSelector").filter(|s| !s.is_empty()) {
+                    Some(s) => Some(
+                        LabelSelector::parse(s)
+                            .map_err(|e| StatusError::bad_request(format!("labelSelector: {e}")))?,
+                    ),
+                    None => None,
+                };
+                crate::metrics_api::get(self.sim.store(), self.processed, rest, labels.as_ref())
+                    .map(|v| Reply::Json(200, v))
+            }
             ["apis", g, v] => match discovery::resource_list(&format!("{g}/{v}")) {
                 Some(r) => get_only(r),
                 None => Err(StatusError::no_route(path)),

@@ -54,6 +54,12 @@ pub fn apis() -> Value {
                 "preferredVersion": {"groupVersion": gv, "version": v},
             })
         })
+        .chain(std::iter::once(json!({
+            // The resource metrics API (metrics_api.rs), as metrics-server registers it.
+            "name": "metrics.k8s.io",
+            "versions": [{"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"}],
+            "preferredVersion": {"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"},
+        })))
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }

@@ -13,6 +13,7 @@
 mod api;
 pub mod clock;
 pub mod discovery;
+pub mod metrics_api;
 pub mod patch;
 pub mod protobuf;
 pub mod record;
