@@ -435,6 +435,11 @@ impl State {
             ["apis"] => get_only(discovery::apis()),
             ["healthz"] | ["readyz"] | ["livez"] => Ok(Reply::Text(200, "ok".to_string())),
             ["api", "v1"] => get_only(discovery::resource_list("v1").unwrap_or(Value::Null)),
+            ["apis", "coordination.k8s.io", "v1", "namespaces", ns, "leases", name] => {
+                get_only(Value::Null)?;
+                crate::node_lease::get(self.sim.store(), self.processed, ns, name)
+                    .map(|v| Reply::Json(200, v))
+            }
             ["apis", "metrics.k8s.io", "v1beta1"] => get_only(crate::metrics_api::resource_list()),
             ["apis", "metrics.k8s.io", "v1beta1", rest @ ..] => {
                 if method != "GET" {
@@ -834,6 +839,12 @@ impl State {
             else {
                 continue;
             };
+            // The timeline's records of the scenario's and clients' own actions ("kubectl
+            // apply …", source `scenario`) are kubesim's bookkeeping: a real API server
+            // writes no Event for a create, patch or delete.
+            if source == "scenario" {
+                continue;
+            }
             let kind = r.object.kind;
             let key = &r.object.key;
             let ns = if key.namespace.is_empty() {

@@ -14,6 +14,7 @@ mod api;
 pub mod clock;
 pub mod discovery;
 pub mod metrics_api;
+pub mod node_lease;
 pub mod patch;
 pub mod protobuf;
 pub mod record;
