@@ -60,6 +60,8 @@ pub struct Follow {
 
 enum Reply {
     Json(u16, Value),
+    /// JSON with another media type (aggregated discovery).
+    JsonAs(u16, &'static str, Value),
     Text(u16, String),
     Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
@@ -394,6 +396,7 @@ impl State {
                 return;
             }
             Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
+            Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
         };
@@ -431,6 +434,14 @@ impl State {
         };
         match s.as_slice() {
             ["version"] => get_only(discovery::version()),
+            ["api"] | ["apis"] if method == "GET" && crate::aggregated::wanted(accept) => {
+                let doc = if s.as_slice() == ["api"] {
+                    crate::aggregated::api()
+                } else {
+                    crate::aggregated::apis()
+                };
+                Ok(Reply::JsonAs(200, crate::aggregated::MEDIA_TYPE, doc))
+            }
             ["api"] => get_only(discovery::api(&self.address)),
             ["apis"] => get_only(discovery::apis()),
             ["healthz"] | ["readyz"] | ["livez"] => Ok(Reply::Text(200, "ok".to_string())),

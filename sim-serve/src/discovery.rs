@@ -1,7 +1,6 @@
 //! Discovery: `/version`, `/api`, `/apis` and the resource lists of every group version
-//! kubesim serves. Only the legacy (unaggregated) documents are served: kubectl asks for
-//! aggregated discovery in its `Accept` header and falls back to these when the server
-//! answers with a plain `APIVersions`/`APIGroupList`.
+//! kubesim serves: the legacy (unaggregated) documents, for clients that do not ask for
+//! aggregated discovery ([`crate::aggregated`] builds that from these).
 
 use serde_json::{json, Value};
 use sim_core::objects::Kind;
