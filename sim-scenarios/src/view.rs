@@ -488,6 +488,25 @@ pub fn node_to_json_at(node: &Node, now: SimTime) -> Value {
     );
     let images: Vec<Value> = node.images.iter().map(scheduling::image_to_json).collect();
     put(&mut status, "images", images);
+    // What `kubectl describe node` reads; kubesim models no node IPs, and names itself as
+    // the OS image, kernel and runtime (as `get nodes -o wide` prints them).
+    put(
+        &mut status,
+        "addresses",
+        json!([{"type": "Hostname", "address": node.meta.name}]),
+    );
+    put(
+        &mut status,
+        "nodeInfo",
+        json!({
+            "architecture": "amd64",
+            "operatingSystem": "linux",
+            "kubeletVersion": crate::tables::KUBELET_VERSION,
+            "osImage": "kubesim",
+            "kernelVersion": "kubesim",
+            "containerRuntimeVersion": "kubesim",
+        }),
+    );
     json!({
         "apiVersion": Kind::Node.api_version(),
         "kind": Kind::Node.name(),
@@ -1459,6 +1478,15 @@ mod tests {
                         "reason": "NodeStatusUnknown",
                         "message": "Kubelet stopped posting node status.",
                     }],
+                    "addresses": [{"type": "Hostname", "address": "node-1"}],
+                    "nodeInfo": {
+                        "architecture": "amd64",
+                        "operatingSystem": "linux",
+                        "kubeletVersion": "v1.36.3",
+                        "osImage": "kubesim",
+                        "kernelVersion": "kubesim",
+                        "containerRuntimeVersion": "kubesim",
+                    },
                 },
             })
         );

@@ -60,6 +60,8 @@ pub struct Follow {
 
 enum Reply {
     Json(u16, Value),
+    /// JSON with another media type (aggregated discovery).
+    JsonAs(u16, &'static str, Value),
     Text(u16, String),
     Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
@@ -394,6 +396,7 @@ impl State {
                 return;
             }
             Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
+            Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
         };
@@ -431,10 +434,40 @@ impl State {
         };
         match s.as_slice() {
             ["version"] => get_only(discovery::version()),
+            ["api"] | ["apis"] if method == "GET" && crate::aggregated::wanted(accept) => {
+                let doc = if s.as_slice() == ["api"] {
+                    crate::aggregated::api()
+                } else {
+                    crate::aggregated::apis()
+                };
+                Ok(Reply::JsonAs(200, crate::aggregated::MEDIA_TYPE, doc))
+            }
             ["api"] => get_only(discovery::api(&self.address)),
             ["apis"] => get_only(discovery::apis()),
             ["healthz"] | ["readyz"] | ["livez"] => Ok(Reply::Text(200, "ok".to_string())),
             ["api", "v1"] => get_only(discovery::resource_list("v1").unwrap_or(Value::Null)),
+            ["apis", "coordination.k8s.io", "v1", "namespaces", ns, "leases", name] => {
+                get_only(Value::Null)?;
+                crate::node_lease::get(self.sim.store(), self.processed, ns, name)
+                    .map(|v| Reply::Json(200, v))
+            }
+            ["apis", "metrics.k8s.io", "v1beta1"] => get_only(crate::metrics_api::resource_list()),
+            ["apis", "metrics.k8s.io", "v1beta1", rest @ ..] => {
+                if method != "GET" {
+                    return Err(StatusError::method_not_allowed(format!(
+                        "{method} is not supported on {path}"
+                    )));
+                }
+                let labels = match params.get("labelSelector").filter(|s| !s.is_empty()) {
+                    Some(s) => Some(
+                        LabelSelector::parse(s)
+                            .map_err(|e| StatusError::bad_request(format!("labelSelector: {e}")))?,
+                    ),
+                    None => None,
+                };
+                crate::metrics_api::get(self.sim.store(), self.processed, rest, labels.as_ref())
+                    .map(|v| Reply::Json(200, v))
+            }
             ["apis", g, v] => match discovery::resource_list(&format!("{g}/{v}")) {
                 Some(r) => get_only(r),
                 None => Err(StatusError::no_route(path)),
@@ -817,6 +850,12 @@ impl State {
             else {
                 continue;
             };
+            // The timeline's records of the scenario's and clients' own actions ("kubectl
+            // apply …", source `scenario`) are kubesim's bookkeeping: a real API server
+            // writes no Event for a create, patch or delete.
+            if source == "scenario" {
+                continue;
+            }
             let kind = r.object.kind;
             let key = &r.object.key;
             let ns = if key.namespace.is_empty() {

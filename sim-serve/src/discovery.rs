@@ -1,7 +1,6 @@
 //! Discovery: `/version`, `/api`, `/apis` and the resource lists of every group version
-//! kubesim serves. Only the legacy (unaggregated) documents are served: kubectl asks for
-//! aggregated discovery in its `Accept` header and falls back to these when the server
-//! answers with a plain `APIVersions`/`APIGroupList`.
+//! kubesim serves: the legacy (unaggregated) documents, for clients that do not ask for
+//! aggregated discovery ([`crate::aggregated`] builds that from these).
 
 use serde_json::{json, Value};
 use sim_core::objects::Kind;
@@ -54,6 +53,12 @@ pub fn apis() -> Value {
                 "preferredVersion": {"groupVersion": gv, "version": v},
             })
         })
+        .chain(std::iter::once(json!({
+            // The resource metrics API (metrics_api.rs), as metrics-server registers it.
+            "name": "metrics.k8s.io",
+            "versions": [{"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"}],
+            "preferredVersion": {"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"},
+        })))
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }

@@ -10,9 +10,12 @@
 //! with no event pending, so a replay of the recorded session (`--record`) orders it
 //! exactly as the session did. Watches stream from their own threads, fed over channels.
 
+pub mod aggregated;
 mod api;
 pub mod clock;
 pub mod discovery;
+pub mod metrics_api;
+pub mod node_lease;
 pub mod patch;
 pub mod protobuf;
 pub mod record;
@@ -127,8 +130,12 @@ pub fn serve(
     };
     let _ = writeln!(
         out,
-        "kubesim serve: listening on {url} (simulated time {clock_text})\nkubeconfig: {path}\n  export KUBECONFIG={path}",
-        path = options.kubeconfig.display()
+        "kubesim serve: listening on {url} (simulated time {clock_text})\nkubeconfig: {path}\n  export KUBECONFIG={absolute}",
+        path = options.kubeconfig.display(),
+        // Absolute, so the line still works when pasted in another directory.
+        absolute = std::fs::canonicalize(&options.kubeconfig)
+            .unwrap_or_else(|_| options.kubeconfig.clone())
+            .display()
     );
     let _ = out.flush();
     let mut state = api::State::new(
