@@ -301,14 +301,16 @@ pub(super) fn check_targets(
         };
         let key = ObjectKey::new(model.namespace.clone(), name);
         if !created.contains(&(kind, key.clone())) {
-            loader.err(
+            // A warning, not an error: under `kubesim serve` the client creates it later.
+            let warning = loader.index.error(
                 &format!("spec.load[{i}].{field}"),
                 format!(
-                    "{} {:?} is not created by any manifest or apply event: the load would reach no pod",
+                    "{} {:?} is not created by any manifest or apply event: the load reaches no pod until something creates it",
                     kind.name(),
                     key.to_string()
                 ),
             );
+            loader.warnings.push(warning);
         }
     }
 }
