@@ -171,9 +171,11 @@ impl EvictionManagers {
         let capacity = node_obj.capacity.memory_bytes;
         if capacity > 0 {
             let limit = i128::from(capacity) - i128::from(self.memory_threshold(node));
-            let pods = self.memory_on_node(node, kubelets, now);
-            let used: i128 = pods.iter().map(|p| i128::from(p.working_set_bytes())).sum();
-            let rate: i128 = pods.iter().map(|p| i128::from(p.growth_per_second())).sum();
+            let (used, rate) = match self.pods_by_node.get(node) {
+                Some(uids) => kubelets.memory_totals(uids, now),
+                None => (0, 0),
+            };
+            let (used, rate) = (i128::from(used), i128::from(rate));
             let crossing = if used > limit {
                 Some(now)
             } else if rate > 0 {

@@ -48,6 +48,43 @@ pub use taint_by_condition::TaintByConditionController;
 pub use taint_eviction::TaintEvictionController;
 pub use ttl_after_finished::TtlAfterFinishedController;
 
+/// The names of the nodes with some property (a NoExecute taint, the out-of-service taint),
+/// kept up to date from the Node changes a controller's `watches` sees, so that the check
+/// made for every pod change needs no Node lookup (and none at all while the set is empty,
+/// as it is in a healthy cluster). Interior mutability because `watches` takes `&self`.
+#[derive(Debug, Default)]
+pub struct NodeSet(std::cell::RefCell<std::collections::BTreeSet<String>>);
+
+impl NodeSet {
+    /// Records a Node change: the node is in the set while `has` holds for it.
+    pub fn observe(
+        &self,
+        change: &Change,
+        store: &Store,
+        has: impl Fn(&crate::objects::Node) -> bool,
+    ) {
+        if change.kind != Kind::Node {
+            return;
+        }
+        let member = change.change_type != crate::store::ChangeType::Deleted
+            && store
+                .get::<crate::objects::Node>(&change.key)
+                .is_some_and(has);
+        let mut set = self.0.borrow_mut();
+        if member {
+            set.insert(change.key.name.clone());
+        } else {
+            set.remove(&change.key.name);
+        }
+    }
+
+    /// Whether the node named `name` is in the set.
+    pub fn contains(&self, name: &str) -> bool {
+        let set = self.0.borrow();
+        !set.is_empty() && set.contains(name)
+    }
+}
+
 /// The usual watch of a workload controller (`For` + `Owns` in kube-rs): a change of an
 /// object of kind `owner` wakes that object; a change of an object whose controller owner
 /// is of kind `owner` wakes the owner.

@@ -23,6 +23,8 @@ pub const ORPHAN_QUARANTINE: SimDuration = SimDuration::from_secs(40);
 #[derive(Debug, Default)]
 pub struct PodGarbageCollector {
     first_seen: BTreeMap<ObjectRef, SimTime>,
+    /// The nodes that are out of service (`out_of_service`).
+    out_of_service: super::NodeSet,
 }
 
 impl Controller for PodGarbageCollector {
@@ -31,6 +33,7 @@ impl Controller for PodGarbageCollector {
     }
 
     fn watches(&self, change: &Change, store: &Store, wake: &mut Vec<ObjectRef>) {
+        self.out_of_service.observe(change, store, out_of_service);
         if change.kind == Kind::Node && change.change_type != ChangeType::Deleted {
             if store.get::<Node>(&change.key).is_some_and(out_of_service) {
                 wake.extend(
@@ -46,11 +49,10 @@ impl Controller for PodGarbageCollector {
             return;
         }
         if change.kind == Kind::Pod && change.change_type != ChangeType::Deleted {
-            let on_out_of_service = change.node_name.as_ref().is_some_and(|n| {
-                store
-                    .get::<Node>(&ObjectKey::cluster(n.as_str()))
-                    .is_some_and(out_of_service)
-            });
+            let on_out_of_service = change
+                .node_name
+                .as_ref()
+                .is_some_and(|n| self.out_of_service.contains(n));
             if on_out_of_service
                 && store
                     .get::<Pod>(&change.key)

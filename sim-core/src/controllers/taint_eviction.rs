@@ -43,6 +43,8 @@ struct Scheduled {
 #[derive(Debug, Default)]
 pub struct TaintEvictionController {
     scheduled: BTreeMap<ObjectKey, Scheduled>,
+    /// The nodes with a NoExecute taint.
+    tainted: super::NodeSet,
 }
 
 /// How long a pod may stay on a node with these NoExecute taints (`GetMatchingTolerations`
@@ -95,6 +97,8 @@ impl Controller for TaintEvictionController {
     }
 
     fn watches(&self, change: &Change, store: &Store, wake: &mut Vec<ObjectRef>) {
+        self.tainted
+            .observe(change, store, |n| no_execute(n).next().is_some());
         match change.kind {
             Kind::Node if change.change_type != ChangeType::Deleted => {
                 let name = change.key.name.as_str();
@@ -121,11 +125,10 @@ impl Controller for TaintEvictionController {
                     wake.push(ObjectRef::new(Kind::Pod, change.key.clone()));
                     return;
                 }
-                let tainted = change.node_name.as_ref().is_some_and(|n| {
-                    store
-                        .get::<Node>(&ObjectKey::cluster(n.as_str()))
-                        .is_some_and(|n| no_execute(n).next().is_some())
-                });
+                let tainted = change
+                    .node_name
+                    .as_ref()
+                    .is_some_and(|n| self.tainted.contains(n));
                 if tainted && change.change_type != ChangeType::Deleted {
                     wake.push(ObjectRef::new(Kind::Pod, change.key.clone()));
                 }

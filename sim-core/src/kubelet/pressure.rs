@@ -75,29 +75,39 @@ impl Kubelets {
                     .containers
                     .iter()
                     .filter_map(|c| {
-                        let Phase::Running { started_at } = c.phase else {
-                            return None;
-                        };
-                        let elapsed = u128::from(at.saturating_since(started_at).as_millis());
-                        let grown =
-                            u128::from(c.behaviour.memory_growth_per_second) * elapsed / 1000;
-                        let mut bytes = u128::from(c.behaviour.memory) + grown;
-                        let limit = c.spec.limits.memory_bytes;
-                        let mut growth = c.behaviour.memory_growth_per_second;
-                        if limit > 0 && bytes >= u128::from(limit) {
-                            bytes = u128::from(limit);
-                            growth = 0;
-                        }
+                        let (working_set_bytes, growth_per_second) = container_memory(c, at)?;
                         Some(ContainerMemoryUse {
                             name: c.spec.name.clone(),
-                            working_set_bytes: u64::try_from(bytes).unwrap_or(u64::MAX),
-                            growth_per_second: growth,
+                            working_set_bytes,
+                            growth_per_second,
                             request_bytes: c.spec.requests.memory_bytes,
                         })
                     })
                     .collect(),
             })
             .collect()
+    }
+
+    /// Σ working sets and Σ growth per second of the pods `uids` at `at`, the totals of
+    /// [`Kubelets::memory_of`] without building it (the eviction manager's planning runs on
+    /// every change of a node's pods).
+    pub fn memory_totals<'a>(
+        &self,
+        uids: impl IntoIterator<Item = &'a Uid>,
+        at: SimTime,
+    ) -> (u64, u64) {
+        let mut totals = (0u64, 0u64);
+        for rt in uids
+            .into_iter()
+            .filter_map(|uid| self.pods.get(uid))
+            .filter(|rt| !rt.finished)
+        {
+            for (bytes, growth) in rt.containers.iter().filter_map(|c| container_memory(c, at)) {
+                totals.0 = totals.0.saturating_add(bytes);
+                totals.1 = totals.1.saturating_add(growth);
+            }
+        }
+        totals
     }
 
     /// The eviction manager's `evictPod`: the pod gets `DisruptionTarget=True` (reason
@@ -152,10 +162,7 @@ impl Kubelets {
 /// `node.kubernetes.io/memory-pressure:NoSchedule` taint is rejected. Returns the rejection
 /// message, or `None` to admit.
 pub(super) fn admission_rejection(pod: &Pod, store: &Store) -> Option<String> {
-    let node = store.get::<Node>(&ObjectKey::cluster(pod.spec.node_name.clone()?))?;
-    if node.memory_pressure != ConditionStatus::True
-        || pod.spec.priority >= crate::node_pressure::SYSTEM_CRITICAL_PRIORITY
-    {
+    if pod.spec.priority >= crate::node_pressure::SYSTEM_CRITICAL_PRIORITY {
         return None;
     }
     let best_effort = pod
@@ -175,6 +182,11 @@ pub(super) fn admission_rejection(pod: &Pod, store: &Store) -> Option<String> {
         effect: TaintEffect::NoSchedule,
     };
     if !best_effort || tolerated(&pod.spec.tolerations, &taint) {
+        return None;
+    }
+    // Only now the node: most pods are not BestEffort, and this runs for every admission.
+    let node = store.get::<Node>(&ObjectKey::cluster(pod.spec.node_name.clone()?))?;
+    if node.memory_pressure != ConditionStatus::True {
         return None;
     }
     Some("The node had condition: [MemoryPressure]. ".to_string())
@@ -197,4 +209,22 @@ pub(super) fn reject(pod: &Pod, message: &str, store: &mut Store) -> Result<(), 
         p.status.message = message.to_string();
     })?;
     Ok(())
+}
+
+/// A running container's working set at `at` and its growth per second; memory stops
+/// growing at the container's limit. `None` when the container is not running.
+fn container_memory(c: &super::ContainerRuntime, at: SimTime) -> Option<(u64, u64)> {
+    let Phase::Running { started_at } = c.phase else {
+        return None;
+    };
+    let elapsed = u128::from(at.saturating_since(started_at).as_millis());
+    let grown = u128::from(c.behaviour.memory_growth_per_second) * elapsed / 1000;
+    let mut bytes = u128::from(c.behaviour.memory) + grown;
+    let limit = c.spec.limits.memory_bytes;
+    let mut growth = c.behaviour.memory_growth_per_second;
+    if limit > 0 && bytes >= u128::from(limit) {
+        bytes = u128::from(limit);
+        growth = 0;
+    }
+    Some((u64::try_from(bytes).unwrap_or(u64::MAX), growth))
 }
