@@ -80,8 +80,7 @@ impl NodeSet {
 
     /// Whether the node named `name` is in the set.
     pub fn contains(&self, name: &str) -> bool {
-        let set = self.0.borrow();
-        !set.is_empty() && set.contains(name)
+        self.0.borrow().contains(name)
     }
 }
 
