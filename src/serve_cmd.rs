@@ -42,6 +42,11 @@ pub struct ServeArgs {
     /// Stop after this much wall time (Go duration), e.g. in scripts.
     #[arg(long, value_name = "DURATION")]
     exit_after: Option<String>,
+    /// Serve instants as `kubesim run` prints them, from 2026-01-01T00:00:00Z + simulated
+    /// time. By default simulated now reads as the wall clock's now, so the ages kubectl
+    /// computes itself (`describe`, `top`) are simulated ages.
+    #[arg(long)]
+    fixed_epoch: bool,
 }
 
 /// `kubesim clock ...`.
@@ -102,6 +107,7 @@ pub fn serve_command(
         token: args.token.clone(),
         record: args.record.clone(),
         exit_after,
+        fixed_epoch: args.fixed_epoch,
         ..ServeOptions::default()
     };
     if let Some(address) = args.address {

@@ -56,7 +56,11 @@ fn get(s: &Served, path: &str, accept: &str) -> (u16, String, String) {
 fn start(test: &str) -> Served {
     let dir = scratch(test);
     std::fs::write(dir.join("disc.yaml"), SCENARIO).expect("scenario");
-    Served::start(PathBuf::from("kubectl"), &dir, &["disc.yaml"])
+    Served::start(
+        PathBuf::from("kubectl"),
+        &dir,
+        &["disc.yaml", "--fixed-epoch"],
+    )
 }
 
 fn resources<'a>(doc: &'a Value, group: &str) -> Vec<&'a str> {

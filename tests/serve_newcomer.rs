@@ -129,7 +129,8 @@ spec:
     - {at: 1m, failNode: worker-1}
 ";
     std::fs::write(dir.join("fail.yaml"), scenario).expect("scenario");
-    let s = Served::start(kubectl, &dir, &["fail.yaml"]);
+    // Instants from the fixed epoch, so the lease renewal time is exact.
+    let s = Served::start(kubectl, &dir, &["fail.yaml", "--fixed-epoch"]);
     s.advance("3m");
     let out = s.ok(&["describe", "node", "worker-1"]);
     assert!(!out.contains("Failed to get lease"), "{out}");

@@ -60,7 +60,8 @@ fn start(test: &str) -> Option<Served> {
     let dir = scratch(test);
     std::fs::write(dir.join("top.yaml"), SCENARIO).expect("scenario");
     std::fs::write(dir.join("web.yaml"), DEPLOYMENT).expect("manifest");
-    Some(Served::start(kubectl, &dir, &["top.yaml"]))
+    // Instants from the fixed epoch, so the metrics timestamp is exact.
+    Some(Served::start(kubectl, &dir, &["top.yaml", "--fixed-epoch"]))
 }
 
 fn rows(table: &str) -> Vec<Vec<String>> {

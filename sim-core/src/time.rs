@@ -39,6 +39,22 @@ pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// The number of days from 1970-01-01 to the proleptic Gregorian date `year-month-day`
+/// (the inverse of [`civil_from_days`]); `None` before 1970 or for a month or day out of
+/// range.
+pub fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let year = year.checked_sub(u64::from(month <= 2))?;
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * 146_097 + day_of_era).checked_sub(719_468)
+}
+
 impl SimTime {
     /// The start of every simulation.
     pub const ZERO: SimTime = SimTime(0);
@@ -166,5 +182,20 @@ mod tests {
     fn arithmetic_saturates() {
         assert_eq!(SimTime::MAX + SimDuration::from_secs(1), SimTime::MAX);
         assert_eq!(SimTime(5).saturating_since(SimTime(9)), SimDuration::ZERO);
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), Some(0));
+        assert_eq!(
+            days_from_civil(2026, 1, 1),
+            Some(EPOCH_UNIX_SECONDS / 86_400)
+        );
+        for days in (0..200_000).step_by(7) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), Some(days), "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(1969, 12, 31), None);
+        assert_eq!(days_from_civil(2026, 13, 1), None);
     }
 }

@@ -1,8 +1,10 @@
 //! The REST API: routing, reads (get, list, Table, events, logs), writes (create, update,
 //! patch, delete, scale) as scenario actions, and watches.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -23,6 +25,7 @@ use crate::discovery;
 use crate::patch::{json_patch, merge_patch, strategic_merge};
 use crate::record::Recorder;
 use crate::status::StatusError;
+use crate::timestamps::{parse_rfc3339, Anchor};
 use crate::watch::{self, Watch};
 
 /// Largest request body accepted.
@@ -84,6 +87,10 @@ pub struct State {
     dry_run: bool,
     /// Events run when the watches were last brought up to date.
     pumped_at: Option<(u64, usize)>,
+    /// How served instants are anchored (shared with the watches, which render later).
+    anchor: Rc<Cell<Anchor>>,
+    /// `--fixed-epoch`: serve instants from the simulation's epoch, not the wall clock.
+    fixed_epoch: bool,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -235,7 +242,30 @@ impl State {
             follows: Vec::new(),
             dry_run: false,
             pumped_at: None,
+            anchor: Rc::new(Cell::new(Anchor::FIXED)),
+            fixed_epoch: false,
         }
+    }
+
+    /// Serves instants from the simulation's fixed epoch instead of anchoring them to the
+    /// wall clock (see [`crate::timestamps`]).
+    pub fn set_fixed_epoch(&mut self, fixed: bool) {
+        self.fixed_epoch = fixed;
+    }
+
+    /// Re-anchors served instants so that simulated now reads as the wall clock's now.
+    // The wall clock is read at the edge, only to render instants for clients.
+    #[allow(clippy::disallowed_methods, clippy::disallowed_types)]
+    fn refresh_anchor(&self) {
+        let anchor = if self.fixed_epoch {
+            Anchor::FIXED
+        } else {
+            let wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            Anchor::at(self.processed, wall)
+        };
+        self.anchor.set(anchor);
     }
 
     fn run_to(&mut self, t: SimTime) -> Result<(), StatusError> {
@@ -395,7 +425,11 @@ impl State {
                 }
                 return;
             }
-            Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
+            Ok(Reply::Json(code, mut v)) => {
+                self.refresh_anchor();
+                self.anchor.get().apply(&mut v);
+                (code, "application/json", v.to_string())
+            }
             Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
@@ -1557,7 +1591,9 @@ impl State {
             seen: BTreeMap::new(),
             sender,
             deadline: timeout.map(|t| Instant::now() + t),
+            anchor: Rc::clone(&self.anchor),
         };
+        self.refresh_anchor();
         let rv = if w.query.initial_events { None } else { rv };
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
@@ -1645,6 +1681,7 @@ impl State {
             return;
         }
         self.pumped_at = Some(mark);
+        self.refresh_anchor();
         let mut watches = std::mem::take(&mut self.watches);
         watches.retain_mut(|w| {
             let current = self.select(&w.query);
@@ -1831,24 +1868,13 @@ fn events_table(items: &[Value], now: SimTime) -> Value {
 }
 
 fn event_age(v: &Value, now: SimTime) -> String {
-    // The record's instant is kept in its resourceVersion-independent timestamp; the age is
-    // computed against simulated now, at the second granularity Events have.
-    let t = v["lastTimestamp"].as_str().unwrap_or("");
-    let now_text = rfc3339(now);
-    let secs = |s: &str| -> Option<u64> {
-        // YYYY-MM-DDTHH:MM:SSZ within the same simulated epoch: compare as seconds of day
-        // plus days; both come from rfc3339() so a lexicographic parse is exact.
-        let (date, time) = s.trim_end_matches('Z').split_once('T')?;
-        let d: Vec<u64> = date.split('-').filter_map(|x| x.parse().ok()).collect();
-        let h: Vec<u64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
-        if d.len() != 3 || h.len() != 3 {
-            return None;
-        }
-        Some((((d[0] * 12 + d[1]) * 31 + d[2]) * 86_400) + h[0] * 3600 + h[1] * 60 + h[2])
-    };
-    match (secs(t), secs(&now_text)) {
-        (Some(a), Some(b)) => sim_scenarios::tables::human_duration(b.saturating_sub(a)),
-        _ => "<unknown>".to_string(),
+    // The record's instant is rendered from the simulation's epoch (the served copy is
+    // re-anchored later); the age is computed against simulated now.
+    let t = v["lastTimestamp"].as_str().and_then(parse_rfc3339);
+    let now_secs = sim_core::time::EPOCH_UNIX_SECONDS.saturating_add(now.as_secs());
+    match t {
+        Some((at, _)) => sim_scenarios::tables::human_duration(now_secs.saturating_sub(at)),
+        None => "<unknown>".to_string(),
     }
 }
 

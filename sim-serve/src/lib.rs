@@ -20,6 +20,7 @@ pub mod patch;
 pub mod protobuf;
 pub mod record;
 pub mod status;
+pub mod timestamps;
 mod watch;
 
 use std::io::{Read, Write};
@@ -53,6 +54,9 @@ pub struct ServeOptions {
     pub record: Option<PathBuf>,
     /// Stop after this much wall time.
     pub exit_after: Option<Duration>,
+    /// Serve instants from the simulation's fixed epoch (2026-01-01T00:00:00Z + simulated
+    /// time) instead of anchoring simulated now to the wall clock.
+    pub fixed_epoch: bool,
 }
 
 impl Default for ServeOptions {
@@ -66,6 +70,7 @@ impl Default for ServeOptions {
             token: None,
             record: None,
             exit_after: None,
+            fixed_epoch: false,
         }
     }
 }
@@ -145,6 +150,7 @@ pub fn serve(
         format!("{host}:{port}"),
         options.token.clone(),
     );
+    state.set_fixed_epoch(options.fixed_epoch);
     state.advance();
     let started = Instant::now();
     let mut recorded = Instant::now();

@@ -9,12 +9,16 @@
 // forbids threads and wall time for the engine.
 #![allow(clippy::disallowed_methods)]
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::rc::Rc;
 use std::sync::mpsc::{channel, Sender};
 use std::time::Instant;
 
 use serde_json::{json, Value};
+
+use crate::timestamps::Anchor;
 
 /// One open watch.
 pub struct Watch {
@@ -27,11 +31,15 @@ pub struct Watch {
     pub sender: Sender<Vec<u8>>,
     /// Wall deadline (`timeoutSeconds`).
     pub deadline: Option<Instant>,
+    /// How instants are served, as of the latest step (shared with the server state).
+    pub anchor: Rc<Cell<Anchor>>,
 }
 
 impl Watch {
     /// Sends one event; false if the client is gone.
     pub fn send(&self, type_: &str, object: &Value) -> bool {
+        let mut object = object.clone();
+        self.anchor.get().apply(&mut object);
         let mut line = json!({"type": type_, "object": object}).to_string();
         line.push('\n');
         self.sender.send(line.into_bytes()).is_ok()
