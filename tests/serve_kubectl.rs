@@ -331,6 +331,18 @@ fn events_logs_watch_selectors_and_delete_with_kubectl() {
     );
     assert!(events.contains("ScalingReplicaSet"), "{events}");
     assert!(events.contains("Scheduled"), "{events}");
+    // `--sort-by` asks for whole objects in the Table rows (includeObject=Object) and sorts
+    // on them: the Deployment's scale-up comes before its pods' events.
+    let sorted = s.ok(&["get", "events", "--sort-by=.lastTimestamp"]);
+    let reasons: Vec<&str> = sorted
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert!(reasons.len() >= 4, "{sorted}");
+    assert_eq!(reasons[0], "ScalingReplicaSet", "{sorted}");
+    let by_start = s.ok(&["get", "pods", "--sort-by=.status.startTime", "--no-headers"]);
+    assert_eq!(by_start.lines().count(), 2, "{by_start}");
 
     let pod = pod_names(&s).remove(0);
     let describe = s.ok(&["describe", "pod", &pod]);

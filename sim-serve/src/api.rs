@@ -44,6 +44,9 @@ pub struct Query {
     pub fields: Vec<(String, bool, String)>,
     /// Answer as a server-side Table (watch events too).
     pub table: bool,
+    /// `includeObject=Object`: a Table row carries the whole object, not only its
+    /// metadata (kubectl's `--sort-by` sorts on it).
+    pub full_objects: bool,
     /// A streaming list (`sendInitialEvents=true`, kubectl ≥ 1.35's WatchList): every
     /// object as ADDED, then a BOOKMARK marking the end of the initial events.
     pub initial_events: bool,
@@ -618,6 +621,7 @@ impl State {
             labels,
             fields,
             table,
+            full_objects: params.get("includeObject").is_some_and(|v| v == "Object"),
             initial_events: params
                 .get("sendInitialEvents")
                 .is_some_and(|v| v == "true" || v == "1"),
@@ -683,7 +687,11 @@ impl State {
                         return Ok(Reply::Watch(q, None, None));
                     }
                     if table {
-                        return Ok(Reply::Json(200, self.table(kind, vec![v], true)));
+                        let mut t = self.table(kind, vec![v.clone()], true);
+                        if query.full_objects {
+                            embed_objects(&mut t, vec![v]);
+                        }
+                        return Ok(Reply::Json(200, t));
                     }
                     Ok(Reply::Json(200, v))
                 }
@@ -793,17 +801,18 @@ impl State {
     fn list(&self, q: &Query) -> Value {
         let items: Vec<Value> = self.select(q).into_iter().map(|(_, _, v)| v).collect();
         let rv = self.resource_version().to_string();
+        if q.table {
+            let mut t = match q.kind {
+                Some(kind) => self.table(kind, items.clone(), true),
+                None => events_table(&items, self.processed),
+            };
+            t["metadata"]["resourceVersion"] = json!(rv);
+            if q.full_objects {
+                embed_objects(&mut t, items);
+            }
+            return t;
+        }
         match q.kind {
-            Some(kind) if q.table => {
-                let mut t = self.table(kind, items, true);
-                t["metadata"]["resourceVersion"] = json!(rv);
-                t
-            }
-            None if q.table => {
-                let mut t = events_table(&items, self.processed);
-                t["metadata"]["resourceVersion"] = json!(rv);
-                t
-            }
             Some(kind) => json!({
                 "kind": format!("{}List", kind.name()),
                 "apiVersion": kind.api_version(),
@@ -1714,6 +1723,16 @@ impl State {
     }
 }
 
+/// Puts each whole object in its Table row (`includeObject=Object`); rows are in the
+/// objects' order.
+fn embed_objects(table: &mut Value, objects: Vec<Value>) {
+    if let Some(rows) = table["rows"].as_array_mut() {
+        for (row, object) in rows.iter_mut().zip(objects) {
+            row["object"] = object;
+        }
+    }
+}
+
 fn column(header: &str, priority: u32) -> Value {
     let name: String = header
         .split(' ')
@@ -1841,8 +1860,6 @@ fn events_table(items: &[Value], now: SimTime) -> Value {
     let rows: Vec<Value> = items
         .iter()
         .map(|v| {
-            let rv = obj_rv(v);
-            let _ = rv;
             let io = &v["involvedObject"];
             let object = format!(
                 "{}/{}",
