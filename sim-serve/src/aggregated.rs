@@ -116,6 +116,17 @@ pub fn apis() -> Value {
         "metadata": {"name": "metrics.k8s.io", "creationTimestamp": null},
         "versions": [version_discovery(&crate::metrics_api::resource_list())],
     }));
+    for gv in [
+        crate::access_review::AUTHENTICATION,
+        crate::access_review::AUTHORIZATION,
+    ] {
+        if let Some(l) = crate::access_review::resource_list(gv) {
+            items.push(json!({
+                "metadata": {"name": split_gv(gv).0, "creationTimestamp": null},
+                "versions": [version_discovery(&l)],
+            }));
+        }
+    }
     list(items)
 }
 

@@ -397,6 +397,10 @@ impl State {
                     "the protobuf DeleteOptions of the request does not decode",
                 )),
             }
+        } else if content_type.contains("protobuf") && crate::access_review::is_review(&url) {
+            // A review's answer does not depend on its body (access_review.rs).
+            let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+            self.route(&method, path, &parse_query(query), &accept, "", &[])
         } else if content_type.contains("protobuf") {
             // client-go retries with JSON on a 415 to a protobuf body.
             Err(StatusError::new(
@@ -505,7 +509,21 @@ impl State {
                 crate::metrics_api::get(self.sim.store(), self.processed, rest, labels.as_ref())
                     .map(|v| Reply::Json(200, v))
             }
-            ["apis", g, v] => match discovery::resource_list(&format!("{g}/{v}")) {
+            ["apis", g, v, resource]
+                if crate::access_review::resource_list(&format!("{g}/{v}")).is_some() =>
+            {
+                if method != "POST" {
+                    return Err(StatusError::method_not_allowed(format!(
+                        "{method} is not supported on {path}"
+                    )));
+                }
+                let request = Self::body_json(body).ok();
+                crate::access_review::review(&format!("{g}/{v}"), resource, request.as_ref())
+                    .map(|v| Reply::Json(201, v))
+            }
+            ["apis", g, v] => match discovery::resource_list(&format!("{g}/{v}"))
+                .or_else(|| crate::access_review::resource_list(&format!("{g}/{v}")))
+            {
                 Some(r) => get_only(r),
                 None => Err(StatusError::no_route(path)),
             },

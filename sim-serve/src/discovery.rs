@@ -41,24 +41,28 @@ pub fn api(server_address: &str) -> Value {
     })
 }
 
-/// `/apis`.
+/// One group of `/apis`, served at the single version of `gv` (`group/version`).
+fn api_group(gv: &str) -> Value {
+    let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
+    json!({
+        "name": g,
+        "versions": [{"groupVersion": gv, "version": v}],
+        "preferredVersion": {"groupVersion": gv, "version": v},
+    })
+}
+
+/// `/apis`: the groups of the kinds kubesim models, the resource metrics API (as
+/// metrics-server registers it, metrics_api.rs) and the review APIs (access_review.rs).
 pub fn apis() -> Value {
     let groups: Vec<Value> = GROUP_VERSIONS
         .iter()
-        .map(|gv| {
-            let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
-            json!({
-                "name": g,
-                "versions": [{"groupVersion": gv, "version": v}],
-                "preferredVersion": {"groupVersion": gv, "version": v},
-            })
-        })
-        .chain(std::iter::once(json!({
-            // The resource metrics API (metrics_api.rs), as metrics-server registers it.
-            "name": "metrics.k8s.io",
-            "versions": [{"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"}],
-            "preferredVersion": {"groupVersion": crate::metrics_api::GROUP_VERSION, "version": "v1beta1"},
-        })))
+        .copied()
+        .chain([
+            crate::metrics_api::GROUP_VERSION,
+            crate::access_review::AUTHENTICATION,
+            crate::access_review::AUTHORIZATION,
+        ])
+        .map(api_group)
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }

@@ -10,6 +10,7 @@
 //! with no event pending, so a replay of the recorded session (`--record`) orders it
 //! exactly as the session did. Watches stream from their own threads, fed over channels.
 
+pub mod access_review;
 pub mod aggregated;
 mod api;
 pub mod clock;
