@@ -176,6 +176,14 @@ fn a_token_is_required_when_one_is_set() {
     let s = start("serve_api_token", &["--token", "s3cret"]);
     let (code, body) = s.request("GET", "/api/v1/pods", &[], "");
     assert_eq!(code, 401, "{body}");
+    // Every body format is behind the token, protobuf included.
+    let (code, body) = s.request(
+        "DELETE",
+        "/api/v1/namespaces/default/pods/web",
+        &["Content-Type: application/vnd.kubernetes.protobuf"],
+        "k8s\u{0}",
+    );
+    assert_eq!(code, 401, "{body}");
     let (code, _) = s.request("GET", "/api/v1/pods", &["Authorization: Bearer s3cret"], "");
     assert_eq!(code, 200);
     let kubeconfig = std::fs::read_to_string(&s.kubeconfig).expect("kubeconfig");

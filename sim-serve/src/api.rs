@@ -377,6 +377,12 @@ impl State {
         let read = request.as_reader().take(limit).read_to_end(&mut body);
         let result = if read.is_err() {
             Err(StatusError::bad_request("cannot read the request body"))
+        } else if self
+            .token
+            .as_ref()
+            .is_some_and(|t| authorization != format!("Bearer {t}"))
+        {
+            Err(StatusError::new(401, "Unauthorized", "Unauthorized"))
         } else if content_type.contains("protobuf") && method == "DELETE" && !body.is_empty() {
             match crate::protobuf::delete_options(&body) {
                 Some(options) => {
@@ -408,12 +414,6 @@ impl State {
                 "UnsupportedMediaType",
                 format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type}); kubesim serve decodes JSON and YAML only, and kubectl's generator commands (create deployment, create namespace, run, expose) send protobuf: pipe them through apply, e.g. `kubectl create deployment web --image=nginx --dry-run=client -o yaml | kubectl apply -f -`"),
             ))
-        } else if self
-            .token
-            .as_ref()
-            .is_some_and(|t| authorization != format!("Bearer {t}"))
-        {
-            Err(StatusError::new(401, "Unauthorized", "Unauthorized"))
         } else {
             let (path, query) = url.split_once('?').unwrap_or((&url, ""));
             let params = parse_query(query);
