@@ -94,6 +94,8 @@ pub struct State {
     anchor: Rc<Cell<Anchor>>,
     /// `--fixed-epoch`: serve instants from the simulation's epoch, not the wall clock.
     fixed_epoch: bool,
+    /// A `Warning` header for the answer being built (the API server's deprecation notes).
+    warning: Option<&'static str>,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -247,6 +249,7 @@ impl State {
             pumped_at: None,
             anchor: Rc::new(Cell::new(Anchor::FIXED)),
             fixed_epoch: false,
+            warning: None,
         }
     }
 
@@ -446,6 +449,13 @@ impl State {
         if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes()) {
             resp.add_header(h);
         }
+        if let Some(warning) = self.warning.take() {
+            // RFC 7234 warn-code 299, as the API server sends deprecation warnings.
+            let value = format!("299 - \"{warning}\"");
+            if let Ok(h) = tiny_http::Header::from_bytes(&b"Warning"[..], value.as_bytes()) {
+                resp.add_header(h);
+            }
+        }
         let _ = request.respond(resp);
     }
 
@@ -557,6 +567,14 @@ impl State {
                 sim_scenarios::render::render_jsonl(self.sim.timeline(), &mut out);
                 Ok(Reply::Text(200, out))
             }
+            ["api", "v1", "endpoints", rest @ ..]
+            | ["api", "v1", "namespaces", _, "endpoints", rest @ ..] => {
+                let namespace = match s.as_slice() {
+                    ["api", "v1", "namespaces", ns, ..] => Some(*ns),
+                    _ => None,
+                };
+                self.endpoints(method, namespace, rest, params, accept)
+            }
             ["api", "v1", rest @ ..] => {
                 self.resource("v1", rest, method, params, accept, content_type, body)
             }
@@ -566,6 +584,51 @@ impl State {
             }
             _ => Err(StatusError::no_route(path)),
         }
+    }
+
+    /// `v1` Endpoints, derived from the EndpointSlices when read (endpoints.rs).
+    fn endpoints(
+        &mut self,
+        method: &str,
+        namespace: Option<&str>,
+        rest: &[&str],
+        params: &BTreeMap<String, String>,
+        accept: &str,
+    ) -> Res {
+        self.warning = Some(crate::endpoints::DEPRECATION_WARNING);
+        let watch = params.get("watch").is_some_and(|w| w == "1" || w == "true");
+        let name = match rest {
+            [] => None,
+            [name] if namespace.is_some() => Some(*name),
+            _ => return Err(StatusError::no_route(&rest.join("/"))),
+        };
+        if method != "GET" || watch {
+            let what = if watch { "watch" } else { method };
+            return Err(StatusError::method_not_allowed(format!(
+                "{what} is not supported on endpoints: kubesim derives them from the EndpointSlices it keeps (watch endpointslices instead)"
+            )));
+        }
+        let labels = match params.get("labelSelector").filter(|s| !s.is_empty()) {
+            Some(s) => Some(
+                LabelSelector::parse(s)
+                    .map_err(|e| StatusError::bad_request(format!("labelSelector: {e}")))?,
+            ),
+            None => None,
+        };
+        let table = accept.contains("as=Table");
+        let mut v = crate::endpoints::get(
+            self.sim.store(),
+            self.processed,
+            namespace,
+            name,
+            labels.as_ref(),
+            table,
+        )?;
+        // A list is as of the store's version; a single object keeps its own.
+        if name.is_none() || table {
+            v["metadata"]["resourceVersion"] = json!(self.resource_version().to_string());
+        }
+        Ok(Reply::Json(200, v))
     }
 
     fn clock_json(&self) -> Value {

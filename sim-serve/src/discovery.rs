@@ -180,6 +180,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
             "verbs": ["get", "list", "watch"],
             "shortNames": ["ev"],
         }));
+        resources.push(crate::endpoints::api_resource());
     }
     let _ = group;
     // The API server lists a group version's resources in name order (subresources after

@@ -15,6 +15,7 @@ pub mod aggregated;
 mod api;
 pub mod clock;
 pub mod discovery;
+pub mod endpoints;
 pub mod metrics_api;
 pub mod node_lease;
 pub mod patch;
