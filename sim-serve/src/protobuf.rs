@@ -634,6 +634,9 @@ pub fn decode(body: &[u8]) -> Result<Value, DecodeError> {
             format!("an envelope with contentType {content_type:?} is not supported").into(),
         );
     }
+    if kind.is_empty() {
+        return Err("the protobuf envelope (runtime.Unknown) names no kind".into());
+    }
     let roots = &schema().roots;
     let root = roots
         .get(&(api_version.clone(), kind.clone()))
