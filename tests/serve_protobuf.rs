@@ -301,6 +301,47 @@ fn a_malformed_protobuf_body_is_a_bad_request() {
     );
 }
 
+/// One length-delimited protobuf field (lengths below 128: one-byte varints).
+fn field(number: u8, bytes: &[u8]) -> Vec<u8> {
+    let len = u8::try_from(bytes.len()).expect("a short field");
+    assert!(len < 128);
+    [&[number << 3 | 2, len][..], bytes].concat()
+}
+
+/// A PUT with a protobuf body (as typed clients' updates send it) replaces the object; the
+/// answer is JSON.
+#[test]
+fn a_protobuf_update_replaces_the_object() {
+    let Some((s, _dir)) = start("serve_protobuf_update", &[]) else {
+        return;
+    };
+    s.ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "--from-literal=mode=fast",
+    ]);
+    let metadata = field(1, b"settings");
+    let entry = [field(1, b"speed"), field(2, b"slow")].concat();
+    let raw = [field(1, &metadata), field(2, &entry)].concat();
+    let type_meta = [field(1, b"v1"), field(2, b"ConfigMap")].concat();
+    let body = [&b"k8s\0"[..], &field(1, &type_meta), &field(2, &raw)].concat();
+    // Every byte is below 0x80 here, so the body travels as a &str.
+    let body = String::from_utf8(body).expect("ASCII bytes");
+    let (code, answer) = s.request(
+        "PUT",
+        "/api/v1/namespaces/default/configmaps/settings",
+        &["Content-Type: application/vnd.kubernetes.protobuf"],
+        &body,
+    );
+    assert_eq!(code, 200, "{answer}");
+    let stored: serde_json::Value = serde_json::from_str(&answer).expect("a JSON answer");
+    assert_eq!(stored["kind"], "ConfigMap", "{answer}");
+    let data = json(&s, &["configmap", "settings"]);
+    let keys: Vec<&String> = data["data"].as_object().expect("data").keys().collect();
+    assert_eq!(keys, ["speed"], "{data}");
+}
+
 /// `create deployment` and friends under `--record`: the session replays byte for byte,
 /// and the recorded objects are the decoded JSON (a Secret's data round-trips as base64).
 #[test]
