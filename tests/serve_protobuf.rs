@@ -308,6 +308,17 @@ fn field(number: u8, bytes: &[u8]) -> Vec<u8> {
     [&[number << 3 | 2, len][..], bytes].concat()
 }
 
+/// A protobuf ConfigMap `name` with one `data` entry, as a typed client sends it. Every byte
+/// is below 0x80 here, so the body travels as a &str.
+fn configmap_body(name: &str, key: &str, value: &str) -> String {
+    let metadata = field(1, name.as_bytes());
+    let entry = [field(1, key.as_bytes()), field(2, value.as_bytes())].concat();
+    let raw = [field(1, &metadata), field(2, &entry)].concat();
+    let type_meta = [field(1, b"v1"), field(2, b"ConfigMap")].concat();
+    let body = [&b"k8s\0"[..], &field(1, &type_meta), &field(2, &raw)].concat();
+    String::from_utf8(body).expect("ASCII bytes")
+}
+
 /// A PUT with a protobuf body (as typed clients' updates send it) replaces the object; the
 /// answer is JSON.
 #[test]
@@ -321,13 +332,7 @@ fn a_protobuf_update_replaces_the_object() {
         "settings",
         "--from-literal=mode=fast",
     ]);
-    let metadata = field(1, b"settings");
-    let entry = [field(1, b"speed"), field(2, b"slow")].concat();
-    let raw = [field(1, &metadata), field(2, &entry)].concat();
-    let type_meta = [field(1, b"v1"), field(2, b"ConfigMap")].concat();
-    let body = [&b"k8s\0"[..], &field(1, &type_meta), &field(2, &raw)].concat();
-    // Every byte is below 0x80 here, so the body travels as a &str.
-    let body = String::from_utf8(body).expect("ASCII bytes");
+    let body = configmap_body("settings", "speed", "slow");
     let (code, answer) = s.request(
         "PUT",
         "/api/v1/namespaces/default/configmaps/settings",
@@ -340,6 +345,33 @@ fn a_protobuf_update_replaces_the_object() {
     let data = json(&s, &["configmap", "settings"]);
     let keys: Vec<&String> = data["data"].as_object().expect("data").keys().collect();
     assert_eq!(keys, ["speed"], "{data}");
+}
+
+/// A protobuf body is read only once the bearer token is checked (plain HTTP: no kubectl).
+#[test]
+fn a_protobuf_body_needs_the_token_too() {
+    let dir = scratch("serve_protobuf_token");
+    std::fs::write(dir.join("generators.yaml"), SCENARIO).expect("scenario");
+    let s = Served::start(
+        std::path::PathBuf::from("kubectl"),
+        &dir,
+        &["generators.yaml", "--token", "s3cret"],
+    );
+    let path = "/api/v1/namespaces/default/configmaps";
+    let protobuf = "Content-Type: application/vnd.kubernetes.protobuf";
+    let body = configmap_body("settings", "mode", "fast");
+    let (code, answer) = s.request("POST", path, &[protobuf], &body);
+    assert_eq!(code, 401, "{answer}");
+    let (code, answer) = s.request(
+        "POST",
+        path,
+        &[protobuf, "Authorization: Bearer s3cret"],
+        &body,
+    );
+    assert_eq!(code, 201, "{answer}");
+    let created: serde_json::Value = serde_json::from_str(&answer).expect("a JSON answer");
+    assert_eq!(created["metadata"]["name"], "settings", "{answer}");
+    assert!(created["data"].get("mode").is_some(), "{answer}");
 }
 
 /// `create deployment` and friends under `--record`: the session replays byte for byte,
