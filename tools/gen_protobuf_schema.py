@@ -2,11 +2,23 @@
 """Generates sim-serve/src/protobuf_schema.txt, the schema table of kubesim serve's protobuf
 decoder (sim-serve/src/protobuf.rs), from Kubernetes' generated.proto files.
 
-Run on (see each file's first lines, kept in the saved copies):
-  staging/src/k8s.io/api/{core,apps,batch,scheduling,discovery}/v1, autoscaling/v2 and
-  apimachinery pkg/{runtime,api/resource,util/intstr} of kubernetes/kubernetes master
-  (Kubernetes 1.36 development, 2026); meta/v1 and policy/v1 from the v0.26.0 modules
-  (k8s.io/apimachinery, k8s.io/api), whose field numbers are unchanged since.
+Run on (2026-11-30) these copies, read from the stored index of public repositories:
+  kubernetes/kubernetes staging/src/k8s.io/api/.../generated.proto (a 1.36/1.37-era master):
+    core/v1 @ 0032f46b5dcb893b0684679408a2da9bd26a0859
+    apps/v1 @ 0122c43a017029d0572474da5a6382e1463f9710
+    batch/v1 @ 008b3652959ca58af8be3fb5b6ecfe9ae7638282
+    scheduling/v1 @ 01d0b7277d400d6aa9fc676abb4826700ec869fe
+    discovery/v1 @ 025f2834a128798cef30018a5e6a6ae82b5ad885
+    autoscaling/v2 @ 030880a5dc5449403c6d1f0aa146a7dc21d6c6dc
+  kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/.../generated.proto:
+    runtime @ 203d8ac83844b8ea8ece8ece7630cb22ef8f327d
+    api/resource @ 0f9f0907d6dbe57e78d61f3432bf9b63514b540a
+    util/intstr @ 009a4a8bc0b3dde74bdce54289f58bf82efaf5e9
+  meta/v1 and policy/v1 from the v0.26.0 modules k8s.io/apimachinery and k8s.io/api (mirrors
+  spotmaxtech/k8s-apimachinery-v0260 @ 64429bdd, spotmaxtech/k8s-api-v0260 @ 30bf50b6): the
+  kubernetes/kubernetes copies stored were older (no managedFields/Condition, no Eviction).
+  Fields added to those messages since (DeleteOptions.ignoreStoreReadErrorWithCluster-
+  BreakingPotential) are skipped as unknown fields.
 
 Re-run:
   1. save the generated.proto files named in PROTOS into one folder (any copy: comments and
