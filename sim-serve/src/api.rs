@@ -386,42 +386,32 @@ impl State {
             .is_some_and(|t| authorization != format!("Bearer {t}"))
         {
             Err(StatusError::new(401, "Unauthorized", "Unauthorized"))
-        } else if content_type.contains("protobuf") && method == "DELETE" && !body.is_empty() {
-            match crate::protobuf::delete_options(&body) {
-                Some(options) => {
-                    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-                    let params = parse_query(query);
-                    self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
-                    let json_body = options.to_string().into_bytes();
-                    self.route(
-                        &method,
-                        path,
-                        &params,
-                        &accept,
-                        "application/json",
-                        &json_body,
-                    )
-                }
-                None => Err(StatusError::bad_request(
-                    "the protobuf DeleteOptions of the request does not decode",
-                )),
-            }
-        } else if content_type.contains("protobuf") && crate::access_review::is_review(&url) {
-            // A review's answer does not depend on its body (access_review.rs).
-            let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-            self.route(&method, path, &parse_query(query), &accept, "", &[])
-        } else if content_type.contains("protobuf") {
-            // client-go retries with JSON on a 415 to a protobuf body.
-            Err(StatusError::new(
-                415,
-                "UnsupportedMediaType",
-                format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type}); kubesim serve decodes JSON and YAML only, and kubectl's generator commands (create deployment, create namespace, run, expose) send protobuf: pipe them through apply, e.g. `kubectl create deployment web --image=nginx --dry-run=client -o yaml | kubectl apply -f -`"),
-            ))
         } else {
             let (path, query) = url.split_once('?').unwrap_or((&url, ""));
             let params = parse_query(query);
             self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
-            self.route(&method, path, &params, &accept, &content_type, &body)
+            // Typed clients send protobuf bodies (protobuf.rs): read as their JSON form.
+            if crate::protobuf::is_protobuf(&content_type) && !body.is_empty() {
+                match crate::protobuf::decode(&body) {
+                    Ok(v) => {
+                        let json = v.to_string().into_bytes();
+                        self.route(&method, path, &params, &accept, "application/json", &json)
+                    }
+                    // No schema for the kind: the path answers (404, or a kind mismatch).
+                    Err(crate::protobuf::DecodeError::NotServed { api_version, kind }) => {
+                        let json = json!({"apiVersion": api_version, "kind": kind});
+                        let json = json.to_string().into_bytes();
+                        self.route(&method, path, &params, &accept, "application/json", &json)
+                    }
+                    Err(crate::protobuf::DecodeError::Malformed(e)) => {
+                        Err(StatusError::bad_request(format!(
+                            "the protobuf body of the request does not decode: {e}"
+                        )))
+                    }
+                }
+            } else {
+                self.route(&method, path, &params, &accept, &content_type, &body)
+            }
         };
         let response = match result {
             Ok(Reply::Watch(query, rv, timeout)) => {
