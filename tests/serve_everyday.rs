@@ -126,3 +126,49 @@ fn get_endpoints_mirrors_the_endpointslices() {
     let err = s.fails(&["delete", "ep", "web"]);
     assert!(err.contains("MethodNotAllowed"), "{err}");
 }
+
+const QUOTA_AND_JOB: &str = "\
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: compute}
+spec:
+  hard: {requests.cpu: \"2\"}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox
+";
+
+/// A Job whose pods the quota refuses (they set no `requests.cpu`, §10 quota admission)
+/// is still created: the refusal is the Job controller's `FailedCreate` event about its
+/// pods, not a refusal of the write, which the server used to answer with a 403.
+#[test]
+fn a_job_whose_pods_the_quota_refuses_is_still_created() {
+    let test = "a_job_whose_pods_the_quota_refuses_is_still_created";
+    let Some(kubectl) = kubectl_binary(test) else {
+        return;
+    };
+    let dir = scratch(test);
+    std::fs::write(dir.join("auth.yaml"), SCENARIO).expect("scenario");
+    std::fs::write(dir.join("job.yaml"), QUOTA_AND_JOB).expect("manifests");
+    let s = Served::start(kubectl, &dir, &["auth.yaml"]);
+    let out = s.ok(&["apply", "-f", "job.yaml"]);
+    assert!(out.contains("job.batch/once created"), "{out}");
+    let events = s.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=once",
+    ]);
+    assert!(
+        events.contains("FailedCreate") && events.contains("must specify requests.cpu"),
+        "{events}"
+    );
+}

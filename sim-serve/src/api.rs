@@ -1197,10 +1197,16 @@ impl State {
         let new: Vec<_> = self.sim.timeline().records()[before..].to_vec();
         for r in &new {
             if let RecordBody::Event {
-                reason, message, ..
+                reason,
+                message,
+                source,
+                ..
             } = &r.body
             {
-                if reason == "FailedCreate" && r.object.kind == kind {
+                // The refusal of this very write (sim.rs records it as kubectl's), not a
+                // controller's FailedCreate about the object (a Job whose pods the quota
+                // refuses is itself stored).
+                if reason == "FailedCreate" && source == "kubectl" && r.object == target {
                     let message = message
                         .split_once("): ")
                         .map_or(message.as_str(), |(_, m)| m)
