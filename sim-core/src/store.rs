@@ -863,6 +863,13 @@ impl Store {
         with_kind!(kind, T => self.list_namespace::<T>(namespace).count())
     }
 
+    /// The latest resourceVersion the store assigned (every create, update and removal
+    /// takes the next one, as etcd's revision moves on every write): what a list reports
+    /// and what a watch resumes from.
+    pub fn resource_version(&self) -> u64 {
+        self.next_resource_version - 1
+    }
+
     /// The metadata of the object of `kind` at `key`, if it exists.
     pub fn meta_of(&self, kind: Kind, key: &ObjectKey) -> Option<&ObjectMeta> {
         with_kind!(kind, T => self.get::<T>(key).map(Object::meta))
@@ -1159,6 +1166,9 @@ impl Store {
                 kind,
                 key: key.to_string(),
             })?;
+        // A removal is a write too: it moves the resourceVersion on, so that a watch resumed
+        // from a version taken before it still sees the DELETED event.
+        self.next_resource_version += 1;
         let record = self.timeline.push(
             self.now,
             ObjectRef::new(kind, key.clone()),

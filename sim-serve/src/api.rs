@@ -84,6 +84,8 @@ pub struct State {
     dry_run: bool,
     /// Events run when the watches were last brought up to date.
     pumped_at: Option<(u64, usize)>,
+    /// The watch cache: recent changes, for watches resumed from an older version.
+    history: crate::history::History,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -224,6 +226,7 @@ impl State {
         address: String,
         token: Option<String>,
     ) -> State {
+        let history = crate::history::History::new(sim.store(), crate::history::CAPACITY);
         State {
             sim,
             clock,
@@ -235,6 +238,7 @@ impl State {
             follows: Vec::new(),
             dry_run: false,
             pumped_at: None,
+            history,
         }
     }
 
@@ -242,6 +246,7 @@ impl State {
         self.sim.run_until(t).map_err(|e| {
             StatusError::new(500, "InternalError", format!("the simulation stopped: {e}"))
         })?;
+        self.history.sync(self.sim.store());
         Ok(())
     }
 
@@ -249,9 +254,10 @@ impl State {
     pub fn advance(&mut self) {
         let now = self.clock.now();
         if now >= self.processed {
-            // With watches open, instant by instant, so that a watcher sees every state an
-            // object passes through between two clock readings, not only the last one.
-            while !self.watches.is_empty() || !self.follows.is_empty() {
+            // Instant by instant, so that a watcher (and the watch history a later watch
+            // resumes from) sees every state an object passes through between two clock
+            // readings, not only the last one.
+            loop {
                 match self.sim.next_event_time() {
                     Some(t) if t <= now => {
                         if let Err(e) = self.run_to(t) {
@@ -744,16 +750,7 @@ impl State {
     }
 
     fn resource_version(&self) -> u64 {
-        let store = self.sim.store();
-        let mut max = 0;
-        for kind in Kind::ALL {
-            sim_core::with_kind!(kind, T => {
-                for o in store.list::<T>() {
-                    max = max.max(o.meta().resource_version);
-                }
-            });
-        }
-        max
+        self.sim.store().resource_version()
     }
 
     fn list(&self, q: &Query) -> Value {
@@ -1559,6 +1556,18 @@ impl State {
             deadline: timeout.map(|t| Instant::now() + t),
         };
         let rv = if w.query.initial_events { None } else { rv };
+        if let (Some(from), Some(kind)) = (rv.filter(|r| *r > 0), w.query.kind) {
+            // Resumed from a version: replayed from the watch history, as the watch cache
+            // does; from a version it no longer holds, one ERROR event with the 410.
+            if self.resume_watch(&w, kind, from) {
+                for (id, obj_rv, v) in self.select(&w.query) {
+                    let obj = self.watch_object(&w.query, v, false);
+                    w.seen.insert(id, (obj_rv, obj));
+                }
+                self.watches.push(w);
+            }
+            return;
+        }
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
@@ -1595,6 +1604,52 @@ impl State {
             }
         }
         self.watches.push(w);
+    }
+
+    /// Sends `w` the history of `kind` after `from` that its query selects; false when the
+    /// watch ends there (expired, or the client went away).
+    fn resume_watch(&mut self, w: &Watch, kind: Kind, from: u64) -> bool {
+        self.history.sync(self.sim.store());
+        let events = match self.history.since(kind, from) {
+            Ok(events) => events,
+            Err(expired) => {
+                w.send("ERROR", &expired.status());
+                return false;
+            }
+        };
+        let q = &w.query;
+        let mut first = true;
+        for e in events {
+            let meta = &e.object["metadata"];
+            if q.namespace
+                .as_deref()
+                .is_some_and(|ns| meta["namespace"].as_str() != Some(ns))
+            {
+                continue;
+            }
+            if let Some(selector) = &q.labels {
+                let labels: BTreeMap<String, String> = meta["labels"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !selector.matches(&labels) {
+                    continue;
+                }
+            }
+            if !self.fields_match(&e.object, &q.fields) {
+                continue;
+            }
+            let obj = self.watch_object(q, e.object.clone(), first);
+            first = false;
+            if !w.send(e.type_.as_str(), &obj) {
+                return false;
+            }
+        }
+        true
     }
 
     fn watch_object(&self, q: &Query, v: Value, with_columns: bool) -> Value {
@@ -1645,6 +1700,7 @@ impl State {
             return;
         }
         self.pumped_at = Some(mark);
+        let deleted_at = self.resource_version();
         let mut watches = std::mem::take(&mut self.watches);
         watches.retain_mut(|w| {
             let current = self.select(&w.query);
@@ -1663,10 +1719,13 @@ impl State {
                     }
                 }
             }
-            // What is left was deleted: the API server sends the last state it had.
+            // What is left was deleted: the API server sends the last state it had, at
+            // the resourceVersion of the removal.
             for (_, (_, mut obj)) in std::mem::take(&mut w.seen) {
                 if obj.get("columnDefinitions").is_some() {
                     obj["columnDefinitions"] = json!([]);
+                } else if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert("resourceVersion".into(), json!(deleted_at.to_string()));
                 }
                 alive &= w.send("DELETED", &obj);
             }

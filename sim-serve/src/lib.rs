@@ -14,6 +14,7 @@ pub mod aggregated;
 mod api;
 pub mod clock;
 pub mod discovery;
+pub mod history;
 pub mod metrics_api;
 pub mod node_lease;
 pub mod patch;
