@@ -137,3 +137,131 @@ fn a_watch_resumed_from_a_list_version_replays_adds_changes_and_deletions() {
     let names: Vec<String> = events(&selected).into_iter().map(|e| e.1).collect();
     assert_eq!(names, ["keep"], "{selected}");
 }
+
+const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+";
+
+/// `deletecollection`: `DELETE` on a namespaced collection deletes what the selector
+/// picks and answers with the list of the deleted objects; the DeleteOptions body applies
+/// to each delete (propagationPolicy Orphan leaves a Deployment's ReplicaSet). Discovery lists the verb
+/// (not for namespaces); the all-namespaces path does not have it.
+#[test]
+fn deletecollection_deletes_the_selected_objects() {
+    let Some(s) = start("serve_deletecollection") else {
+        return;
+    };
+    for (name, app) in [("web-a", "web"), ("web-b", "web"), ("db", "db")] {
+        apply(
+            &s,
+            &format!("{name}.yaml"),
+            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{app: {app}}}\n"),
+        );
+    }
+    let answer = s.ok(&[
+        "delete",
+        "--raw",
+        "/api/v1/namespaces/default/configmaps?labelSelector=app%3Dweb",
+    ]);
+    let list: Value = serde_json::from_str(&answer).expect("a ConfigMapList");
+    assert_eq!(list["kind"], "ConfigMapList", "{answer}");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["web-a", "web-b"], "{answer}");
+    assert_eq!(
+        s.ok(&["get", "configmaps", "-o", "name"]).trim(),
+        "configmap/db"
+    );
+
+    // Pods: each is deleted as a single delete is, and the answer lists them.
+    apply(&s, "web.yaml", WEB);
+    let before = s.ok(&["get", "pods", "-l", "app=web", "-o", "name"]);
+    let (code, body) = s.request(
+        "DELETE",
+        "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb",
+        &["Content-Type: application/json"],
+        "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0}",
+    );
+    assert_eq!(code, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).expect("a PodList");
+    assert_eq!(list["kind"], "PodList", "{body}");
+    let mut deleted: Vec<String> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str())
+        .map(|n| format!("pod/{n}"))
+        .collect();
+    deleted.sort();
+    assert_eq!(deleted.join("\n"), before.trim(), "{body}");
+    let after = s.ok(&["get", "pods", "-l", "app=web", "-o", "name"]);
+    assert!(
+        deleted.iter().all(|d| !after.contains(d.as_str())),
+        "{after}"
+    );
+
+    // The DeleteOptions body applies to every delete: Orphan leaves the ReplicaSet.
+    let (code, body) = s.request(
+        "DELETE",
+        "/apis/apps/v1/namespaces/default/deployments?labelSelector=",
+        &["Content-Type: application/json"],
+        "{\"propagationPolicy\":\"Orphan\"}",
+    );
+    assert_eq!(code, 200, "{body}");
+    s.advance("5s");
+    assert_eq!(s.ok(&["get", "deployments", "-o", "name"]).trim(), "");
+    assert!(
+        s.ok(&["get", "replicasets", "-o", "name"])
+            .contains("replicaset.apps/web-"),
+        "the orphaned ReplicaSet stays"
+    );
+
+    // Refusals: a bad propagation policy, the all-namespaces path, namespaces.
+    let (code, body) = s.request(
+        "DELETE",
+        "/api/v1/namespaces/default/configmaps",
+        &["Content-Type: application/json"],
+        "{\"propagationPolicy\":\"Sideways\"}",
+    );
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(
+        s.ok(&["get", "configmaps", "-o", "name"]).trim(),
+        "configmap/db"
+    );
+    let (code, _) = s.request("DELETE", "/api/v1/configmaps", &[], "");
+    assert_eq!(code, 405);
+    let (code, _) = s.request("DELETE", "/api/v1/namespaces", &[], "");
+    assert_eq!(code, 405);
+
+    let resources = s.ok(&["api-resources", "-o", "wide"]);
+    let verbs = |name: &str| {
+        resources
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {resources}"))
+            .to_string()
+    };
+    assert!(verbs("pods").contains("deletecollection"), "{resources}");
+    assert!(
+        !verbs("namespaces").contains("deletecollection"),
+        "{resources}"
+    );
+}

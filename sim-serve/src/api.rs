@@ -25,6 +25,8 @@ use crate::record::Recorder;
 use crate::status::StatusError;
 use crate::watch::{self, Watch};
 
+mod delete_collection;
+
 /// Largest request body accepted.
 const MAX_BODY: u64 = 8 << 20;
 
@@ -607,6 +609,12 @@ impl State {
                 "GET" => Ok(Reply::Json(200, self.list(&query))),
                 "POST" => match kind {
                     Some(k) => self.create(k, namespace, body),
+                    None => Err(StatusError::method_not_allowed(
+                        "events are written by the simulation, not by clients",
+                    )),
+                },
+                "DELETE" => match kind {
+                    Some(k) => self.delete_collection(k, &query, params, body),
                     None => Err(StatusError::method_not_allowed(
                         "events are written by the simulation, not by clients",
                     )),

@@ -102,9 +102,26 @@ fn in_category_all(kind: Kind) -> bool {
     )
 }
 
-const VERBS: [&str; 7] = [
-    "create", "delete", "get", "list", "patch", "update", "watch",
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
 ];
+
+/// The verbs of a kind's collection: namespaces have no `deletecollection`, as in
+/// kube-apiserver.
+fn verbs(kind: Kind) -> Vec<&'static str> {
+    VERBS
+        .iter()
+        .copied()
+        .filter(|v| kind != Kind::Namespace || *v != "deletecollection")
+        .collect()
+}
 
 /// `/api/v1` or `/apis/<group>/<version>`; `None` for a group version kubesim does not serve.
 pub fn resource_list(group_version: &str) -> Option<Value> {
@@ -121,7 +138,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
             "singularName": kind.resource(),
             "namespaced": kind.namespaced(),
             "kind": kind.name(),
-            "verbs": VERBS,
+            "verbs": verbs(kind),
             "shortNames": short_names(kind),
         });
         if in_category_all(kind) {
