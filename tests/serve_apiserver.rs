@@ -265,3 +265,197 @@ fn deletecollection_deletes_the_selected_objects() {
         "{resources}"
     );
 }
+
+/// What kubectl 1.32's `kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=5
+/// --dry-run=client -o yaml` writes (1.37 writes autoscaling/v2).
+const HPA_V1: &str = "\
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  creationTimestamp: null
+  name: web
+spec:
+  maxReplicas: 5
+  minReplicas: 1
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: web
+  targetCPUUtilizationPercentage: 50
+status:
+  currentReplicas: 0
+  desiredReplicas: 0
+";
+
+const WEB_WITH_REQUESTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        resources:
+          requests: {cpu: 100m, memory: 64Mi}
+";
+
+/// `autoscaling/v1` HPAs next to v2: discovery lists both versions (v2 preferred); a v1
+/// manifest applies (create, then a patch of the v1 form), reads back in v1 with
+/// `targetCPUUtilizationPercentage` and `currentCPUUtilizationPercentage`, and in v2 as
+/// the Resource cpu Utilization metric; a v2 HPA's other metrics read through v1 travel in
+/// the `autoscaling.alpha.kubernetes.io/metrics` annotation; `describe` works.
+#[test]
+fn autoscaling_v1_hpas_convert_to_and_from_v2() {
+    let Some(s) = start("serve_autoscaling_v1") else {
+        return;
+    };
+    let versions = s.ok(&["api-versions"]);
+    assert!(
+        versions.contains("autoscaling/v1") && versions.contains("autoscaling/v2"),
+        "{versions}"
+    );
+    let resources = s.ok(&["api-resources", "--api-group=autoscaling"]);
+    assert!(
+        resources.contains("autoscaling/v2"),
+        "v2 is preferred: {resources}"
+    );
+
+    apply(&s, "web.yaml", WEB_WITH_REQUESTS);
+    assert_eq!(
+        apply(&s, "hpa.yaml", HPA_V1).trim(),
+        "horizontalpodautoscaler.autoscaling/web created"
+    );
+    let v2 = s.ok(&["get", "hpa", "web", "-o", "json"]);
+    let v2: Value = serde_json::from_str(&v2).expect("an HPA");
+    assert_eq!(v2["apiVersion"], "autoscaling/v2");
+    assert_eq!(
+        v2["spec"]["metrics"],
+        serde_json::json!([{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}])
+    );
+    s.advance("60s");
+    let v1 = s.ok(&[
+        "get",
+        "horizontalpodautoscalers.v1.autoscaling",
+        "web",
+        "-o",
+        "json",
+    ]);
+    let v1: Value = serde_json::from_str(&v1).expect("an HPA");
+    assert_eq!(v1["apiVersion"], "autoscaling/v1", "{v1}");
+    assert_eq!(v1["spec"]["targetCPUUtilizationPercentage"], 50, "{v1}");
+    assert!(v1["spec"]["metrics"].is_null(), "{v1}");
+    assert!(
+        v1["status"]["currentCPUUtilizationPercentage"].is_number(),
+        "{v1}"
+    );
+    assert!(
+        v1["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/conditions"].is_string(),
+        "{v1}"
+    );
+
+    // Re-applied (kubectl patches the v1 form) and patched through v1.
+    apply(
+        &s,
+        "hpa.yaml",
+        &HPA_V1.replace("maxReplicas: 5", "maxReplicas: 6"),
+    );
+    s.ok(&[
+        "patch",
+        "horizontalpodautoscalers.v1.autoscaling",
+        "web",
+        "-p",
+        "{\"spec\":{\"targetCPUUtilizationPercentage\":60}}",
+    ]);
+    let got = s.ok(&[
+        "get",
+        "hpa",
+        "web",
+        "-o",
+        "jsonpath={.spec.maxReplicas} {.spec.metrics[0].resource.target.averageUtilization}",
+    ]);
+    assert_eq!(got, "6 60");
+    let described = s.ok(&["describe", "hpa", "web"]);
+    assert!(described.contains("/ 60%"), "{described}");
+
+    // A v2 HPA with a memory target besides cpu: v1 shows cpu, the rest in the annotation;
+    // a read-modify-write through v1 keeps it.
+    let memory = "\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: both
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {name: memory, target: {type: AverageValue, averageValue: 100Mi}}
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+";
+    apply(&s, "both.yaml", memory);
+    let v1 = s.ok(&[
+        "get",
+        "horizontalpodautoscalers.v1.autoscaling",
+        "both",
+        "-o",
+        "json",
+    ]);
+    let mut v1: Value = serde_json::from_str(&v1).expect("an HPA");
+    assert_eq!(v1["spec"]["targetCPUUtilizationPercentage"], 70, "{v1}");
+    let others = v1["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/metrics"]
+        .as_str()
+        .expect("the other metrics annotation")
+        .to_string();
+    // The quantity as the v2 API renders it.
+    let v2 = s.ok(&["get", "hpa", "both", "-o", "json"]);
+    let v2: Value = serde_json::from_str(&v2).expect("an HPA");
+    let memory_target = &v2["spec"]["metrics"][0]["resource"]["target"]["averageValue"];
+    assert!(memory_target.is_string(), "{v2}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&others).expect("json"),
+        serde_json::json!([{"type": "Resource", "resource": {"name": "memory", "targetAverageValue": memory_target}}])
+    );
+    v1["spec"]["maxReplicas"] = serde_json::json!(8);
+    let dir = s.kubeconfig.parent().expect("scratch dir");
+    std::fs::write(dir.join("both-v1.json"), v1.to_string()).expect("write");
+    s.ok(&["replace", "-f", "both-v1.json"]);
+    let v2 = s.ok(&["get", "hpa", "both", "-o", "json"]);
+    let v2: Value = serde_json::from_str(&v2).expect("an HPA");
+    assert_eq!(v2["spec"]["maxReplicas"], 8, "{v2}");
+    assert_eq!(
+        v2["spec"]["metrics"][0]["resource"]["name"], "memory",
+        "{v2}"
+    );
+    assert_eq!(v2["spec"]["metrics"][1]["resource"]["name"], "cpu", "{v2}");
+    assert!(
+        v2["metadata"]["annotations"]["autoscaling.alpha.kubernetes.io/metrics"].is_null(),
+        "{v2}"
+    );
+
+    // Whatever version this kubectl's `autoscale` generates, it applies.
+    s.ok(&["delete", "hpa", "web"]);
+    let generated = s.ok(&[
+        "autoscale",
+        "deployment",
+        "web",
+        "--cpu-percent=50",
+        "--min=1",
+        "--max=5",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(
+        apply(&s, "generated.yaml", &generated).trim(),
+        "horizontalpodautoscaler.autoscaling/web created"
+    );
+}

@@ -26,6 +26,7 @@ use crate::status::StatusError;
 use crate::watch::{self, Watch};
 
 mod delete_collection;
+mod hpa_v1;
 
 /// Largest request body accepted.
 const MAX_BODY: u64 = 8 << 20;
@@ -46,6 +47,8 @@ pub struct Query {
     /// A streaming list (`sendInitialEvents=true`, kubectl ≥ 1.35's WatchList): every
     /// object as ADDED, then a BOOKMARK marking the end of the initial events.
     pub initial_events: bool,
+    /// Asked through `autoscaling/v1`: HPAs are answered in that version.
+    pub autoscaling_v1: bool,
 }
 
 /// A `kubectl logs -f` stream.
@@ -513,6 +516,9 @@ impl State {
             ["api", "v1", rest @ ..] => {
                 self.resource("v1", rest, method, params, accept, content_type, body)
             }
+            ["apis", "autoscaling", "v1", rest @ ..] => {
+                self.resource_v1(rest, method, params, accept, content_type, body)
+            }
             ["apis", g, v, rest @ ..] => {
                 let gv = format!("{g}/{v}");
                 self.resource(&gv, rest, method, params, accept, content_type, body)
@@ -595,6 +601,7 @@ impl State {
             initial_events: params
                 .get("sendInitialEvents")
                 .is_some_and(|v| v == "true" || v == "1"),
+            autoscaling_v1: gv == crate::autoscaling_v1::GROUP_VERSION,
         };
         let Some(name) = name else {
             return match method {
@@ -1664,6 +1671,7 @@ impl State {
         match (q.table, q.kind) {
             (true, Some(kind)) => self.table(kind, vec![v], with_columns),
             (true, None) => events_table(&[v], self.processed),
+            _ if q.autoscaling_v1 => crate::autoscaling_v1::to_v1(v),
             _ => v,
         }
     }

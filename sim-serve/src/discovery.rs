@@ -8,9 +8,11 @@ use sim_core::objects::Kind;
 use crate::status::group;
 
 /// The group versions served, in discovery order (the core group aside).
-pub const GROUP_VERSIONS: [&str; 6] = [
+pub const GROUP_VERSIONS: [&str; 7] = [
     "apps/v1",
     "autoscaling/v2",
+    // HorizontalPodAutoscalers only, converted (`autoscaling_v1.rs`); v2 is preferred.
+    "autoscaling/v1",
     "batch/v1",
     "policy/v1",
     "scheduling.k8s.io/v1",
@@ -41,16 +43,33 @@ pub fn api(server_address: &str) -> Value {
     })
 }
 
+/// Whether `group_version` serves `kind`: its own, and HorizontalPodAutoscalers in
+/// `autoscaling/v1` too.
+pub fn serves(group_version: &str, kind: Kind) -> bool {
+    kind.api_version() == group_version
+        || (group_version == crate::autoscaling_v1::GROUP_VERSION
+            && kind == Kind::HorizontalPodAutoscaler)
+}
+
 /// `/apis`.
 pub fn apis() -> Value {
-    let groups: Vec<Value> = GROUP_VERSIONS
-        .iter()
-        .map(|gv| {
-            let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
+    // One entry per group, its versions in GROUP_VERSIONS order, the first preferred.
+    let mut by_group: Vec<(&str, Vec<Value>)> = Vec::new();
+    for gv in GROUP_VERSIONS {
+        let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
+        let version = json!({"groupVersion": gv, "version": v});
+        match by_group.iter_mut().find(|(name, _)| *name == g) {
+            Some((_, versions)) => versions.push(version),
+            None => by_group.push((g, vec![version])),
+        }
+    }
+    let groups: Vec<Value> = by_group
+        .into_iter()
+        .map(|(g, versions)| {
             json!({
                 "name": g,
-                "versions": [{"groupVersion": gv, "version": v}],
-                "preferredVersion": {"groupVersion": gv, "version": v},
+                "preferredVersion": versions[0],
+                "versions": versions,
             })
         })
         .chain(std::iter::once(json!({
@@ -130,7 +149,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
     }
     let mut resources = Vec::new();
     for kind in Kind::ALL {
-        if kind.api_version() != group_version {
+        if !serves(group_version, kind) {
             continue;
         }
         let mut r = json!({
@@ -211,7 +230,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
 pub fn kind_of(group_version: &str, resource: &str) -> Option<Kind> {
     Kind::ALL
         .into_iter()
-        .find(|k| k.api_version() == group_version && k.plural() == resource)
+        .find(|k| serves(group_version, *k) && k.plural() == resource)
 }
 
 /// `/openapi/v3`: one document per group version served. kubectl reads it to learn that
@@ -247,7 +266,7 @@ pub fn openapi_v3_group_version(gv: &str) -> Option<Value> {
     }
     let (group, version) = gv.split_once('/').unwrap_or(("", gv));
     let mut paths = serde_json::Map::new();
-    for kind in Kind::ALL.into_iter().filter(|k| k.api_version() == gv) {
+    for kind in Kind::ALL.into_iter().filter(|k| serves(gv, *k)) {
         let ns = if kind.namespaced() {
             "namespaces/{namespace}/"
         } else {

@@ -12,6 +12,7 @@
 
 pub mod aggregated;
 mod api;
+pub mod autoscaling_v1;
 pub mod clock;
 pub mod discovery;
 pub mod history;
