@@ -459,3 +459,50 @@ spec:
         "horizontalpodautoscaler.autoscaling/web created"
     );
 }
+
+/// A fresh cluster has `service/kubernetes` in `default` (10.96.0.1, `https` 443/TCP →
+/// 6443) and its EndpointSlice, as kube-apiserver keeps them; kubectl lists and describes
+/// them. Client writes to them are refused (kubesim keeps them off the timeline so that a
+/// recorded session replays without them: tests/serve_record.rs replays a session served
+/// with them), and a deletecollection of Services leaves it.
+#[test]
+fn a_fresh_cluster_has_the_kubernetes_service() {
+    let Some(s) = start("serve_kubernetes_service") else {
+        return;
+    };
+    let services = s.ok(&["get", "svc"]);
+    let row: Vec<&str> = services
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        row[..5],
+        ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"],
+        "{services}"
+    );
+    assert_eq!(services.lines().count(), 2, "{services}");
+    let described = s.ok(&["describe", "svc", "kubernetes"]);
+    for want in [
+        "component=apiserver",
+        "provider=kubernetes",
+        "https  443/TCP",
+        "6443/TCP",
+        "Endpoints:                127.0.0.1:6443",
+    ] {
+        assert!(described.contains(want), "{want:?} in {described}");
+    }
+    let slices = s.ok(&["get", "endpointslices", "-o", "name"]);
+    assert_eq!(slices.trim(), "endpointslice.discovery.k8s.io/kubernetes");
+    assert!(s.ok(&["get", "all"]).contains("service/kubernetes"));
+
+    let refused = s.fails(&["delete", "svc", "kubernetes"]);
+    assert!(refused.contains("Forbidden"), "{refused}");
+    let (code, body) = s.request("DELETE", "/api/v1/namespaces/default/services", &[], "");
+    assert_eq!(code, 200, "{body}");
+    assert!(!body.contains("\"kubernetes\""), "{body}");
+    assert!(s
+        .ok(&["get", "svc", "-o", "name"])
+        .contains("service/kubernetes"));
+}

@@ -577,6 +577,12 @@ impl Simulation {
         &self.store
     }
 
+    /// Seeds `service/kubernetes` and its EndpointSlice (the API server at `address`), as
+    /// `kubesim serve` does: see [`Store::seed_api_server_service`].
+    pub fn seed_api_server_service(&mut self, address: crate::objects::Ipv4Address) {
+        self.store.seed_api_server_service(address);
+    }
+
     /// Takes the API's answer to the last `Evict` action (`Ok` when the pod was evicted),
     /// with the pod it was for.
     pub fn take_last_eviction(

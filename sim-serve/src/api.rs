@@ -25,6 +25,7 @@ use crate::record::Recorder;
 use crate::status::StatusError;
 use crate::watch::{self, Watch};
 
+mod api_service;
 mod delete_collection;
 mod hpa_v1;
 
@@ -659,6 +660,12 @@ impl State {
         } else {
             ObjectKey::cluster(name.to_string())
         };
+        if sub.is_none()
+            && matches!(method, "PUT" | "PATCH" | "DELETE")
+            && api_service::is_api_server_object(kind, &key)
+        {
+            return Err(api_service::refused(kind, method));
+        }
         match sub {
             None => match method {
                 "GET" => {

@@ -51,6 +51,8 @@ impl State {
                     _ => ObjectKey::cluster(name),
                 }
             })
+            // The API server's own objects stay (kube-apiserver would recreate them).
+            .filter(|key| !super::api_service::is_api_server_object(kind, key))
             .collect();
         let mut items = Vec::new();
         for key in keys {
