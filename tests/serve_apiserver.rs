@@ -506,3 +506,47 @@ fn a_fresh_cluster_has_the_kubernetes_service() {
         .ok(&["get", "svc", "-o", "name"])
         .contains("service/kubernetes"));
 }
+
+/// `kubectl cordon` / `uncordon`: at its next status update (the 10 s grid) the node's
+/// kubelet records `NodeNotSchedulable` / `NodeSchedulable` ("Node NAME status is now:
+/// …"), which `kubectl describe node` shows; a cordon undone before the kubelet looked
+/// records nothing.
+#[test]
+fn cordon_and_uncordon_show_as_kubelet_events_in_describe_node() {
+    let Some(s) = start("serve_node_schedulable") else {
+        return;
+    };
+    let events = |node: &str| {
+        let described = s.ok(&["describe", "node", node]);
+        described
+            .split_once("Events:")
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default()
+    };
+    s.ok(&["cordon", "node-1"]);
+    assert!(
+        !events("node-1").contains("NodeNotSchedulable"),
+        "not before the kubelet's next status update"
+    );
+    s.advance("10s");
+    let after_cordon = events("node-1");
+    assert!(
+        after_cordon.contains("Node node-1 status is now: NodeNotSchedulable"),
+        "{after_cordon}"
+    );
+    assert!(after_cordon.contains("kubelet"), "{after_cordon}");
+    s.ok(&["uncordon", "node-1"]);
+    s.advance("10s");
+    let after_uncordon = events("node-1");
+    assert!(
+        after_uncordon.contains("Node node-1 status is now: NodeSchedulable"),
+        "{after_uncordon}"
+    );
+
+    // Cordoned and uncordoned within one status period: the kubelet sees no change.
+    s.ok(&["cordon", "node-2"]);
+    s.ok(&["uncordon", "node-2"]);
+    s.advance("20s");
+    let quiet = events("node-2");
+    assert!(!quiet.contains("Schedulable"), "{quiet}");
+}
