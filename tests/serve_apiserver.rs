@@ -550,3 +550,47 @@ fn cordon_and_uncordon_show_as_kubelet_events_in_describe_node() {
     let quiet = events("node-2");
     assert!(!quiet.contains("Schedulable"), "{quiet}");
 }
+
+/// Core events resume too: a list of events reports its own resourceVersion (the last
+/// timeline record's), and a watch from it sends exactly the events recorded since, as
+/// ADDED.
+#[test]
+fn an_events_watch_resumed_from_a_list_sends_only_the_new_events() {
+    let Some(s) = start("serve_events_resume") else {
+        return;
+    };
+    apply(&s, "web.yaml", WEB);
+    s.advance("5s");
+    let list = |s: &Served| -> Value {
+        let text = s.ok(&["get", "--raw", "/api/v1/namespaces/default/events"]);
+        serde_json::from_str(&text).expect("an EventList")
+    };
+    let before = list(&s);
+    let from: u64 = before["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .expect("a resourceVersion");
+    assert!(
+        before["items"].as_array().is_some_and(|i| !i.is_empty()),
+        "{before}"
+    );
+    s.ok(&["scale", "deployment", "web", "--replicas=3"]);
+    s.advance("5s");
+    let after = list(&s);
+    let new = after["items"].as_array().map_or(0, Vec::len)
+        - before["items"].as_array().map_or(0, Vec::len);
+    assert!(new > 0, "the scale-up made events: {after}");
+    let stream = s.ok(&[
+        "get",
+        "--raw",
+        &format!(
+            "/api/v1/namespaces/default/events?watch=1&resourceVersion={from}&timeoutSeconds=1"
+        ),
+    ]);
+    let got = events(&stream);
+    assert_eq!(got.len(), new, "{stream}");
+    assert!(
+        got.iter().all(|(t, _, rv)| t == "ADDED" && *rv > from),
+        "{stream}"
+    );
+}

@@ -775,9 +775,19 @@ impl State {
         self.sim.store().resource_version()
     }
 
+    /// Core events take their resourceVersions from their timeline records: a list of
+    /// events reports the last record's, which a watch of events resumes from.
+    fn events_resource_version(&self) -> u64 {
+        self.sim.timeline().records().last().map_or(0, |r| r.id.0)
+    }
+
     fn list(&self, q: &Query) -> Value {
         let items: Vec<Value> = self.select(q).into_iter().map(|(_, _, v)| v).collect();
-        let rv = self.resource_version().to_string();
+        let rv = match q.kind {
+            Some(_) => self.resource_version(),
+            None => self.events_resource_version(),
+        }
+        .to_string();
         match q.kind {
             Some(kind) if q.table => {
                 let mut t = self.table(kind, items, true);
@@ -1592,16 +1602,13 @@ impl State {
         }
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
+            // Here with a resourceVersion only for core events, whose versions are their
+            // timeline records': each one newer than it is a new event.
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
             let obj = self.watch_object(&w.query, v, first && send_it);
             if send_it {
-                let kind = if rv.is_none_or(|r| r == 0) {
-                    "ADDED"
-                } else {
-                    "MODIFIED"
-                };
                 first = false;
-                if !w.send(kind, &obj) {
+                if !w.send("ADDED", &obj) {
                     return;
                 }
             }
@@ -1617,7 +1624,11 @@ impl State {
                 "kind": kind,
                 "apiVersion": api_version,
                 "metadata": {
-                    "resourceVersion": self.resource_version().to_string(),
+                    "resourceVersion": match w.query.kind {
+                        Some(_) => self.resource_version(),
+                        None => self.events_resource_version(),
+                    }
+                    .to_string(),
                     "annotations": {"k8s.io/initial-events-end": "true"},
                 },
             });
