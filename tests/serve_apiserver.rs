@@ -77,7 +77,8 @@ fn events(stream: &str) -> Vec<(String, String, u64)> {
 /// A client that lists, loses its watch, and watches again from the list's
 /// resourceVersion gets what happened in between from the watch cache: ADDED for the
 /// object created since, MODIFIED for the one labelled, DELETED for the one deleted (with
-/// the removal's resourceVersion, newer than the list's), in resourceVersion order.
+/// the removal's resourceVersion, newer than the list's), in resourceVersion order; with a
+/// selector, an object that starts matching comes as ADDED.
 #[test]
 fn a_watch_resumed_from_a_list_version_replays_adds_changes_and_deletions() {
     let Some(s) = start("serve_watch_resume") else {
@@ -128,14 +129,19 @@ fn a_watch_resumed_from_a_list_version_replays_adds_changes_and_deletions() {
     ]);
     assert_eq!(events(&quiet), [], "{quiet}");
 
-    // The selector applies to the replay: only the labelled one.
+    // The selector applies to the replay, to each change's before and after: the
+    // labelled one starts matching, so it comes as ADDED.
     let selected = s.ok(&[
         "get",
         "--raw",
         &format!("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={from}&labelSelector=tier%3Dweb&timeoutSeconds=1"),
     ]);
-    let names: Vec<String> = events(&selected).into_iter().map(|e| e.1).collect();
-    assert_eq!(names, ["keep"], "{selected}");
+    let seen: Vec<(String, String)> = events(&selected).into_iter().map(|e| (e.0, e.1)).collect();
+    assert_eq!(
+        seen,
+        [("ADDED".to_string(), "keep".to_string())],
+        "{selected}"
+    );
 }
 
 const WEB: &str = "\

@@ -1643,24 +1643,14 @@ impl State {
     /// watch ends there (expired, or the client went away).
     fn resume_watch(&mut self, w: &Watch, kind: Kind, from: u64) -> bool {
         self.history.sync(self.sim.store());
-        let events = match self.history.since(kind, from) {
-            Ok(events) => events,
-            Err(expired) => {
-                w.send("ERROR", &expired.status());
-                return false;
-            }
-        };
         let q = &w.query;
-        let mut first = true;
-        for e in events {
-            let meta = &e.object["metadata"];
-            if q.namespace
+        let matches = |v: &Value| {
+            let meta = &v["metadata"];
+            let in_namespace = q
+                .namespace
                 .as_deref()
-                .is_some_and(|ns| meta["namespace"].as_str() != Some(ns))
-            {
-                continue;
-            }
-            if let Some(selector) = &q.labels {
+                .is_none_or(|ns| meta["namespace"].as_str() == Some(ns));
+            let labelled = q.labels.as_ref().is_none_or(|selector| {
                 let labels: BTreeMap<String, String> = meta["labels"]
                     .as_object()
                     .map(|m| {
@@ -1669,16 +1659,22 @@ impl State {
                             .collect()
                     })
                     .unwrap_or_default();
-                if !selector.matches(&labels) {
-                    continue;
-                }
+                selector.matches(&labels)
+            });
+            in_namespace && labelled && self.fields_match(v, &q.fields)
+        };
+        let events = match self.history.since_selected(kind, from, &matches) {
+            Ok(events) => events,
+            Err(expired) => {
+                w.send("ERROR", &expired.status());
+                return false;
             }
-            if !self.fields_match(&e.object, &q.fields) {
-                continue;
-            }
-            let obj = self.watch_object(q, e.object.clone(), first);
+        };
+        let mut first = true;
+        for (type_, object) in events {
+            let obj = self.watch_object(q, object.clone(), first);
             first = false;
-            if !w.send(e.type_.as_str(), &obj) {
+            if !w.send(type_.as_str(), &obj) {
                 return false;
             }
         }

@@ -53,6 +53,9 @@ pub struct HistoryEvent {
     pub type_: EventType,
     /// The object as API JSON after the change (before it, for a deletion).
     pub object: Value,
+    /// For a change, the object before it: a watch with a selector sees an object that
+    /// stops matching as DELETED and one that starts matching as ADDED.
+    pub previous: Option<Value>,
 }
 
 /// A watch that asked for history the ring no longer holds.
@@ -137,10 +140,10 @@ impl History {
             let mut present = std::collections::BTreeSet::new();
             for (key, rv) in live {
                 let id = (kind, key);
-                let type_ = match self.known.get(&id) {
-                    Some((old, _)) if *old == rv => None,
-                    Some(_) => Some(EventType::Modified),
-                    None => Some(EventType::Added),
+                let (type_, previous) = match self.known.get(&id) {
+                    Some((old, _)) if *old == rv => (None, None),
+                    Some((_, before)) => (Some(EventType::Modified), Some(before.clone())),
+                    None => (Some(EventType::Added), None),
                 };
                 if let Some(type_) = type_ {
                     if let Some(v) = lookup(store, kind, &id.1) {
@@ -149,6 +152,7 @@ impl History {
                             kind,
                             type_,
                             object: v.clone(),
+                            previous,
                         });
                         self.known.insert(id.clone(), (rv, v));
                     }
@@ -176,6 +180,7 @@ impl History {
                     kind: id.0,
                     type_: EventType::Deleted,
                     object,
+                    previous: None,
                 });
             }
         }
@@ -193,6 +198,33 @@ impl History {
             }
         }
         self.events.push_back(event);
+    }
+
+    /// The events of `kind` after `rv` as a watch whose selectors `matches` sees them,
+    /// oldest first, as kube-apiserver's cache watcher filters them: a change is MODIFIED
+    /// when the object matches before and after, ADDED when it starts matching, DELETED
+    /// (with its previous state) when it stops; `Expired` when some are no longer kept.
+    pub fn since_selected(
+        &self,
+        kind: Kind,
+        rv: u64,
+        matches: &dyn Fn(&Value) -> bool,
+    ) -> Result<Vec<(EventType, &Value)>, Expired> {
+        let mut out = Vec::new();
+        for e in self.since(kind, rv)? {
+            let now = matches(&e.object);
+            match (e.type_, &e.previous) {
+                (EventType::Modified, Some(before)) => match (matches(before), now) {
+                    (true, true) => out.push((EventType::Modified, &e.object)),
+                    (false, true) => out.push((EventType::Added, &e.object)),
+                    (true, false) => out.push((EventType::Deleted, before)),
+                    (false, false) => {}
+                },
+                (type_, _) if now => out.push((type_, &e.object)),
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
     /// The events of `kind` after `rv`, oldest first; `Expired` when some of them are no
@@ -286,6 +318,40 @@ mod tests {
             .since(Kind::ConfigMap, s.resource_version())
             .expect("current")
             .is_empty());
+    }
+
+    #[test]
+    fn a_selector_sees_objects_enter_and_leave_it() {
+        let mut s = store();
+        s.create(config_map("a")).expect("create");
+        let mut h = History::new(&s, 16);
+        let start = s.resource_version();
+        let key = ObjectKey::new("default".to_string(), "a".to_string());
+        let label = |s: &mut Store, v: &str| {
+            s.modify::<ConfigMap, _>(&key, true, |c| {
+                c.meta.labels.insert("tier".into(), v.into());
+            })
+            .expect("modify");
+        };
+        for tier in ["web", "web2", "db"] {
+            label(&mut s, tier);
+            h.sync(&s);
+        }
+        let web = |v: &Value| {
+            v["metadata"]["labels"]["tier"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("web"))
+        };
+        let seen: Vec<EventType> = h
+            .since_selected(Kind::ConfigMap, start, &web)
+            .expect("kept")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(
+            seen,
+            [EventType::Added, EventType::Modified, EventType::Deleted]
+        );
     }
 
     #[test]
