@@ -14,6 +14,7 @@ pub mod invariants;
 pub mod kubelet;
 pub mod metrics;
 pub mod node_pressure;
+pub mod node_schedulable;
 pub mod objects;
 pub mod probe;
 pub mod quantity;

@@ -406,6 +406,11 @@ enum SimEvent {
     },
     /// A chaos failure, recovery or pod kill.
     Chaos(ChaosEvent),
+    /// A node's kubelet posts its status and may record `NodeSchedulable` /
+    /// `NodeNotSchedulable` (queued only when `spec.unschedulable` changed).
+    NodeStatusUpdate {
+        node: String,
+    },
 }
 
 impl SimEvent {
@@ -423,6 +428,7 @@ impl SimEvent {
             SimEvent::DrainStep { drain } => format!("drain #{drain}"),
             SimEvent::EvictionPass { node } => format!("eviction manager pass on {node}"),
             SimEvent::Chaos(c) => format!("chaos {c:?}"),
+            SimEvent::NodeStatusUpdate { node } => format!("node status update of {node}"),
         }
     }
 }
@@ -466,6 +472,10 @@ pub struct Simulation {
     eviction_managers: EvictionManagers,
     /// The queued pass of each node's eviction manager.
     eviction_passes: BTreeMap<String, EventId>,
+    /// The kubelets' view of `spec.unschedulable` (their NodeSchedulable events).
+    schedulable_events: crate::node_schedulable::SchedulableEvents,
+    /// The queued status update of each node whose flag changed.
+    schedulable_checks: BTreeMap<String, EventId>,
     /// Seeded random failures (`spec.chaos`), if any.
     chaos: Option<Chaos>,
     /// The API's answer to the last `Evict` action, for a client waiting on it
@@ -535,6 +545,8 @@ impl Simulation {
             drains: Vec::new(),
             eviction_managers: EvictionManagers::default(),
             eviction_passes: BTreeMap::new(),
+            schedulable_events: Default::default(),
+            schedulable_checks: BTreeMap::new(),
             chaos: None,
             last_eviction: None,
             config,
@@ -575,6 +587,12 @@ impl Simulation {
     /// The API server.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Seeds `service/kubernetes` and its EndpointSlice (the API server at `address`), as
+    /// `kubesim serve` does: see [`Store::seed_api_server_service`].
+    pub fn seed_api_server_service(&mut self, address: crate::objects::Ipv4Address) {
+        self.store.seed_api_server_service(address);
     }
 
     /// Takes the API's answer to the last `Evict` action (`Ok` when the pod was evicted),
@@ -680,7 +698,33 @@ impl Simulation {
         self.run_event(event, at)?;
         self.dispatch_changes(at)?;
         self.plan_eviction_passes(at)?;
+        self.plan_schedulable_checks(at)?;
         Ok(true)
+    }
+
+    /// Queues (or drops) the status update at which each changed node's kubelet records
+    /// that `spec.unschedulable` flipped ([`crate::node_schedulable`]).
+    fn plan_schedulable_checks(&mut self, at: SimTime) -> Result<(), SimError> {
+        for (node, cause) in self.schedulable_events.take_dirty() {
+            let due = self.schedulable_events.due(&node, &self.store, at);
+            match (due, self.schedulable_checks.get(&node)) {
+                (Some(_), Some(_)) => {}
+                (Some(when), None) => {
+                    let id = self.queue.schedule(
+                        when,
+                        (SimEvent::NodeStatusUpdate { node: node.clone() }, cause),
+                    )?;
+                    self.schedulable_checks.insert(node, id);
+                }
+                (None, Some(_)) => {
+                    if let Some(id) = self.schedulable_checks.remove(&node) {
+                        self.queue.cancel(id);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Sets a node's `evictionHard` `memory.available` threshold (default 100Mi).
@@ -838,6 +882,13 @@ impl Simulation {
                     None => None,
                 };
                 self.schedule_drain(drain, next, mark)
+            }
+            SimEvent::NodeStatusUpdate { node } => {
+                self.schedulable_checks.remove(&node);
+                let offline = self.kubelets.node_offline(&node);
+                self.schedulable_events
+                    .status_update(&node, &mut self.store, offline);
+                Ok(())
             }
             SimEvent::EvictionPass { node } => {
                 self.eviction_passes.remove(&node);
@@ -1202,6 +1253,7 @@ impl Simulation {
                     }
                 }
                 self.eviction_managers.observe(change);
+                self.schedulable_events.observe(change, &self.store);
                 self.store.set_cause(change.cause);
                 self.scheduler
                     .on_change(change, &self.store, at, &mut wakeups);

@@ -16,11 +16,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::objects::{
-    system_priority_classes, ClusterIp, ConfigMap, ContainerState, ContainerStatus, CronJob,
-    DaemonSet, Deployment, EndpointSlice, HorizontalPodAutoscaler, Ipv4Address, Job, Kind,
-    LimitRange, Namespace, Node, ObjectKey, ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod,
-    PodConditionType, PodDisruptionBudget, PriorityClass, ReplicaSet, ResourceQuota, Secret,
-    Service, ServiceType, StatefulSet, Uid, BUILTIN_NAMESPACES,
+    system_priority_classes, AddressType, ClusterIp, ConfigMap, ContainerState, ContainerStatus,
+    CronJob, DaemonSet, Deployment, Endpoint, EndpointConditions, EndpointPort, EndpointSlice,
+    HorizontalPodAutoscaler, Ipv4Address, Job, Kind, LimitRange, Namespace, Node, ObjectKey,
+    ObjectMeta, ObjectRef, PersistentVolumeClaim, Pod, PodConditionType, PodDisruptionBudget,
+    PriorityClass, Protocol, ReplicaSet, ResourceQuota, Secret, Service, ServicePort, ServiceSpec,
+    ServiceType, SessionAffinity, StatefulSet, TargetPort, TrafficPolicy, Uid, BUILTIN_NAMESPACES,
 };
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
@@ -775,6 +776,12 @@ pub struct Store {
 /// Uids of the objects a cluster starts with are `BUILTIN_UID_BASE + n`.
 const BUILTIN_UID_BASE: u64 = 1 << 40;
 
+/// `BUILTIN_UID_BASE + n` of `service/kubernetes` (its EndpointSlice: the next one).
+const API_SERVER_SERVICE_UID: u64 = 1000;
+
+/// The port kube-apiserver listens on (`service/kubernetes`'s targetPort).
+pub const API_SERVER_PORT: u16 = 6443;
+
 /// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
 pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -847,6 +854,86 @@ impl Store {
         }
     }
 
+    /// What kube-apiserver keeps in every cluster for itself: `service/kubernetes` in
+    /// `default` (clusterIP 10.96.0.1, port `https` 443/TCP → 6443, labels
+    /// `component=apiserver`, `provider=kubernetes`) and its EndpointSlice `kubernetes`
+    /// (the API server at `address`:6443). `kubesim serve` seeds them; a scenario run does
+    /// not. Like the other built-in objects they are not on the timeline and their uids
+    /// come from the built-in range; the Service has no selector, so the EndpointSlice
+    /// controller leaves both alone, and 10.96.0.1 lies below the range clusterIPs are
+    /// allocated from: nothing the simulation does depends on them.
+    pub fn seed_api_server_service(&mut self, address: Ipv4Address) {
+        let meta = |name: &str, uid: u64, labels: &[(&str, &str)]| ObjectMeta {
+            name: name.to_string(),
+            namespace: "default".to_string(),
+            uid: Uid(BUILTIN_UID_BASE + uid),
+            resource_version: 1,
+            generation: 1,
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..ObjectMeta::default()
+        };
+        let service = Service {
+            meta: meta(
+                "kubernetes",
+                API_SERVER_SERVICE_UID,
+                &[("component", "apiserver"), ("provider", "kubernetes")],
+            ),
+            spec: ServiceSpec {
+                type_: ServiceType::ClusterIP,
+                selector: BTreeMap::new(),
+                ports: vec![ServicePort {
+                    name: "https".to_string(),
+                    protocol: Protocol::Tcp,
+                    port: 443,
+                    target_port: TargetPort::Number(API_SERVER_PORT),
+                    node_port: None,
+                    app_protocol: None,
+                }],
+                cluster_ip: ClusterIp::Address(Ipv4Address::new(10, 96, 0, 1)),
+                external_ips: Vec::new(),
+                external_name: String::new(),
+                publish_not_ready_addresses: false,
+                session_affinity: SessionAffinity::None,
+                external_traffic_policy: None,
+                internal_traffic_policy: Some(TrafficPolicy::Cluster),
+                allocate_load_balancer_node_ports: None,
+            },
+        };
+        let slice = EndpointSlice {
+            meta: meta(
+                "kubernetes",
+                API_SERVER_SERVICE_UID + 1,
+                &[(
+                    crate::controllers::endpointslice::LABEL_SERVICE_NAME,
+                    "kubernetes",
+                )],
+            ),
+            address_type: AddressType::IPv4,
+            endpoints: vec![Endpoint {
+                addresses: vec![address.to_string()],
+                conditions: EndpointConditions {
+                    ready: true,
+                    serving: true,
+                    terminating: false,
+                },
+                node_name: None,
+                zone: None,
+                target_ref: None,
+            }],
+            ports: vec![EndpointPort {
+                name: "https".to_string(),
+                protocol: Protocol::Tcp,
+                port: API_SERVER_PORT,
+                app_protocol: None,
+            }],
+        };
+        self.services.insert(service.meta.key(), service);
+        self.endpointslices.insert(slice.meta.key(), slice);
+    }
+
     /// The inputs of the metrics API (behaviours and load models, [`crate::metrics`]).
     pub fn metrics_source(&self) -> &crate::metrics::MetricsSource {
         &self.metrics_source
@@ -861,6 +948,13 @@ impl Store {
     /// How many objects of `kind` live in `namespace` (for object-count quotas).
     pub fn count_in_namespace(&self, kind: Kind, namespace: &str) -> usize {
         with_kind!(kind, T => self.list_namespace::<T>(namespace).count())
+    }
+
+    /// The latest resourceVersion the store assigned (every create, update and removal
+    /// takes the next one, as etcd's revision moves on every write): what a list reports
+    /// and what a watch resumes from.
+    pub fn resource_version(&self) -> u64 {
+        self.next_resource_version - 1
     }
 
     /// The metadata of the object of `kind` at `key`, if it exists.
@@ -1159,6 +1253,9 @@ impl Store {
                 kind,
                 key: key.to_string(),
             })?;
+        // A removal is a write too: it moves the resourceVersion on, so that a watch resumed
+        // from a version taken before it still sees the DELETED event.
+        self.next_resource_version += 1;
         let record = self.timeline.push(
             self.now,
             ObjectRef::new(kind, key.clone()),

@@ -101,16 +101,24 @@ pub fn api() -> Value {
 
 /// `/apis` aggregated: every named group, with the resource metrics API.
 pub fn apis() -> Value {
-    let mut items = Vec::new();
+    let mut items: Vec<Value> = Vec::new();
     for gv in discovery::GROUP_VERSIONS {
         let Some(l) = discovery::resource_list(gv) else {
             continue;
         };
         let (group, _) = split_gv(gv);
-        items.push(json!({
-            "metadata": {"name": group, "creationTimestamp": null},
-            "versions": [version_discovery(&l)],
-        }));
+        // A group's versions in one item, the preferred (first) one first.
+        match items
+            .iter_mut()
+            .find(|i| i["metadata"]["name"] == group)
+            .and_then(|i| i["versions"].as_array_mut())
+        {
+            Some(versions) => versions.push(version_discovery(&l)),
+            None => items.push(json!({
+                "metadata": {"name": group, "creationTimestamp": null},
+                "versions": [version_discovery(&l)],
+            })),
+        }
     }
     items.push(json!({
         "metadata": {"name": "metrics.k8s.io", "creationTimestamp": null},

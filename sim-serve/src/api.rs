@@ -28,6 +28,10 @@ use crate::status::StatusError;
 use crate::timestamps::{parse_rfc3339, Anchor};
 use crate::watch::{self, Watch};
 
+mod api_service;
+mod delete_collection;
+mod hpa_v1;
+
 /// Largest request body accepted.
 const MAX_BODY: u64 = 8 << 20;
 
@@ -50,6 +54,8 @@ pub struct Query {
     /// A streaming list (`sendInitialEvents=true`, kubectl ≥ 1.35's WatchList): every
     /// object as ADDED, then a BOOKMARK marking the end of the initial events.
     pub initial_events: bool,
+    /// Asked through `autoscaling/v1`: HPAs are answered in that version.
+    pub autoscaling_v1: bool,
 }
 
 /// A `kubectl logs -f` stream.
@@ -96,6 +102,8 @@ pub struct State {
     fixed_epoch: bool,
     /// A `Warning` header for the answer being built (the API server's deprecation notes).
     warning: Option<&'static str>,
+    /// The watch cache: recent changes, for watches resumed from an older version.
+    history: crate::history::History,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -236,6 +244,7 @@ impl State {
         address: String,
         token: Option<String>,
     ) -> State {
+        let history = crate::history::History::new(sim.store(), crate::history::CAPACITY);
         State {
             sim,
             clock,
@@ -250,6 +259,7 @@ impl State {
             anchor: Rc::new(Cell::new(Anchor::FIXED)),
             fixed_epoch: false,
             warning: None,
+            history,
         }
     }
 
@@ -278,6 +288,7 @@ impl State {
         self.sim.run_until(t).map_err(|e| {
             StatusError::new(500, "InternalError", format!("the simulation stopped: {e}"))
         })?;
+        self.history.sync(self.sim.store());
         Ok(())
     }
 
@@ -285,9 +296,10 @@ impl State {
     pub fn advance(&mut self) {
         let now = self.clock.now();
         if now >= self.processed {
-            // With watches open, instant by instant, so that a watcher sees every state an
-            // object passes through between two clock readings, not only the last one.
-            while !self.watches.is_empty() || !self.follows.is_empty() {
+            // Instant by instant, so that a watcher (and the watch history a later watch
+            // resumes from) sees every state an object passes through between two clock
+            // readings, not only the last one.
+            loop {
                 match self.sim.next_event_time() {
                     Some(t) if t <= now => {
                         if let Err(e) = self.run_to(t) {
@@ -568,6 +580,9 @@ impl State {
             ["api", "v1", rest @ ..] => {
                 self.resource("v1", rest, method, params, accept, content_type, body)
             }
+            ["apis", "autoscaling", "v1", rest @ ..] => {
+                self.resource_v1(rest, method, params, accept, content_type, body)
+            }
             ["apis", g, v, rest @ ..] => {
                 let gv = format!("{g}/{v}");
                 self.resource(&gv, rest, method, params, accept, content_type, body)
@@ -696,6 +711,7 @@ impl State {
             initial_events: params
                 .get("sendInitialEvents")
                 .is_some_and(|v| v == "true" || v == "1"),
+            autoscaling_v1: gv == crate::autoscaling_v1::GROUP_VERSION,
         };
         let Some(name) = name else {
             return match method {
@@ -710,6 +726,12 @@ impl State {
                 "GET" => Ok(Reply::Json(200, self.list(&query))),
                 "POST" => match kind {
                     Some(k) => self.create(k, namespace, body),
+                    None => Err(StatusError::method_not_allowed(
+                        "events are written by the simulation, not by clients",
+                    )),
+                },
+                "DELETE" => match kind {
+                    Some(k) => self.delete_collection(k, &query, params, body),
                     None => Err(StatusError::method_not_allowed(
                         "events are written by the simulation, not by clients",
                     )),
@@ -747,6 +769,12 @@ impl State {
         } else {
             ObjectKey::cluster(name.to_string())
         };
+        if sub.is_none()
+            && matches!(method, "PUT" | "PATCH" | "DELETE")
+            && api_service::is_api_server_object(kind, &key)
+        {
+            return Err(api_service::refused(kind, method));
+        }
         match sub {
             None => match method {
                 "GET" => {
@@ -857,21 +885,22 @@ impl State {
     }
 
     fn resource_version(&self) -> u64 {
-        let store = self.sim.store();
-        let mut max = 0;
-        for kind in Kind::ALL {
-            sim_core::with_kind!(kind, T => {
-                for o in store.list::<T>() {
-                    max = max.max(o.meta().resource_version);
-                }
-            });
-        }
-        max
+        self.sim.store().resource_version()
+    }
+
+    /// Core events take their resourceVersions from their timeline records: a list of
+    /// events reports the last record's, which a watch of events resumes from.
+    fn events_resource_version(&self) -> u64 {
+        self.sim.timeline().records().last().map_or(0, |r| r.id.0)
     }
 
     fn list(&self, q: &Query) -> Value {
         let items: Vec<Value> = self.select(q).into_iter().map(|(_, _, v)| v).collect();
-        let rv = self.resource_version().to_string();
+        let rv = match q.kind {
+            Some(_) => self.resource_version(),
+            None => self.events_resource_version(),
+        }
+        .to_string();
         if q.table {
             let mut t = match q.kind {
                 Some(kind) => self.table(kind, items.clone(), true),
@@ -1681,18 +1710,27 @@ impl State {
         };
         self.refresh_anchor();
         let rv = if w.query.initial_events { None } else { rv };
+        if let (Some(from), Some(kind)) = (rv.filter(|r| *r > 0), w.query.kind) {
+            // Resumed from a version: replayed from the watch history, as the watch cache
+            // does; from a version it no longer holds, one ERROR event with the 410.
+            if self.resume_watch(&w, kind, from) {
+                for (id, obj_rv, v) in self.select(&w.query) {
+                    let obj = self.watch_object(&w.query, v, false);
+                    w.seen.insert(id, (obj_rv, obj));
+                }
+                self.watches.push(w);
+            }
+            return;
+        }
         let mut first = true;
         for (id, obj_rv, v) in self.select(&w.query) {
+            // Here with a resourceVersion only for core events, whose versions are their
+            // timeline records': each one newer than it is a new event.
             let send_it = rv.is_none_or(|r| r == 0 || obj_rv > r);
             let obj = self.watch_object(&w.query, v, first && send_it);
             if send_it {
-                let kind = if rv.is_none_or(|r| r == 0) {
-                    "ADDED"
-                } else {
-                    "MODIFIED"
-                };
                 first = false;
-                if !w.send(kind, &obj) {
+                if !w.send("ADDED", &obj) {
                     return;
                 }
             }
@@ -1708,7 +1746,11 @@ impl State {
                 "kind": kind,
                 "apiVersion": api_version,
                 "metadata": {
-                    "resourceVersion": self.resource_version().to_string(),
+                    "resourceVersion": match w.query.kind {
+                        Some(_) => self.resource_version(),
+                        None => self.events_resource_version(),
+                    }
+                    .to_string(),
                     "annotations": {"k8s.io/initial-events-end": "true"},
                 },
             });
@@ -1719,10 +1761,53 @@ impl State {
         self.watches.push(w);
     }
 
+    /// Sends `w` the history of `kind` after `from` that its query selects; false when the
+    /// watch ends there (expired, or the client went away).
+    fn resume_watch(&mut self, w: &Watch, kind: Kind, from: u64) -> bool {
+        self.history.sync(self.sim.store());
+        let q = &w.query;
+        let matches = |v: &Value| {
+            let meta = &v["metadata"];
+            let in_namespace = q
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| meta["namespace"].as_str() == Some(ns));
+            let labelled = q.labels.as_ref().is_none_or(|selector| {
+                let labels: BTreeMap<String, String> = meta["labels"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                selector.matches(&labels)
+            });
+            in_namespace && labelled && self.fields_match(v, &q.fields)
+        };
+        let events = match self.history.since_selected(kind, from, &matches) {
+            Ok(events) => events,
+            Err(expired) => {
+                w.send("ERROR", &expired.status());
+                return false;
+            }
+        };
+        let mut first = true;
+        for (type_, object) in events {
+            let obj = self.watch_object(q, object.clone(), first);
+            first = false;
+            if !w.send(type_.as_str(), &obj) {
+                return false;
+            }
+        }
+        true
+    }
+
     fn watch_object(&self, q: &Query, v: Value, with_columns: bool) -> Value {
         match (q.table, q.kind) {
             (true, Some(kind)) => self.table(kind, vec![v], with_columns),
             (true, None) => events_table(&[v], self.processed),
+            _ if q.autoscaling_v1 => crate::autoscaling_v1::to_v1(v),
             _ => v,
         }
     }
@@ -1768,6 +1853,7 @@ impl State {
         }
         self.pumped_at = Some(mark);
         self.refresh_anchor();
+        let deleted_at = self.resource_version();
         let mut watches = std::mem::take(&mut self.watches);
         watches.retain_mut(|w| {
             let current = self.select(&w.query);
@@ -1786,10 +1872,13 @@ impl State {
                     }
                 }
             }
-            // What is left was deleted: the API server sends the last state it had.
+            // What is left was deleted: the API server sends the last state it had, at
+            // the resourceVersion of the removal.
             for (_, (_, mut obj)) in std::mem::take(&mut w.seen) {
                 if obj.get("columnDefinitions").is_some() {
                     obj["columnDefinitions"] = json!([]);
+                } else if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.insert("resourceVersion".into(), json!(deleted_at.to_string()));
                 }
                 alive &= w.send("DELETED", &obj);
             }

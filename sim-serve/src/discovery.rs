@@ -8,9 +8,11 @@ use sim_core::objects::Kind;
 use crate::status::group;
 
 /// The group versions served, in discovery order (the core group aside).
-pub const GROUP_VERSIONS: [&str; 6] = [
+pub const GROUP_VERSIONS: [&str; 7] = [
     "apps/v1",
     "autoscaling/v2",
+    // HorizontalPodAutoscalers only, converted (`autoscaling_v1.rs`); v2 is preferred.
+    "autoscaling/v1",
     "batch/v1",
     "policy/v1",
     "scheduling.k8s.io/v1",
@@ -41,28 +43,41 @@ pub fn api(server_address: &str) -> Value {
     })
 }
 
-/// One group of `/apis`, served at the single version of `gv` (`group/version`).
-fn api_group(gv: &str) -> Value {
-    let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
-    json!({
-        "name": g,
-        "versions": [{"groupVersion": gv, "version": v}],
-        "preferredVersion": {"groupVersion": gv, "version": v},
-    })
+/// Whether `group_version` serves `kind`: its own, and HorizontalPodAutoscalers in
+/// `autoscaling/v1` too.
+pub fn serves(group_version: &str, kind: Kind) -> bool {
+    kind.api_version() == group_version
+        || (group_version == crate::autoscaling_v1::GROUP_VERSION
+            && kind == Kind::HorizontalPodAutoscaler)
 }
 
 /// `/apis`: the groups of the kinds kubesim models, the resource metrics API (as
-/// metrics-server registers it, metrics_api.rs) and the review APIs (access_review.rs).
+/// metrics-server registers it, metrics_api.rs) and the review APIs (access_review.rs);
+/// one entry per group, its versions in that order, the first preferred.
 pub fn apis() -> Value {
-    let groups: Vec<Value> = GROUP_VERSIONS
-        .iter()
-        .copied()
-        .chain([
-            crate::metrics_api::GROUP_VERSION,
-            crate::access_review::AUTHENTICATION,
-            crate::access_review::AUTHORIZATION,
-        ])
-        .map(api_group)
+    let served = GROUP_VERSIONS.iter().copied().chain([
+        crate::metrics_api::GROUP_VERSION,
+        crate::access_review::AUTHENTICATION,
+        crate::access_review::AUTHORIZATION,
+    ]);
+    let mut by_group: Vec<(&str, Vec<Value>)> = Vec::new();
+    for gv in served {
+        let (g, v) = gv.split_once('/').unwrap_or((gv, "v1"));
+        let version = json!({"groupVersion": gv, "version": v});
+        match by_group.iter_mut().find(|(name, _)| *name == g) {
+            Some((_, versions)) => versions.push(version),
+            None => by_group.push((g, vec![version])),
+        }
+    }
+    let groups: Vec<Value> = by_group
+        .into_iter()
+        .map(|(g, versions)| {
+            json!({
+                "name": g,
+                "preferredVersion": versions[0],
+                "versions": versions,
+            })
+        })
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
@@ -106,9 +121,26 @@ fn in_category_all(kind: Kind) -> bool {
     )
 }
 
-const VERBS: [&str; 7] = [
-    "create", "delete", "get", "list", "patch", "update", "watch",
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
 ];
+
+/// The verbs of a kind's collection: namespaces have no `deletecollection`, as in
+/// kube-apiserver.
+fn verbs(kind: Kind) -> Vec<&'static str> {
+    VERBS
+        .iter()
+        .copied()
+        .filter(|v| kind != Kind::Namespace || *v != "deletecollection")
+        .collect()
+}
 
 /// `/api/v1` or `/apis/<group>/<version>`; `None` for a group version kubesim does not serve.
 pub fn resource_list(group_version: &str) -> Option<Value> {
@@ -117,7 +149,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
     }
     let mut resources = Vec::new();
     for kind in Kind::ALL {
-        if kind.api_version() != group_version {
+        if !serves(group_version, kind) {
             continue;
         }
         let mut r = json!({
@@ -125,7 +157,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
             "singularName": kind.resource(),
             "namespaced": kind.namespaced(),
             "kind": kind.name(),
-            "verbs": VERBS,
+            "verbs": verbs(kind),
             "shortNames": short_names(kind),
         });
         if in_category_all(kind) {
@@ -199,7 +231,7 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
 pub fn kind_of(group_version: &str, resource: &str) -> Option<Kind> {
     Kind::ALL
         .into_iter()
-        .find(|k| k.api_version() == group_version && k.plural() == resource)
+        .find(|k| serves(group_version, *k) && k.plural() == resource)
 }
 
 /// `/openapi/v3`: one document per group version served. kubectl reads it to learn that
@@ -235,7 +267,7 @@ pub fn openapi_v3_group_version(gv: &str) -> Option<Value> {
     }
     let (group, version) = gv.split_once('/').unwrap_or(("", gv));
     let mut paths = serde_json::Map::new();
-    for kind in Kind::ALL.into_iter().filter(|k| k.api_version() == gv) {
+    for kind in Kind::ALL.into_iter().filter(|k| serves(gv, *k)) {
         let ns = if kind.namespaced() {
             "namespaces/{namespace}/"
         } else {

@@ -13,9 +13,11 @@
 pub mod access_review;
 pub mod aggregated;
 mod api;
+pub mod autoscaling_v1;
 pub mod clock;
 pub mod discovery;
 pub mod endpoints;
+pub mod history;
 pub mod metrics_api;
 pub mod node_lease;
 pub mod patch;
@@ -129,6 +131,14 @@ pub fn serve(
         kubeconfig(&url, options.token.as_deref()),
     )
     .map_err(|e| format!("cannot write {}: {e}", options.kubeconfig.display()))?;
+    // A real cluster's `service/kubernetes` (not on the timeline: a recording replays
+    // without it to the same timeline). Its endpoint is the address served on.
+    let mut sim = sim;
+    let api_ip = match options.address {
+        IpAddr::V4(a) if !a.is_unspecified() => a,
+        _ => Ipv4Addr::LOCALHOST,
+    };
+    sim.seed_api_server_service(sim_core::objects::Ipv4Address(u32::from(api_ip)));
     let clock = Clock::new(options.speed, options.paused);
     let clock_text = if clock.paused() {
         "paused at 0s; advance it with `kubesim clock advance DURATION`".to_string()
