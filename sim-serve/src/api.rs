@@ -63,6 +63,8 @@ enum Reply {
     /// JSON with another media type (aggregated discovery).
     JsonAs(u16, &'static str, Value),
     Text(u16, String),
+    /// A document built once (the OpenAPI documents), served as is.
+    Static(u16, &'static str, &'static str),
     Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
 }
@@ -398,6 +400,7 @@ impl State {
             Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
             Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
+            Ok(Reply::Static(code, media, text)) => (code, media, text.to_string()),
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
         };
         let (code, ctype, text) = response;
@@ -472,15 +475,20 @@ impl State {
                 Some(r) => get_only(r),
                 None => Err(StatusError::no_route(path)),
             },
-            ["openapi", "v3"] => get_only(discovery::openapi_v3_root()),
-            ["openapi", "v3", "api", "v1"] => {
-                get_only(discovery::openapi_v3_group_version("v1").unwrap_or(Value::Null))
-            }
-            ["openapi", "v3", "apis", g, v] => {
-                match discovery::openapi_v3_group_version(&format!("{g}/{v}")) {
-                    Some(doc) => get_only(doc),
-                    None => Err(StatusError::no_route(path)),
-                }
+            ["openapi", "v3", rest @ ..] => {
+                let gv = match rest {
+                    [] => None,
+                    ["api", "v1"] => Some("v1".to_string()),
+                    ["apis", g, v] => Some(format!("{g}/{v}")),
+                    _ => return Err(StatusError::no_route(path)),
+                };
+                let doc = match &gv {
+                    None => discovery::openapi_v3_root(),
+                    Some(gv) => discovery::openapi_v3_group_version(gv)
+                        .ok_or_else(|| StatusError::no_route(path))?,
+                };
+                get_only(Value::Null)?;
+                Ok(Reply::Static(200, "application/json", doc))
             }
             ["kubesim", "v1", "clock"] => get_only(self.clock_json()),
             ["kubesim", "v1", "clock", "advance"] => {

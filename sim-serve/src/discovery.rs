@@ -197,66 +197,14 @@ pub fn kind_of(group_version: &str, resource: &str) -> Option<Kind> {
         .find(|k| k.api_version() == group_version && k.plural() == resource)
 }
 
-/// `/openapi/v3`: one document per group version served. kubectl reads it to learn that
-/// PATCH supports `fieldValidation` (so validation is the server's, strict, as a real
-/// cluster's) and, finding no strategic-merge request body there, computes apply patches
-/// from its own built-in types.
-pub fn openapi_v3_root() -> Value {
-    let mut paths = serde_json::Map::new();
-    for gv in std::iter::once("v1").chain(GROUP_VERSIONS) {
-        let path = gv_path(gv);
-        paths.insert(
-            path.clone(),
-            json!({"serverRelativeURL": format!("/openapi/v3/{path}?hash=kubesim")}),
-        );
-    }
-    json!({"paths": paths})
+/// `/openapi/v3`: the URL of each served group version's document (see [`crate::openapi`]).
+pub fn openapi_v3_root() -> &'static str {
+    crate::openapi::root()
 }
 
-fn gv_path(gv: &str) -> String {
-    if gv == "v1" {
-        "api/v1".to_string()
-    } else {
-        format!("apis/{gv}")
-    }
-}
-
-/// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`: the PATCH operation of
-/// every kind with its group-version-kind and `fieldValidation` parameter (no schemas:
-/// `kubectl explain` is not served).
-pub fn openapi_v3_group_version(gv: &str) -> Option<Value> {
-    if gv != "v1" && !GROUP_VERSIONS.contains(&gv) {
-        return None;
-    }
-    let (group, version) = gv.split_once('/').unwrap_or(("", gv));
-    let mut paths = serde_json::Map::new();
-    for kind in Kind::ALL.into_iter().filter(|k| k.api_version() == gv) {
-        let ns = if kind.namespaced() {
-            "namespaces/{namespace}/"
-        } else {
-            ""
-        };
-        let path = format!("/{}/{ns}{}/{{name}}", gv_path(gv), kind.plural());
-        paths.insert(
-            path,
-            json!({
-                "patch": {
-                    "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind.name()},
-                    "x-kubernetes-action": "patch",
-                    "parameters": [
-                        {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-                        {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-                        {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
-                    ],
-                    "responses": {"200": {"description": "OK"}},
-                }
-            }),
-        );
-    }
-    Some(json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes (kubesim)", "version": sim_scenarios::tables::KUBELET_VERSION},
-        "paths": paths,
-        "components": {"schemas": {}},
-    }))
+/// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`: the document with the
+/// component schemas of the group version's kinds (see [`crate::openapi`]); `None` for a
+/// group version kubesim does not serve.
+pub fn openapi_v3_group_version(gv: &str) -> Option<&'static str> {
+    crate::openapi::group_version(gv)
 }

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod discovery;
 pub mod metrics_api;
 pub mod node_lease;
+pub mod openapi;
 pub mod patch;
 pub mod protobuf;
 pub mod record;
