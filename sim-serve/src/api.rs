@@ -86,6 +86,16 @@ pub struct State {
     dry_run: bool,
     /// Events run when the watches were last brought up to date.
     pumped_at: Option<(u64, usize)>,
+    /// Who owns which fields of each object (server-side apply, `apply.rs`).
+    managed: crate::apply::ManagedFields,
+    /// The request's field manager: `fieldManager`, else the user agent's name.
+    field_manager: String,
+    /// The request named its `fieldManager`.
+    field_manager_named: bool,
+    /// The request is an apply with `force=true`.
+    force: bool,
+    /// The managers a server-side apply being written leaves on its object.
+    ssa_entries: Option<Vec<crate::apply::Entry>>,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -237,6 +247,11 @@ impl State {
             follows: Vec::new(),
             dry_run: false,
             pumped_at: None,
+            managed: crate::apply::ManagedFields::default(),
+            field_manager: String::new(),
+            field_manager_named: false,
+            force: false,
+            ssa_entries: None,
         }
     }
 
@@ -334,6 +349,7 @@ impl State {
         let accept = header("Accept");
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
+        let user_agent = header("User-Agent");
         let mut body = Vec::new();
         // An upgrade request (exec's websocket) hands over the raw stream: reading it to the
         // end would wait for the client forever, so only a declared body is read.
@@ -352,6 +368,7 @@ impl State {
                     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
                     let params = parse_query(query);
                     self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
+                    self.set_field_manager(&params, &user_agent);
                     let json_body = options.to_string().into_bytes();
                     self.route(
                         &method,
@@ -383,6 +400,7 @@ impl State {
             let (path, query) = url.split_once('?').unwrap_or((&url, ""));
             let params = parse_query(query);
             self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
+            self.set_field_manager(&params, &user_agent);
             self.route(&method, path, &params, &accept, &content_type, &body)
         };
         let response = match result {
@@ -519,6 +537,16 @@ impl State {
             }
             _ => Err(StatusError::no_route(path)),
         }
+    }
+
+    fn set_field_manager(&mut self, params: &BTreeMap<String, String>, user_agent: &str) {
+        self.field_manager = params
+            .get("fieldManager")
+            .filter(|m| !m.is_empty())
+            .cloned()
+            .unwrap_or_else(|| crate::apply::default_manager(user_agent));
+        self.field_manager_named = params.get("fieldManager").is_some_and(|m| !m.is_empty());
+        self.force = params.get("force").is_some_and(|f| f == "true");
     }
 
     fn clock_json(&self) -> Value {
@@ -659,7 +687,7 @@ impl State {
                     if table {
                         return Ok(Reply::Json(200, self.table(kind, vec![v], true)));
                     }
-                    Ok(Reply::Json(200, v))
+                    Ok(Reply::Json(200, self.with_managed_fields(kind, v)))
                 }
                 "PUT" => self.update(kind, &key, body),
                 "PATCH" => self.patch(kind, &key, content_type, body),
@@ -1087,6 +1115,11 @@ impl State {
             return Ok(Reply::Json(if created { 201 } else { 200 }, answer));
         }
         let target = any.object_ref();
+        let old = if created {
+            None
+        } else {
+            lookup(self.sim.store(), kind, &target.key)
+        };
         let (at, before) = self.land(ScenarioAction::Apply(any))?;
         let new: Vec<_> = self.sim.timeline().records()[before..].to_vec();
         for r in &new {
@@ -1127,6 +1160,7 @@ impl State {
         };
         let v = lookup(self.sim.store(), kind, &key)
             .ok_or_else(|| StatusError::not_found(kind, &key.name))?;
+        self.record_managers(kind, &key, old.as_ref(), &v);
         Ok(Reply::Json(if created { 201 } else { 200 }, v))
     }
 
@@ -1251,7 +1285,7 @@ impl State {
             "application/apply-patch+yaml" => Err(StatusError::new(
                 415,
                 "UnsupportedMediaType",
-                "server-side apply is not supported by kubesim; use client-side `kubectl apply` (the default)",
+                "server-side apply is served on objects, not on their subresources",
             )),
             other => Err(StatusError::new(
                 415,
@@ -1262,6 +1296,9 @@ impl State {
     }
 
     fn patch(&mut self, kind: Kind, key: &ObjectKey, content_type: &str, body: &[u8]) -> Res {
+        if content_type.split(';').next().unwrap_or("").trim() == "application/apply-patch+yaml" {
+            return self.server_side_apply(kind, key, body);
+        }
         let current = self.current(kind, key)?;
         let merged = Self::patched(&current, content_type, body)?;
         if merged["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
@@ -1286,6 +1323,122 @@ impl State {
             }
         }
         self.apply(kind, merged, false)
+    }
+
+    /// Server-side apply (`application/apply-patch+yaml`): the field ownership and merge
+    /// are `apply.rs`'s; the merged object is written as any other write.
+    fn server_side_apply(&mut self, kind: Kind, key: &ObjectKey, body: &[u8]) -> Res {
+        if !self.field_manager_named {
+            let mut e = StatusError::new(
+                422,
+                "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            );
+            e.details = Some(json!({
+                "group": "meta.k8s.io",
+                "kind": "PatchOptions",
+                "causes": [{"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}],
+            }));
+            return Err(e);
+        }
+        let mut applied = Self::body_json(body)?;
+        if !applied.is_object() {
+            return Err(StatusError::bad_request(
+                "the apply configuration is not an object",
+            ));
+        }
+        Self::check_kind(kind, &applied)?;
+        if obj_name(&applied) != key.name {
+            return Err(StatusError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                obj_name(&applied),
+                key.name
+            )));
+        }
+        if !applied["metadata"]["managedFields"].is_null() {
+            return Err(StatusError::bad_request(
+                "metadata.managedFields must be nil",
+            ));
+        }
+        if kind.namespaced() {
+            match applied["metadata"]["namespace"].as_str() {
+                Some(n) if !n.is_empty() && n != key.namespace => {
+                    return Err(StatusError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ))
+                }
+                _ => applied["metadata"]["namespace"] = json!(key.namespace),
+            }
+        }
+        let live = lookup(self.sim.store(), kind, key);
+        if let Some(rv) = applied["metadata"]["resourceVersion"].as_str() {
+            if live.as_ref().map(|l| &l["metadata"]["resourceVersion"]) != Some(&json!(rv)) {
+                return Err(StatusError::conflict(kind, &key.name));
+            }
+        }
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let uid = live
+            .as_ref()
+            .map_or("", |l| l["metadata"]["uid"].as_str().unwrap_or(""));
+        let entries = self.managed.entries(&id, uid).to_vec();
+        let schema = crate::openapi::schema_name(kind);
+        let out = crate::apply::server_side_apply(
+            &crate::apply::ApplyRequest {
+                live: live.as_ref(),
+                applied: &applied,
+                schema: &schema,
+                manager: &self.field_manager,
+                force: self.force,
+                time: rfc3339(self.processed),
+            },
+            &entries,
+        )?;
+        self.ssa_entries = Some(out.entries);
+        let result = self.apply(kind, out.object, live.is_none());
+        self.ssa_entries = None;
+        result
+    }
+
+    /// After a client's write: the managers of the object, as the apply left them or with
+    /// the writer as an `Update` manager of what it changed.
+    fn record_managers(&mut self, kind: Kind, key: &ObjectKey, old: Option<&Value>, new: &Value) {
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let uid = new["metadata"]["uid"].as_str().unwrap_or("").to_string();
+        let time = rfc3339(self.processed);
+        match self.ssa_entries.take() {
+            Some(mut entries) => {
+                for e in &mut entries {
+                    if e.operation == crate::apply::Operation::Apply
+                        && e.manager == self.field_manager
+                    {
+                        e.time = time.clone();
+                    }
+                }
+                self.managed.set(&id, &uid, entries)
+            }
+            None => {
+                let schema = crate::openapi::schema_name(kind);
+                let manager = self.field_manager.clone();
+                self.managed
+                    .record_update(&id, &schema, &manager, old, new, time);
+            }
+        }
+    }
+
+    /// The object with its `metadata.managedFields`.
+    fn with_managed_fields(&self, kind: Kind, mut v: Value) -> Value {
+        let id = crate::apply::object_id(
+            kind.name(),
+            v["metadata"]["namespace"].as_str().unwrap_or(""),
+            obj_name(&v),
+        );
+        let uid = v["metadata"]["uid"].as_str().unwrap_or("");
+        if let Some(m) = self.managed.render(&id, uid) {
+            if let Some(meta) = v["metadata"].as_object_mut() {
+                meta.insert("managedFields".to_string(), m);
+            }
+        }
+        v
     }
 
     /// `kubectl cordon`/`uncordon`: a patch of a node that changes nothing but

@@ -12,6 +12,7 @@
 
 pub mod aggregated;
 mod api;
+pub mod apply;
 pub mod clock;
 pub mod discovery;
 pub mod metrics_api;

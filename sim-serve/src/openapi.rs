@@ -307,6 +307,14 @@ pub fn schema(name: &str) -> Option<&'static Value> {
     documents().schemas.get(name)
 }
 
+/// The component schema name `name` as a `'static` string, if the documents have it.
+pub fn schema_key(name: &str) -> Option<&'static str> {
+    documents()
+        .schemas
+        .get_key_value(name)
+        .map(|(k, _)| k.as_str())
+}
+
 /// The component schema name of a served kind.
 pub fn schema_name(kind: Kind) -> String {
     fn name<T: JsonSchema>() -> String {
@@ -529,6 +537,9 @@ fn decorate(name: &str, schema: &mut Value) {
             );
         }
         _ => {}
+    }
+    if crate::apply::ATOMIC_STRUCTS.contains(&name) {
+        s.insert("x-kubernetes-map-type".to_string(), json!("atomic"));
     }
     let Some(Value::Object(props)) = s.get_mut("properties") else {
         return;
