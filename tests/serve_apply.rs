@@ -211,6 +211,54 @@ fn server_side_apply_conflicts_with_client_side_apply_until_forced() {
     assert!(body.contains("fieldManager"), "{body}");
 }
 
+/// Switching from client-side to server-side apply: kubectl hands the fields
+/// `kubectl-client-side-apply` owns to its own manager (a JSON patch of
+/// `metadata.managedFields`) and applies again, so a field the new configuration omits
+/// (here a label) is removed, as on a real cluster.
+#[test]
+fn switching_to_server_side_apply_migrates_client_side_ownership() {
+    let Some((s, dir)) = start("serve_ssa_migrate", &[]) else {
+        return;
+    };
+    std::fs::write(
+        dir.join("web.yaml"),
+        DEPLOYMENT.replace("labels: {tier: front}", "labels: {tier: front, team: a}"),
+    )
+    .expect("manifest");
+    s.ok(&["apply", "-f", "web.yaml"]);
+    std::fs::write(
+        dir.join("web-ssa.yaml"),
+        DEPLOYMENT.replace("replicas: 3", "replicas: 4"),
+    )
+    .expect("manifest");
+    assert_eq!(
+        s.ok(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            "web-ssa.yaml"
+        ])
+        .trim(),
+        "deployment.apps/web serverside-applied"
+    );
+    assert_eq!(jsonpath(&s, "{.spec.replicas}"), "4");
+    assert_eq!(jsonpath(&s, "{.metadata.labels}"), "{\"tier\":\"front\"}");
+    let yaml = s.ok(&[
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "yaml",
+        "--show-managed-fields",
+    ]);
+    assert!(!yaml.contains("kubectl-client-side-apply"), "{yaml}");
+    assert!(
+        yaml.contains("    manager: kubectl\n    operation: Apply\n"),
+        "{yaml}"
+    );
+}
+
 /// A session of server-side applies is recorded as a scenario that replays to the
 /// identical timeline.
 #[test]

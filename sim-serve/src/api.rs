@@ -1161,6 +1161,7 @@ impl State {
         let v = lookup(self.sim.store(), kind, &key)
             .ok_or_else(|| StatusError::not_found(kind, &key.name))?;
         self.record_managers(kind, &key, old.as_ref(), &v);
+        let v = self.with_managed_fields(kind, v);
         Ok(Reply::Json(if created { 201 } else { 200 }, v))
     }
 
@@ -1299,7 +1300,7 @@ impl State {
         if content_type.split(';').next().unwrap_or("").trim() == "application/apply-patch+yaml" {
             return self.server_side_apply(kind, key, body);
         }
-        let current = self.current(kind, key)?;
+        let current = self.with_managed_fields(kind, self.current(kind, key)?);
         let merged = Self::patched(&current, content_type, body)?;
         if merged["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
             && !merged["metadata"]["resourceVersion"].is_null()
@@ -1317,6 +1318,34 @@ impl State {
             ));
         }
         Self::check_kind(kind, &merged)?;
+        let managers = &merged["metadata"]["managedFields"];
+        if *managers != current["metadata"]["managedFields"] {
+            // A client rewrote the managers: kubectl hands client-side apply's fields to
+            // its server-side apply manager this way.
+            let entries = crate::apply::entries_from_json(managers).map_err(|e| {
+                StatusError::invalid(
+                    kind,
+                    &key.name,
+                    vec![(Some("metadata.managedFields".to_string()), e)],
+                )
+            })?;
+            let strip = |v: &Value| {
+                let mut v = v.clone();
+                if let Some(meta) = v["metadata"].as_object_mut() {
+                    meta.remove("managedFields");
+                }
+                v
+            };
+            if !self.dry_run {
+                let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+                let uid = current["metadata"]["uid"].as_str().unwrap_or("");
+                self.managed.set(&id, uid, entries);
+            }
+            if strip(&merged) == strip(&current) {
+                let v = self.with_managed_fields(kind, strip(&current));
+                return Ok(Reply::Json(200, v));
+            }
+        }
         if kind == Kind::Node && !self.dry_run {
             if let Some(reply) = self.cordon(key, &current, &merged)? {
                 return Ok(reply);

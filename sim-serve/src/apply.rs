@@ -111,6 +111,22 @@ impl Entry {
     }
 }
 
+/// `metadata.managedFields` as a client wrote it (`null`: none).
+pub fn entries_from_json(v: &Value) -> Result<Vec<Entry>, String> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .map(|e| {
+                Entry::from_json(e).ok_or_else(|| {
+                    "Invalid value: a managedFields entry needs a manager, an operation (Apply or Update) and a fieldsV1 tree".to_string()
+                })
+            })
+            .collect(),
+        _ => Err("Invalid value: must be a list".to_string()),
+    }
+}
+
 fn parse_fields_v1(v: &Value, path: &mut Path, out: &mut BTreeSet<Path>) -> Option<()> {
     let Value::Object(m) = v else {
         return None;
