@@ -211,6 +211,36 @@ fn server_side_apply_conflicts_with_client_side_apply_until_forced() {
     assert!(body.contains("fieldManager"), "{body}");
 }
 
+/// `kubectl scale` writes through the scale subresource: the replica count becomes
+/// `kubectl`'s (an `Update` with `subresource: scale`), and applying another count
+/// conflicts with it, with the API server's words for a subresource manager.
+#[test]
+fn scaling_takes_the_replica_count_from_the_applier() {
+    let Some((s, _dir)) = start("serve_ssa_scale", &[]) else {
+        return;
+    };
+    s.ok(&["apply", "--server-side", "-f", "web.yaml"]);
+    s.ok(&["scale", "deployment/web", "--replicas=5"]);
+    let yaml = s.ok(&[
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "yaml",
+        "--show-managed-fields",
+    ]);
+    assert!(
+        yaml.contains("    manager: kubectl\n    operation: Update\n    subresource: scale\n"),
+        "{yaml}"
+    );
+    let err = s.fails(&["apply", "--server-side", "-f", "web.yaml"]);
+    assert!(
+        err.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"),
+        "{err}"
+    );
+    assert_eq!(jsonpath(&s, "{.spec.replicas}"), "5");
+}
+
 /// Switching from client-side to server-side apply: kubectl hands the fields
 /// `kubectl-client-side-apply` owns to its own manager (a JSON patch of
 /// `metadata.managedFields`) and applies again, so a field the new configuration omits

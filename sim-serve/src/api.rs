@@ -1449,7 +1449,7 @@ impl State {
                 let schema = crate::openapi::schema_name(kind);
                 let manager = self.field_manager.clone();
                 self.managed
-                    .record_update(&id, &schema, &manager, old, new, time);
+                    .record_update(&id, &schema, &manager, None, old, new, time);
             }
         }
     }
@@ -1729,6 +1729,17 @@ impl State {
         self.write_record()
             .map_err(|e| StatusError::new(500, "InternalError", e))?;
         let after = self.current(kind, key)?;
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let manager = self.field_manager.clone();
+        self.managed.record_update(
+            &id,
+            &crate::openapi::schema_name(kind),
+            &manager,
+            Some("scale"),
+            Some(&current),
+            &after,
+            rfc3339(self.processed),
+        );
         Ok(Reply::Json(200, Self::scale_json(kind, &after)))
     }
 

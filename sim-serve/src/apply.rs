@@ -75,6 +75,8 @@ pub struct Entry {
     pub api_version: String,
     /// `time`, RFC 3339 (simulated).
     pub time: String,
+    /// `subresource` of an update through one (`scale`).
+    pub subresource: Option<String>,
     /// The fields owned.
     pub fields: FieldSet,
 }
@@ -82,14 +84,18 @@ pub struct Entry {
 impl Entry {
     /// The entry as `metadata.managedFields[]` renders it.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "manager": self.manager,
             "operation": self.operation.as_str(),
             "apiVersion": self.api_version,
             "time": self.time,
             "fieldsType": "FieldsV1",
             "fieldsV1": self.fields.to_fields_v1(),
-        })
+        });
+        if let Some(sub) = &self.subresource {
+            v["subresource"] = json!(sub);
+        }
+        v
     }
 
     /// An entry read back from `metadata.managedFields[]` (a client's JSON patch of it).
@@ -106,6 +112,7 @@ impl Entry {
             operation,
             api_version: v["apiVersion"].as_str().unwrap_or_default().to_string(),
             time: v["time"].as_str().unwrap_or_default().to_string(),
+            subresource: v["subresource"].as_str().map(str::to_string),
             fields,
         })
     }
@@ -570,6 +577,7 @@ pub fn server_side_apply(
             operation: Operation::Apply,
             api_version,
             time: req.time.clone(),
+            subresource: None,
             fields: applied_set,
         });
         return Ok(Applied {
@@ -652,6 +660,7 @@ pub fn server_side_apply(
         operation: Operation::Apply,
         api_version,
         time: req.time.clone(),
+        subresource: None,
         fields: applied_set,
     });
     entries.retain(|e| !e.fields.0.is_empty());
@@ -670,7 +679,12 @@ fn conflict_error(entries: &[Entry], conflicts: &[(usize, &Path)]) -> StatusErro
         let Some(e) = entries.get(*i) else {
             continue;
         };
-        let who = format!("\"{}\" using {}", e.manager, e.api_version);
+        let sub = e
+            .subresource
+            .as_ref()
+            .map(|s| format!(" with subresource \"{s}\""))
+            .unwrap_or_default();
+        let who = format!("\"{}\"{sub} using {}", e.manager, e.api_version);
         if paths.len() == 1 {
             parts.push(format!("conflict with {who}: {}", paths[0]));
         } else {
@@ -723,13 +737,16 @@ impl ManagedFields {
             .insert(id.to_string(), (uid.to_string(), entries));
     }
 
-    /// A write other than an apply by `manager`: it owns the fields that changed from `old`
-    /// (`None`: created) to `new`, taken from the other managers.
+    /// A write other than an apply by `manager` (through `subresource`, if any): it owns
+    /// the fields that changed from `old` (`None`: created) to `new`, taken from the other
+    /// managers.
+    #[allow(clippy::too_many_arguments)]
     pub fn record_update(
         &mut self,
         id: &str,
         schema: &str,
         manager: &str,
+        subresource: Option<&str>,
         old: Option<&Value>,
         new: &Value,
         time: String,
@@ -757,10 +774,11 @@ impl ManagedFields {
             e.fields.remove_all(&changed);
         }
         let api_version = new["apiVersion"].as_str().unwrap_or_default().to_string();
-        match entries
-            .iter_mut()
-            .find(|e| e.manager == manager && e.operation == Operation::Update)
-        {
+        match entries.iter_mut().find(|e| {
+            e.manager == manager
+                && e.operation == Operation::Update
+                && e.subresource.as_deref() == subresource
+        }) {
             Some(e) => {
                 e.fields.0.extend(changed.0);
                 e.time = time;
@@ -771,6 +789,7 @@ impl ManagedFields {
                 operation: Operation::Update,
                 api_version,
                 time,
+                subresource: subresource.map(str::to_string),
                 fields: changed,
             }),
         }
@@ -908,6 +927,7 @@ mod tests {
             "d",
             SCHEMA,
             "kubectl-client-side-apply",
+            None,
             None,
             &live,
             "t".into(),
