@@ -63,8 +63,8 @@ enum Reply {
     /// JSON with another media type (aggregated discovery).
     JsonAs(u16, &'static str, Value),
     Text(u16, String),
-    /// A document built once (the OpenAPI documents), served as is.
-    Static(u16, &'static str, &'static str),
+    /// A document built once (the OpenAPI documents), served as is with its headers.
+    Static(crate::openapi::Served),
     Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
 }
@@ -418,7 +418,20 @@ impl State {
             Ok(Reply::Json(code, v)) => (code, "application/json", v.to_string()),
             Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
-            Ok(Reply::Static(code, media, text)) => (code, media, text.to_string()),
+            Ok(Reply::Static(served)) => {
+                let mut resp =
+                    tiny_http::Response::from_string(served.body).with_status_code(served.code);
+                let headers = std::iter::once(("Content-Type", "application/json".to_string()))
+                    .chain(served.headers);
+                for (name, value) in headers {
+                    if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+                    {
+                        resp.add_header(h);
+                    }
+                }
+                let _ = request.respond(resp);
+                return;
+            }
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
         };
         let (code, ctype, text) = response;
@@ -500,13 +513,11 @@ impl State {
                     ["apis", g, v] => Some(format!("{g}/{v}")),
                     _ => return Err(StatusError::no_route(path)),
                 };
-                let doc = match &gv {
-                    None => discovery::openapi_v3_root(),
-                    Some(gv) => discovery::openapi_v3_group_version(gv)
-                        .ok_or_else(|| StatusError::no_route(path))?,
-                };
                 get_only(Value::Null)?;
-                Ok(Reply::Static(200, "application/json", doc))
+                let served =
+                    crate::openapi::serve(gv.as_deref(), params.get("hash").map(String::as_str))
+                        .ok_or_else(|| StatusError::no_route(path))?;
+                Ok(Reply::Static(served))
             }
             ["kubesim", "v1", "clock"] => get_only(self.clock_json()),
             ["kubesim", "v1", "clock", "advance"] => {

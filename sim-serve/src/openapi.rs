@@ -582,6 +582,98 @@ fn content_hash(text: &str) -> String {
     format!("{h:016X}")
 }
 
+/// An answer to `GET /openapi/v3/...`: status, body and headers, as kube-openapi's
+/// handler gives them.
+#[derive(Debug)]
+pub struct Served {
+    /// 200, or 301 to the current URL of a document asked for by a stale hash.
+    pub code: u16,
+    /// The document (empty for a redirect).
+    pub body: &'static str,
+    /// `Etag`, `Vary`, and for a document asked for by its current hash `Cache-Control:
+    /// public, immutable` with `Expires` a year on (kubectl's HTTP cache then keeps it);
+    /// `Location` of a redirect.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// `GET /openapi/v3` (`gv` `None`) or a group version's document, with the `hash` query
+/// the request carried; `None` for a group version kubesim does not serve.
+pub fn serve(gv: Option<&str>, hash_query: Option<&str>) -> Option<Served> {
+    let Some(gv) = gv else {
+        return Some(Served {
+            code: 200,
+            body: root(),
+            headers: vec![("Etag", format!("\"{}\"", content_hash(root())))],
+        });
+    };
+    let doc = documents().by_gv.get(gv)?;
+    let mut headers = vec![
+        ("Etag", format!("\"{}\"", doc.hash)),
+        ("Vary", "Accept".to_string()),
+    ];
+    match hash_query.filter(|h| !h.is_empty()) {
+        Some(h) if h != doc.hash => {
+            headers.push((
+                "Location",
+                format!("/openapi/v3/{}?hash={}", gv_path(gv), doc.hash),
+            ));
+            return Some(Served {
+                code: 301,
+                body: "",
+                headers,
+            });
+        }
+        Some(_) => {
+            headers.push(("Cache-Control", "public, immutable".to_string()));
+            headers.push(("Expires", expires_in_a_year()));
+        }
+        None => {}
+    }
+    Some(Served {
+        code: 200,
+        body: &doc.text,
+        headers,
+    })
+}
+
+/// `Expires`: a year from now, in RFC 1123 form. Wall time: this is HTTP caching metadata
+/// for the client, nothing of the simulation.
+#[allow(clippy::disallowed_methods)]
+fn expires_in_a_year() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    http_date(now + 365 * 86_400)
+}
+
+/// Unix seconds as an HTTP date (`Tue, 30 Nov 2027 12:00:00 UTC`, Go's RFC1123 layout).
+fn http_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} UTC",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The content hash of a group version's document (the `hash` query of its URL).
 pub fn hash(gv: &str) -> Option<&'static str> {
     documents().by_gv.get(gv).map(|d| d.hash.as_str())
@@ -646,6 +738,26 @@ mod tests {
             list_keys("io.k8s.api.batch.v1.JobStatus", "conditions"),
             None
         );
+    }
+
+    #[test]
+    fn stale_hashes_redirect_and_current_ones_are_immutable() {
+        let current = hash("apps/v1").expect("hash");
+        let stale = serve(Some("apps/v1"), Some("0000")).expect("served");
+        assert_eq!(stale.code, 301);
+        assert!(stale.headers.contains(&(
+            "Location",
+            format!("/openapi/v3/apis/apps/v1?hash={current}")
+        )));
+        let fresh = serve(Some("apps/v1"), Some(current)).expect("served");
+        assert_eq!(fresh.code, 200);
+        assert!(fresh
+            .headers
+            .contains(&("Cache-Control", "public, immutable".to_string())));
+        assert!(serve(Some("nope/v1"), None).is_none());
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 UTC");
+        assert_eq!(http_date(1_827_489_600), "Mon, 29 Nov 2027 12:00:00 UTC");
+        assert_eq!(http_date(1_830_297_599), "Fri, 31 Dec 2027 23:59:59 UTC");
     }
 
     #[test]
