@@ -821,7 +821,10 @@ impl State {
                 "kind": format!("{}List", kind.name()),
                 "apiVersion": kind.api_version(),
                 "metadata": {"resourceVersion": rv},
-                "items": items,
+                "items": items
+                    .into_iter()
+                    .map(|v| self.with_managed_fields(kind, v))
+                    .collect::<Vec<_>>(),
             }),
             None => json!({
                 "kind": "EventList",

@@ -628,16 +628,37 @@ pub fn server_side_apply(
         .filter(|e| !is_me(e))
         .flat_map(|e| e.fields.0.iter())
         .collect();
+    // A path stays while another manager owns it or anything under it (a list element
+    // whose image `kubectl set image` changed stays, with that image).
+    let owned_by_others = |p: &Path| others.iter().any(|o| o.starts_with(p));
+    // The key fields of a list element go with the element, never alone.
+    let is_key_field = |p: &Path| match p.as_slice() {
+        [.., Step::Key(j), Step::Field(f)] => {
+            serde_json::from_str::<Map<String, Value>>(j).is_ok_and(|k| k.contains_key(f))
+        }
+        _ => false,
+    };
     let mut removed: Vec<&Path> = previous
         .0
         .iter()
-        .filter(|p| !applied_set.0.contains(*p) && !others.contains(*p))
+        .filter(|p| !applied_set.0.contains(*p) && !owned_by_others(p) && !is_key_field(p))
         .collect();
     // Shallowest first: a removed list element takes its fields with it (finding it
     // needs its key fields, so they must not go first).
     removed.sort_by_key(|p| p.len());
     for p in removed {
         remove_path(&mut object, p);
+        // A list or map the removal emptied goes too, unless it was applied empty.
+        for depth in (1..p.len()).rev() {
+            let parent: Path = p[..depth].to_vec();
+            let emptied = value_at(&object, &parent).is_some_and(|v| {
+                v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(Map::is_empty)
+            });
+            if !emptied || applied_set.0.contains(&parent) {
+                break;
+            }
+            remove_path(&mut object, &parent);
+        }
     }
     let root = json!({"$ref": format!("#/components/schemas/{}", req.schema)});
     let mut applied = req.applied.clone();
@@ -977,6 +998,47 @@ mod tests {
             Step::Field("spec".into()),
             Step::Field("replicas".into())
         ]));
+    }
+
+    #[test]
+    fn an_element_another_manager_changed_stays_when_omitted() {
+        let first = apply(
+            None,
+            &deployment(1, "nginx:1", &[80]),
+            "kubectl",
+            false,
+            &[],
+        )
+        .expect("create");
+        let mut managed = ManagedFields::default();
+        managed.set("d", "", first.entries.clone());
+        let mut edited = first.object.clone();
+        edited["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:edited");
+        managed.record_update(
+            "d",
+            SCHEMA,
+            "kubectl-edit",
+            None,
+            Some(&first.object),
+            &edited,
+            "t".into(),
+        );
+        let mut without = deployment(1, "nginx:1", &[80]);
+        without["spec"]["template"]["spec"]["containers"] = json!([]);
+        let out = apply(
+            Some(&edited),
+            &without,
+            "kubectl",
+            true,
+            managed.entries("d", ""),
+        )
+        .expect("apply");
+        let c = &out.object["spec"]["template"]["spec"]["containers"];
+        assert_eq!(c[0]["image"], "nginx:edited", "{c}");
+        assert!(
+            c[0].get("ports").is_none(),
+            "the applier's own fields go: {c}"
+        );
     }
 
     #[test]
