@@ -314,13 +314,28 @@ fn element_key(elem: &Value, keys: &[&str]) -> Option<String> {
     Some(Value::Object(map).to_string())
 }
 
-fn walk(v: &Value, at: At<'_>, path: &mut Path, out: &mut BTreeSet<Path>) {
+/// What a walk of an object collects: its field set, and the paths of its non-empty maps
+/// (schemas with `additionalProperties`: labels, annotations, data…).
+#[derive(Default)]
+struct Collected {
+    fields: BTreeSet<Path>,
+    maps: BTreeSet<Path>,
+}
+
+fn walk(v: &Value, at: At<'_>, path: &mut Path, c: &mut Collected) {
     let (name, resolved) = resolve(at.node);
     match v {
         Value::Object(m) if !m.is_empty() && !name.is_some_and(|n| ATOMIC_STRUCTS.contains(&n)) => {
-            for (k, c) in m {
+            let is_map = resolved.is_some_and(|r| {
+                r.get("properties").is_none()
+                    && r.get("additionalProperties").is_some_and(Value::is_object)
+            });
+            if is_map {
+                c.maps.insert(path.clone());
+            }
+            for (k, child_v) in m {
                 path.push(Step::Field(k.clone()));
-                walk(c, child(resolved, name, k), path, out);
+                walk(child_v, child(resolved, name, k), path, c);
                 path.pop();
             }
         }
@@ -337,25 +352,25 @@ fn walk(v: &Value, at: At<'_>, path: &mut Path, out: &mut BTreeSet<Path>) {
                             continue;
                         };
                         path.push(Step::Key(key));
-                        out.insert(path.clone());
-                        walk(item, item_at, path, out);
+                        c.fields.insert(path.clone());
+                        walk(item, item_at, path, c);
                         path.pop();
                     }
                 }
                 ListKind::Set => {
                     for item in items {
                         path.push(Step::Value(item.to_string()));
-                        out.insert(path.clone());
+                        c.fields.insert(path.clone());
                         path.pop();
                     }
                 }
                 ListKind::Atomic => {
-                    out.insert(path.clone());
+                    c.fields.insert(path.clone());
                 }
             }
         }
         _ => {
-            out.insert(path.clone());
+            c.fields.insert(path.clone());
         }
     }
 }
@@ -363,6 +378,10 @@ fn walk(v: &Value, at: At<'_>, path: &mut Path, out: &mut BTreeSet<Path>) {
 /// The fields of an object of the kind whose schema is `schema`, without those no manager
 /// owns (`apiVersion`, `kind`, the server's metadata, `status`).
 pub fn field_set(obj: &Value, schema: &str) -> FieldSet {
+    FieldSet(collect(obj, schema).fields)
+}
+
+fn collect(obj: &Value, schema: &str) -> Collected {
     let mut v = obj.clone();
     if let Some(m) = v.as_object_mut() {
         for f in ["apiVersion", "kind", "status"] {
@@ -391,7 +410,7 @@ pub fn field_set(obj: &Value, schema: &str) -> FieldSet {
             m.remove("metadata");
         }
     }
-    let mut out = BTreeSet::new();
+    let mut out = Collected::default();
     let root = json!({"$ref": format!("#/components/schemas/{schema}")});
     if let Value::Object(m) = &v {
         let (name, resolved) = resolve(Some(&root));
@@ -400,7 +419,7 @@ pub fn field_set(obj: &Value, schema: &str) -> FieldSet {
             walk(c, child(resolved, name, k), &mut path, &mut out);
         }
     }
-    FieldSet(out)
+    out
 }
 
 /// The value at `path`, if the object has it.
@@ -774,20 +793,28 @@ impl ManagedFields {
     ) {
         let uid = new["metadata"]["uid"].as_str().unwrap_or_default();
         let mut entries = self.entries(id, uid).to_vec();
-        let after = field_set(new, schema);
+        let after = collect(new, schema);
+        // A map the write created is itself the writer's (`.` in FieldsV1), as when the
+        // API server diffs against an object that had no such map.
+        let created_maps = after
+            .maps
+            .iter()
+            .filter(|m| old.is_none_or(|o| value_at(o, m).is_none()))
+            .cloned();
         let changed = match old {
-            None => after,
+            None => after.fields.into_iter().chain(created_maps).collect(),
             Some(old) => {
                 let before = field_set(old, schema);
-                FieldSet(
-                    after
-                        .0
-                        .into_iter()
-                        .filter(|p| !before.0.contains(p) || value_at(old, p) != value_at(new, p))
-                        .collect(),
-                )
+                after
+                    .fields
+                    .iter()
+                    .filter(|p| !before.0.contains(*p) || value_at(old, p) != value_at(new, p))
+                    .cloned()
+                    .chain(created_maps)
+                    .collect()
             }
         };
+        let changed = FieldSet(changed);
         if changed.0.is_empty() {
             return;
         }
@@ -954,6 +981,9 @@ mod tests {
             "t".into(),
         );
         let entries = managed.entries("d", "u1").to_vec();
+        let v1 = entries[0].fields.to_fields_v1();
+        assert_eq!(v1["f:metadata"]["f:labels"]["."], json!({}), "{v1}");
+        assert!(v1["f:spec"].get(".").is_none(), "{v1}");
         let err = apply(
             Some(&live),
             &deployment(3, "nginx", &[80]),
