@@ -1372,47 +1372,11 @@ impl State {
     /// are `apply.rs`'s; the merged object is written as any other write.
     fn server_side_apply(&mut self, kind: Kind, key: &ObjectKey, body: &[u8]) -> Res {
         if !self.field_manager_named {
-            let mut e = StatusError::new(
-                422,
-                "Invalid",
-                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
-            );
-            e.details = Some(json!({
-                "group": "meta.k8s.io",
-                "kind": "PatchOptions",
-                "causes": [{"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}],
-            }));
-            return Err(e);
+            return Err(crate::apply::field_manager_required());
         }
         let mut applied = Self::body_json(body)?;
-        if !applied.is_object() {
-            return Err(StatusError::bad_request(
-                "the apply configuration is not an object",
-            ));
-        }
         Self::check_kind(kind, &applied)?;
-        if obj_name(&applied) != key.name {
-            return Err(StatusError::bad_request(format!(
-                "the name of the object ({}) does not match the name on the URL ({})",
-                obj_name(&applied),
-                key.name
-            )));
-        }
-        if !applied["metadata"]["managedFields"].is_null() {
-            return Err(StatusError::bad_request(
-                "metadata.managedFields must be nil",
-            ));
-        }
-        if kind.namespaced() {
-            match applied["metadata"]["namespace"].as_str() {
-                Some(n) if !n.is_empty() && n != key.namespace => {
-                    return Err(StatusError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ))
-                }
-                _ => applied["metadata"]["namespace"] = json!(key.namespace),
-            }
-        }
+        crate::apply::check_configuration(&mut applied, kind.namespaced(), key)?;
         let live = lookup(self.sim.store(), kind, key);
         if let Some(rv) = applied["metadata"]["resourceVersion"].as_str() {
             if live.as_ref().map(|l| &l["metadata"]["resourceVersion"]) != Some(&json!(rv)) {

@@ -562,6 +562,58 @@ pub struct ApplyRequest<'a> {
     pub time: String,
 }
 
+/// The 422 of an apply that names no `fieldManager`.
+pub fn field_manager_required() -> StatusError {
+    let mut e = StatusError::new(
+        422,
+        "Invalid",
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+    );
+    e.details = Some(json!({
+        "group": "meta.k8s.io",
+        "kind": "PatchOptions",
+        "causes": [{"reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"}],
+    }));
+    e
+}
+
+/// The API server's checks of an apply configuration sent to the object `key` (its kind
+/// checked already); a namespaced object's configuration gets the request's namespace.
+pub fn check_configuration(
+    applied: &mut Value,
+    namespaced: bool,
+    key: &sim_core::objects::ObjectKey,
+) -> Result<(), StatusError> {
+    if !applied["metadata"].is_object() {
+        return Err(StatusError::bad_request(
+            "the apply configuration has no metadata",
+        ));
+    }
+    let name = applied["metadata"]["name"].as_str().unwrap_or_default();
+    if name != key.name {
+        return Err(StatusError::bad_request(format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            key.name
+        )));
+    }
+    if !applied["metadata"]["managedFields"].is_null() {
+        return Err(StatusError::bad_request(
+            "metadata.managedFields must be nil",
+        ));
+    }
+    if namespaced {
+        match applied["metadata"]["namespace"].as_str() {
+            Some(n) if !n.is_empty() && n != key.namespace => {
+                return Err(StatusError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ))
+            }
+            _ => applied["metadata"]["namespace"] = json!(key.namespace),
+        }
+    }
+    Ok(())
+}
+
 /// The object to write and the object's managers afterwards.
 #[derive(Debug)]
 pub struct Applied {
