@@ -759,44 +759,72 @@ pub fn server_side_apply(
     Ok(Applied { object, entries })
 }
 
-/// The 409 the API server answers a conflicting apply with.
-fn conflict_error(entries: &[Entry], conflicts: &[(usize, &Path)]) -> StatusError {
-    let mut by_manager: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (i, p) in conflicts {
-        by_manager.entry(*i).or_default().push(path_string(p));
+/// How the API server names a manager in a conflict: `"kubectl"`, with `with subresource
+/// "scale"` and, for an `Update`, `using apps/v1` (an applier is named without its
+/// version, which is not part of its identity).
+fn manager_words(e: &Entry) -> String {
+    let mut who = format!("\"{}\"", e.manager);
+    if let Some(sub) = &e.subresource {
+        who.push_str(&format!(" with subresource \"{sub}\""));
     }
-    let mut parts = Vec::new();
+    if e.operation == Operation::Update {
+        who.push_str(&format!(" using {}", e.api_version));
+    }
+    who
+}
+
+/// The 409 the API server answers a conflicting apply with: one conflict on one line,
+/// several grouped by manager (in the order of the managers' identities) as lists.
+fn conflict_error(entries: &[Entry], conflicts: &[(usize, &Path)]) -> StatusError {
     let mut causes = Vec::new();
-    for (i, paths) in &by_manager {
-        let Some(e) = entries.get(*i) else {
-            continue;
-        };
-        let sub = e
-            .subresource
-            .as_ref()
-            .map(|s| format!(" with subresource \"{s}\""))
-            .unwrap_or_default();
-        let who = format!("\"{}\"{sub} using {}", e.manager, e.api_version);
-        if paths.len() == 1 {
-            parts.push(format!("conflict with {who}: {}", paths[0]));
-        } else {
-            let list: Vec<String> = paths.iter().map(|p| format!("- {p}")).collect();
-            parts.push(format!("conflicts with {who}:\n{}", list.join("\n")));
-        }
-        for p in paths {
+    for (i, p) in conflicts {
+        if let Some(e) = entries.get(*i) {
             causes.push(json!({
                 "reason": "FieldManagerConflict",
-                "message": format!("conflict with {who}"),
-                "field": p,
+                "message": format!("conflict with {}", manager_words(e)),
+                "field": path_string(p),
             }));
         }
     }
-    let n = conflicts.len();
-    let message = format!(
-        "Apply failed with {n} conflict{}: {}",
-        if n == 1 { "" } else { "s" },
-        parts.join("\n")
-    );
+    let message = match conflicts {
+        [(i, p)] => format!(
+            "Apply failed with 1 conflict: conflict with {}: {}",
+            entries.get(*i).map(manager_words).unwrap_or_default(),
+            path_string(p)
+        ),
+        _ => {
+            // Grouped by manager identity: name, then operation, version, subresource.
+            let mut by_manager: BTreeMap<(&str, &str, &str, &str), (usize, Vec<String>)> =
+                BTreeMap::new();
+            for (i, p) in conflicts {
+                let Some(e) = entries.get(*i) else {
+                    continue;
+                };
+                let id = (
+                    e.manager.as_str(),
+                    e.operation.as_str(),
+                    e.api_version.as_str(),
+                    e.subresource.as_deref().unwrap_or(""),
+                );
+                by_manager
+                    .entry(id)
+                    .or_insert_with(|| (*i, Vec::new()))
+                    .1
+                    .push(path_string(p));
+            }
+            let mut lines = Vec::new();
+            for (i, paths) in by_manager.values() {
+                let who = entries.get(*i).map(manager_words).unwrap_or_default();
+                lines.push(format!("conflicts with {who}:"));
+                lines.extend(paths.iter().map(|p| format!("- {p}")));
+            }
+            format!(
+                "Apply failed with {} conflicts: {}",
+                conflicts.len(),
+                lines.join("\n")
+            )
+        }
+    };
     let mut e = StatusError::new(409, "Conflict", message);
     e.details = Some(json!({"causes": causes}));
     e
@@ -1120,6 +1148,35 @@ mod tests {
         assert!(
             c[0].get("ports").is_none(),
             "the applier's own fields go: {c}"
+        );
+    }
+
+    #[test]
+    fn appliers_are_named_without_a_version_and_several_conflicts_are_listed() {
+        let a = apply(None, &deployment(2, "nginx:1", &[80]), "a", false, &[]).expect("create");
+        let err = apply(
+            Some(&a.object),
+            &deployment(3, "nginx:2", &[80]),
+            "b",
+            false,
+            &a.entries,
+        )
+        .expect_err("conflicts");
+        assert_eq!(
+            err.message,
+            "Apply failed with 2 conflicts: conflicts with \"a\":\n- .spec.replicas\n- .spec.template.spec.containers[name=\"web\"].image"
+        );
+        let one = apply(
+            Some(&a.object),
+            &deployment(3, "nginx:1", &[80]),
+            "b",
+            false,
+            &a.entries,
+        )
+        .expect_err("conflict");
+        assert_eq!(
+            one.message,
+            "Apply failed with 1 conflict: conflict with \"a\": .spec.replicas"
         );
     }
 
