@@ -773,6 +773,9 @@ fn manager_words(e: &Entry) -> String {
     who
 }
 
+/// A manager's identity: name, operation, API version, subresource.
+type ManagerId<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 /// The 409 the API server answers a conflicting apply with: one conflict on one line,
 /// several grouped by manager (in the order of the managers' identities) as lists.
 fn conflict_error(entries: &[Entry], conflicts: &[(usize, &Path)]) -> StatusError {
@@ -794,8 +797,7 @@ fn conflict_error(entries: &[Entry], conflicts: &[(usize, &Path)]) -> StatusErro
         ),
         _ => {
             // Grouped by manager identity: name, then operation, version, subresource.
-            let mut by_manager: BTreeMap<(&str, &str, &str, &str), (usize, Vec<String>)> =
-                BTreeMap::new();
+            let mut by_manager: BTreeMap<ManagerId<'_>, (usize, Vec<String>)> = BTreeMap::new();
             for (i, p) in conflicts {
                 let Some(e) = entries.get(*i) else {
                     continue;
