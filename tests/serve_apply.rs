@@ -200,6 +200,21 @@ fn server_side_apply_conflicts_with_client_side_apply_until_forced() {
     );
     assert_eq!(jsonpath(&s, "{.spec.replicas}"), "5");
 
+    // Managers a client writes are checked as the API server checks them.
+    let (code, body) = s.request(
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/web",
+        &["Content-Type: application/merge-patch+json"],
+        r#"{"metadata":{"managedFields":[{"manager":"x","operation":"Update","fieldsV1":{}}]}}"#,
+    );
+    assert_eq!(code, 422, "{body}");
+    assert!(
+        body.contains(
+            r#"metadata.managedFields.fieldsType: Invalid value: \"\": must be 'FieldsV1'"#
+        ),
+        "{body}"
+    );
+
     // An apply without a field manager is refused, as by the API server.
     let (code, body) = s.request(
         "PATCH",

@@ -1336,12 +1336,8 @@ impl State {
         if *managers != current["metadata"]["managedFields"] {
             // A client rewrote the managers: kubectl hands client-side apply's fields to
             // its server-side apply manager this way.
-            let entries = crate::apply::entries_from_json(managers).map_err(|e| {
-                StatusError::invalid(
-                    kind,
-                    &key.name,
-                    vec![(Some("metadata.managedFields".to_string()), e)],
-                )
+            let entries = crate::apply::entries_from_json(managers).map_err(|(field, e)| {
+                StatusError::invalid(kind, &key.name, vec![(Some(field), e)])
             })?;
             let strip = |v: &Value| {
                 let mut v = v.clone();

@@ -88,10 +88,12 @@ impl Entry {
             "manager": self.manager,
             "operation": self.operation.as_str(),
             "apiVersion": self.api_version,
-            "time": self.time,
             "fieldsType": "FieldsV1",
             "fieldsV1": self.fields.to_fields_v1(),
         });
+        if !self.time.is_empty() {
+            v["time"] = json!(self.time);
+        }
         if let Some(sub) = &self.subresource {
             v["subresource"] = json!(sub);
         }
@@ -118,19 +120,31 @@ impl Entry {
     }
 }
 
-/// `metadata.managedFields` as a client wrote it (`null`: none).
-pub fn entries_from_json(v: &Value) -> Result<Vec<Entry>, String> {
+/// `metadata.managedFields` as a client wrote it (`null`: none); the error is the field
+/// and message of the API server's 422.
+pub fn entries_from_json(v: &Value) -> Result<Vec<Entry>, (String, String)> {
+    const FIELD: &str = "metadata.managedFields";
     match v {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items
             .iter()
             .map(|e| {
+                let fields_type = e["fieldsType"].as_str().unwrap_or_default();
+                if fields_type != "FieldsV1" {
+                    return Err((
+                        format!("{FIELD}.fieldsType"),
+                        format!("Invalid value: \"{fields_type}\": must be 'FieldsV1'"),
+                    ));
+                }
                 Entry::from_json(e).ok_or_else(|| {
-                    "Invalid value: a managedFields entry needs a manager, an operation (Apply or Update) and a fieldsV1 tree".to_string()
+                    (
+                        FIELD.to_string(),
+                        "Invalid value: a managedFields entry needs a manager, an operation (Apply or Update) and a fieldsV1 tree".to_string(),
+                    )
                 })
             })
             .collect(),
-        _ => Err("Invalid value: must be a list".to_string()),
+        _ => Err((FIELD.to_string(), "Invalid value: must be a list".to_string())),
     }
 }
 
