@@ -127,7 +127,10 @@ fn writes_answer_like_the_api_server() {
         &["Content-Type: application/apply-patch+yaml"],
         "{}",
     );
-    assert_eq!(code, 415, "{body}");
+    // Server-side apply is served (tests/serve_apply.rs); without a field manager it is
+    // the API server's 422.
+    assert_eq!(code, 422, "{body}");
+    assert!(body.contains("fieldManager: Required value"), "{body}");
     let (code, body) = s.request(
         "POST",
         DEPLOYMENTS,

@@ -75,6 +75,8 @@ enum Reply {
     /// JSON with another media type (aggregated discovery).
     JsonAs(u16, &'static str, Value),
     Text(u16, String),
+    /// A document built once (the OpenAPI documents), served as is with its headers.
+    Static(crate::openapi::Served),
     Follow(Follow),
     Watch(Query, Option<u64>, Option<Duration>),
 }
@@ -104,6 +106,16 @@ pub struct State {
     warning: Option<&'static str>,
     /// The watch cache: recent changes, for watches resumed from an older version.
     history: crate::history::History,
+    /// Who owns which fields of each object (server-side apply, `apply.rs`).
+    managed: crate::apply::ManagedFields,
+    /// The request's field manager: `fieldManager`, else the user agent's name.
+    field_manager: String,
+    /// The request named its `fieldManager`.
+    field_manager_named: bool,
+    /// The request is an apply with `force=true`.
+    force: bool,
+    /// The managers a server-side apply being written leaves on its object.
+    ssa_entries: Option<Vec<crate::apply::Entry>>,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -260,6 +272,11 @@ impl State {
             fixed_epoch: false,
             warning: None,
             history,
+            managed: crate::apply::ManagedFields::default(),
+            field_manager: String::new(),
+            field_manager_named: false,
+            force: false,
+            ssa_entries: None,
         }
     }
 
@@ -380,6 +397,7 @@ impl State {
         let accept = header("Accept");
         let content_type = header("Content-Type");
         let authorization = header("Authorization");
+        let user_agent = header("User-Agent");
         let mut body = Vec::new();
         // An upgrade request (exec's websocket) hands over the raw stream: reading it to the
         // end would wait for the client forever, so only a declared body is read.
@@ -402,6 +420,7 @@ impl State {
             let (path, query) = url.split_once('?').unwrap_or((&url, ""));
             let params = parse_query(query);
             self.dry_run = params.get("dryRun").is_some_and(|d| !d.is_empty());
+            self.set_field_manager(&params, &user_agent);
             // Typed clients send protobuf bodies (protobuf.rs): read as their JSON form.
             if crate::protobuf::is_protobuf(&content_type) && !body.is_empty() {
                 match crate::protobuf::decode(&body) {
@@ -444,6 +463,20 @@ impl State {
             }
             Ok(Reply::JsonAs(code, media, v)) => (code, media, v.to_string()),
             Ok(Reply::Text(code, t)) => (code, "text/plain; charset=utf-8", t),
+            Ok(Reply::Static(served)) => {
+                let mut resp =
+                    tiny_http::Response::from_string(served.body).with_status_code(served.code);
+                let headers = std::iter::once(("Content-Type", "application/json".to_string()))
+                    .chain(served.headers);
+                for (name, value) in headers {
+                    if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+                    {
+                        resp.add_header(h);
+                    }
+                }
+                let _ = request.respond(resp);
+                return;
+            }
             Err(e) => (e.code, "application/json", e.to_json().to_string()),
         };
         let (code, ctype, text) = response;
@@ -539,15 +572,18 @@ impl State {
                 Some(r) => get_only(r),
                 None => Err(StatusError::no_route(path)),
             },
-            ["openapi", "v3"] => get_only(discovery::openapi_v3_root()),
-            ["openapi", "v3", "api", "v1"] => {
-                get_only(discovery::openapi_v3_group_version("v1").unwrap_or(Value::Null))
-            }
-            ["openapi", "v3", "apis", g, v] => {
-                match discovery::openapi_v3_group_version(&format!("{g}/{v}")) {
-                    Some(doc) => get_only(doc),
-                    None => Err(StatusError::no_route(path)),
-                }
+            ["openapi", "v3", rest @ ..] => {
+                let gv = match rest {
+                    [] => None,
+                    ["api", "v1"] => Some("v1".to_string()),
+                    ["apis", g, v] => Some(format!("{g}/{v}")),
+                    _ => return Err(StatusError::no_route(path)),
+                };
+                get_only(Value::Null)?;
+                let served =
+                    crate::openapi::serve(gv.as_deref(), params.get("hash").map(String::as_str))
+                        .ok_or_else(|| StatusError::no_route(path))?;
+                Ok(Reply::Static(served))
             }
             ["kubesim", "v1", "clock"] => get_only(self.clock_json()),
             ["kubesim", "v1", "clock", "advance"] => {
@@ -634,6 +670,16 @@ impl State {
             v["metadata"]["resourceVersion"] = json!(self.resource_version().to_string());
         }
         Ok(Reply::Json(200, v))
+    }
+
+    fn set_field_manager(&mut self, params: &BTreeMap<String, String>, user_agent: &str) {
+        self.field_manager = params
+            .get("fieldManager")
+            .filter(|m| !m.is_empty())
+            .cloned()
+            .unwrap_or_else(|| crate::apply::default_manager(user_agent));
+        self.field_manager_named = params.get("fieldManager").is_some_and(|m| !m.is_empty());
+        self.force = params.get("force").is_some_and(|f| f == "true");
     }
 
     fn clock_json(&self) -> Value {
@@ -792,7 +838,7 @@ impl State {
                         }
                         return Ok(Reply::Json(200, t));
                     }
-                    Ok(Reply::Json(200, v))
+                    Ok(Reply::Json(200, self.with_managed_fields(kind, v)))
                 }
                 "PUT" => self.update(kind, &key, body),
                 "PATCH" => self.patch(kind, &key, content_type, body),
@@ -917,7 +963,10 @@ impl State {
                 "kind": format!("{}List", kind.name()),
                 "apiVersion": kind.api_version(),
                 "metadata": {"resourceVersion": rv},
-                "items": items,
+                "items": items
+                    .into_iter()
+                    .map(|v| self.with_managed_fields(kind, v))
+                    .collect::<Vec<_>>(),
             }),
             None => json!({
                 "kind": "EventList",
@@ -1222,6 +1271,11 @@ impl State {
             return Ok(Reply::Json(if created { 201 } else { 200 }, answer));
         }
         let target = any.object_ref();
+        let old = if created {
+            None
+        } else {
+            lookup(self.sim.store(), kind, &target.key)
+        };
         let (at, before) = self.land(ScenarioAction::Apply(any))?;
         let new: Vec<_> = self.sim.timeline().records()[before..].to_vec();
         for r in &new {
@@ -1268,6 +1322,8 @@ impl State {
         };
         let v = lookup(self.sim.store(), kind, &key)
             .ok_or_else(|| StatusError::not_found(kind, &key.name))?;
+        self.record_managers(kind, &key, old.as_ref(), &v);
+        let v = self.with_managed_fields(kind, v);
         Ok(Reply::Json(if created { 201 } else { 200 }, v))
     }
 
@@ -1392,7 +1448,7 @@ impl State {
             "application/apply-patch+yaml" => Err(StatusError::new(
                 415,
                 "UnsupportedMediaType",
-                "server-side apply is not supported by kubesim; use client-side `kubectl apply` (the default)",
+                "server-side apply is served on objects, not on their subresources",
             )),
             other => Err(StatusError::new(
                 415,
@@ -1403,7 +1459,10 @@ impl State {
     }
 
     fn patch(&mut self, kind: Kind, key: &ObjectKey, content_type: &str, body: &[u8]) -> Res {
-        let current = self.current(kind, key)?;
+        if content_type.split(';').next().unwrap_or("").trim() == "application/apply-patch+yaml" {
+            return self.server_side_apply(kind, key, body);
+        }
+        let current = self.with_managed_fields(kind, self.current(kind, key)?);
         let merged = Self::patched(&current, content_type, body)?;
         if merged["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]
             && !merged["metadata"]["resourceVersion"].is_null()
@@ -1421,12 +1480,119 @@ impl State {
             ));
         }
         Self::check_kind(kind, &merged)?;
+        let mut client_managers = merged["metadata"]["managedFields"].clone();
+        let managers = &mut client_managers;
+        if *managers != current["metadata"]["managedFields"] {
+            // The client's copy came with served (wall-anchored) instants.
+            self.anchor.get().restore_managed_fields(managers);
+            // A client rewrote the managers: kubectl hands client-side apply's fields to
+            // its server-side apply manager this way.
+            let entries = crate::apply::entries_from_json(managers).map_err(|(field, e)| {
+                StatusError::invalid(kind, &key.name, vec![(Some(field), e)])
+            })?;
+            let strip = |v: &Value| {
+                let mut v = v.clone();
+                if let Some(meta) = v["metadata"].as_object_mut() {
+                    meta.remove("managedFields");
+                }
+                v
+            };
+            if !self.dry_run {
+                let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+                let uid = current["metadata"]["uid"].as_str().unwrap_or("");
+                self.managed.set(&id, uid, entries);
+            }
+            if strip(&merged) == strip(&current) {
+                let v = self.with_managed_fields(kind, strip(&current));
+                return Ok(Reply::Json(200, v));
+            }
+        }
         if kind == Kind::Node && !self.dry_run {
             if let Some(reply) = self.cordon(key, &current, &merged)? {
                 return Ok(reply);
             }
         }
         self.apply(kind, merged, false)
+    }
+
+    /// Server-side apply (`application/apply-patch+yaml`): the field ownership and merge
+    /// are `apply.rs`'s; the merged object is written as any other write.
+    fn server_side_apply(&mut self, kind: Kind, key: &ObjectKey, body: &[u8]) -> Res {
+        if !self.field_manager_named {
+            return Err(crate::apply::field_manager_required());
+        }
+        let mut applied = Self::body_json(body)?;
+        Self::check_kind(kind, &applied)?;
+        crate::apply::check_configuration(&mut applied, kind.namespaced(), key)?;
+        let live = lookup(self.sim.store(), kind, key);
+        if let Some(rv) = applied["metadata"]["resourceVersion"].as_str() {
+            if live.as_ref().map(|l| &l["metadata"]["resourceVersion"]) != Some(&json!(rv)) {
+                return Err(StatusError::conflict(kind, &key.name));
+            }
+        }
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let uid = live
+            .as_ref()
+            .map_or("", |l| l["metadata"]["uid"].as_str().unwrap_or(""));
+        let entries = self.managed.entries(&id, uid).to_vec();
+        let schema = crate::openapi::schema_name(kind);
+        let out = crate::apply::server_side_apply(
+            &crate::apply::ApplyRequest {
+                live: live.as_ref(),
+                applied: &applied,
+                schema: &schema,
+                manager: &self.field_manager,
+                force: self.force,
+                time: rfc3339(self.processed),
+            },
+            &entries,
+        )?;
+        self.ssa_entries = Some(out.entries);
+        let result = self.apply(kind, out.object, live.is_none());
+        self.ssa_entries = None;
+        result
+    }
+
+    /// After a client's write: the managers of the object, as the apply left them or with
+    /// the writer as an `Update` manager of what it changed.
+    fn record_managers(&mut self, kind: Kind, key: &ObjectKey, old: Option<&Value>, new: &Value) {
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let uid = new["metadata"]["uid"].as_str().unwrap_or("").to_string();
+        let time = rfc3339(self.processed);
+        match self.ssa_entries.take() {
+            Some(mut entries) => {
+                for e in &mut entries {
+                    if e.operation == crate::apply::Operation::Apply
+                        && e.manager == self.field_manager
+                    {
+                        e.time = time.clone();
+                    }
+                }
+                self.managed.set(&id, &uid, entries)
+            }
+            None => {
+                let schema = crate::openapi::schema_name(kind);
+                let manager = self.field_manager.clone();
+                self.managed
+                    .record_update(&id, &schema, &manager, None, old, new, time);
+            }
+        }
+    }
+
+    /// The object with its `metadata.managedFields`.
+    fn with_managed_fields(&self, kind: Kind, mut v: Value) -> Value {
+        let id = crate::apply::object_id(
+            kind.name(),
+            v["metadata"]["namespace"].as_str().unwrap_or(""),
+            obj_name(&v),
+        );
+        let uid = v["metadata"]["uid"].as_str().unwrap_or("");
+        if let Some(m) = self.managed.render(&id, uid) {
+            if let Some(meta) = v["metadata"].as_object_mut() {
+                meta.insert("managedFields".to_string(), m);
+            }
+        }
+        v
     }
 
     /// `kubectl cordon`/`uncordon`: a patch of a node that changes nothing but
@@ -1688,6 +1854,17 @@ impl State {
         self.write_record()
             .map_err(|e| StatusError::new(500, "InternalError", e))?;
         let after = self.current(kind, key)?;
+        let id = crate::apply::object_id(kind.name(), &key.namespace, &key.name);
+        let manager = self.field_manager.clone();
+        self.managed.record_update(
+            &id,
+            &crate::openapi::schema_name(kind),
+            &manager,
+            Some("scale"),
+            Some(&current),
+            &after,
+            rfc3339(self.processed),
+        );
         Ok(Reply::Json(200, Self::scale_json(kind, &after)))
     }
 

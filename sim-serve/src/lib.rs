@@ -13,6 +13,7 @@
 pub mod access_review;
 pub mod aggregated;
 mod api;
+pub mod apply;
 pub mod autoscaling_v1;
 pub mod clock;
 pub mod discovery;
@@ -20,6 +21,7 @@ pub mod endpoints;
 pub mod history;
 pub mod metrics_api;
 pub mod node_lease;
+pub mod openapi;
 pub mod patch;
 pub mod protobuf;
 pub mod record;

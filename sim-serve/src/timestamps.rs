@@ -45,6 +45,9 @@ const INSTANT_KEYS: &[&str] = &[
 /// Maps whose values are all instants (`PodDisruptionBudget.status.disruptedPods`).
 const INSTANT_MAP_KEYS: &[&str] = &["disruptedPods"];
 
+/// Lists of `managedFields` entries, each with its instant at `time`.
+const MANAGED_FIELDS_KEY: &str = "managedFields";
+
 /// User-owned string maps: a value there that looks like an instant is the user's text.
 const OPAQUE_KEYS: &[&str] = &["annotations", "labels", "data", "stringData", "binaryData"];
 
@@ -85,6 +88,8 @@ impl Anchor {
                     }
                     if INSTANT_KEYS.contains(&key) {
                         self.shift_string(value);
+                    } else if key == MANAGED_FIELDS_KEY {
+                        self.shift_managed_fields(value);
                     } else if INSTANT_MAP_KEYS.contains(&key) {
                         if let Value::Object(instants) = value {
                             instants.values_mut().for_each(|i| self.shift_string(i));
@@ -96,6 +101,25 @@ impl Anchor {
             }
             Value::Array(items) => items.iter_mut().for_each(|i| self.walk(i)),
             _ => {}
+        }
+    }
+
+    /// Takes the instants of `metadata.managedFields` entries a client sent (served, so
+    /// anchored) back to the simulation's epoch: the server stores them.
+    pub fn restore_managed_fields(&self, managed_fields: &mut Value) {
+        let inverse = Anchor {
+            shift_secs: self.shift_secs.saturating_neg(),
+        };
+        inverse.shift_managed_fields(managed_fields);
+    }
+
+    fn shift_managed_fields(&self, entries: &mut Value) {
+        if let Value::Array(entries) = entries {
+            for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+                if let Some(time) = entry.get_mut("time") {
+                    self.shift_string(time);
+                }
+            }
         }
     }
 
@@ -241,6 +265,21 @@ mod tests {
             v["status"]["disruptedPods"]["web-1"],
             "2026-01-01T01:00:01Z"
         );
+    }
+
+    #[test]
+    fn managed_fields_times_shift_and_restore() {
+        let anchor = Anchor::at(SimTime::ZERO, EPOCH_UNIX_SECONDS + 60);
+        let mut v = json!({"metadata": {"managedFields": [
+            {"manager": "kubectl", "time": "2026-01-01T00:00:05Z"},
+            {"manager": "kube-controller-manager"},
+        ]}});
+        anchor.apply(&mut v);
+        let served = &mut v["metadata"]["managedFields"];
+        assert_eq!(served[0]["time"], "2026-01-01T00:01:05Z");
+        assert!(served[1].get("time").is_none());
+        anchor.restore_managed_fields(served);
+        assert_eq!(served[0]["time"], "2026-01-01T00:00:05Z");
     }
 
     #[test]
