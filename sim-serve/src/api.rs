@@ -1762,7 +1762,7 @@ impl State {
         }
     }
 
-    fn scale_json(kind: Kind, v: &Value) -> Value {
+    fn scale_json(v: &Value) -> Value {
         let selector = v["spec"]["selector"]["matchLabels"]
             .as_object()
             .map(|m| {
@@ -1772,7 +1772,6 @@ impl State {
                     .join(",")
             })
             .unwrap_or_default();
-        let _ = kind;
         json!({
             "kind": "Scale",
             "apiVersion": "autoscaling/v1",
@@ -1800,7 +1799,7 @@ impl State {
         body: &[u8],
     ) -> Res {
         let current = self.current(kind, key)?;
-        let scale = Self::scale_json(kind, &current);
+        let scale = Self::scale_json(&current);
         let wanted = match method {
             "GET" => return Ok(Reply::Json(200, scale)),
             "PUT" => Self::body_json(body)?,
@@ -1865,7 +1864,7 @@ impl State {
             &after,
             rfc3339(self.processed),
         );
-        Ok(Reply::Json(200, Self::scale_json(kind, &after)))
+        Ok(Reply::Json(200, Self::scale_json(&after)))
     }
 
     // A watch's `timeoutSeconds` is wall time, the client's.

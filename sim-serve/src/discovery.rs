@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 use sim_core::objects::Kind;
 
-use crate::status::group;
 
 /// The group versions served, in discovery order (the core group aside).
 pub const GROUP_VERSIONS: [&str; 7] = [
@@ -214,7 +213,6 @@ pub fn resource_list(group_version: &str) -> Option<Value> {
         }));
         resources.push(crate::endpoints::api_resource());
     }
-    let _ = group;
     // The API server lists a group version's resources in name order (subresources after
     // their resource), which is the order `kubectl get all` prints them in.
     resources.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
