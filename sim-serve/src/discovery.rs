@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 use sim_core::objects::Kind;
 
-
 /// The group versions served, in discovery order (the core group aside).
 pub const GROUP_VERSIONS: [&str; 7] = [
     "apps/v1",
