@@ -57,16 +57,6 @@ fn json(s: &Served, what: &[&str]) -> serde_json::Value {
     serde_json::from_str(&s.ok(&args)).expect("kubectl -o json prints JSON")
 }
 
-/// kubectl's client minor version (`autoscale` writes autoscaling/v1 before 1.35).
-fn client_minor(s: &Served) -> u32 {
-    let v: serde_json::Value =
-        serde_json::from_str(&s.ok(&["version", "--client", "-o", "json"])).expect("JSON");
-    v["clientVersion"]["minor"]
-        .as_str()
-        .and_then(|m| m.trim_end_matches('+').parse().ok())
-        .expect("a minor version")
-}
-
 #[test]
 fn generator_commands_create_what_kubectl_meant() {
     let Some((s, _dir)) = start("serve_protobuf_generators", &[]) else {
@@ -223,23 +213,15 @@ fn generator_commands_create_what_kubectl_meant() {
         "--max=5",
         "--cpu-percent=70",
     ]);
-    if client_minor(&s) >= 35 {
-        assert!(autoscale.status.success(), "{:?}", texts(&autoscale));
-        let hpa = json(&s, &["hpa", "web"]);
-        assert_eq!(hpa["spec"]["minReplicas"], 2, "{hpa}");
-        assert_eq!(hpa["spec"]["maxReplicas"], 5, "{hpa}");
-        assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "web", "{hpa}");
-        let target = &hpa["spec"]["metrics"][0]["resource"]["target"];
-        assert_eq!(target["averageUtilization"], 70, "{hpa}");
-    } else {
-        // Older kubectl writes an autoscaling/v1 object, a group version kubesim does not
-        // serve (docs/serve.md): the path answers 404, as for any unserved resource.
-        assert!(
-            texts(&autoscale).1.contains("NotFound"),
-            "{:?}",
-            texts(&autoscale)
-        );
-    }
+    // kubectl before 1.35 writes an autoscaling/v1 object (targetCPUUtilizationPercentage),
+    // later ones autoscaling/v2; either is served and read back as v2.
+    assert!(autoscale.status.success(), "{:?}", texts(&autoscale));
+    let hpa = json(&s, &["hpa", "web"]);
+    assert_eq!(hpa["spec"]["minReplicas"], 2, "{hpa}");
+    assert_eq!(hpa["spec"]["maxReplicas"], 5, "{hpa}");
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "web", "{hpa}");
+    let target = &hpa["spec"]["metrics"][0]["resource"]["target"];
+    assert_eq!(target["averageUtilization"], 70, "{hpa}");
 
     // The cluster acts on them: the Deployment's pods (and the lone pod) start, the Service
     // gets endpoints, the quota counts the pods.

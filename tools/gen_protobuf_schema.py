@@ -10,6 +10,8 @@ Run on (2026-11-30) these copies, read from the stored index of public repositor
     scheduling/v1 @ 01d0b7277d400d6aa9fc676abb4826700ec869fe
     discovery/v1 @ 025f2834a128798cef30018a5e6a6ae82b5ad885
     autoscaling/v2 @ 030880a5dc5449403c6d1f0aa146a7dc21d6c6dc
+    autoscaling/v1 @ 06726ca7f82742f67b39ac2802abe997082c2723 (the messages
+      HorizontalPodAutoscaler reaches)
   kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/.../generated.proto:
     runtime @ 203d8ac83844b8ea8ece8ece7630cb22ef8f327d
     api/resource @ 0f9f0907d6dbe57e78d61f3432bf9b63514b540a
@@ -44,6 +46,7 @@ PROTOS = [
     "scheduling_v1.proto",
     "discovery_v1.proto",
     "autoscaling_v2.proto",
+    "autoscaling_v1.proto",
     "meta_v1.proto",
     "resource.proto",
     "intstr.proto",
@@ -72,6 +75,7 @@ ROOTS = [
     ("policy/v1", "Eviction", "policy.v1.Eviction"),
     ("scheduling.k8s.io/v1", "PriorityClass", "scheduling.v1.PriorityClass"),
     ("autoscaling/v2", "HorizontalPodAutoscaler", "autoscaling.v2.HorizontalPodAutoscaler"),
+    ("autoscaling/v1", "HorizontalPodAutoscaler", "autoscaling.v1.HorizontalPodAutoscaler"),
     ("discovery.k8s.io/v1", "EndpointSlice", "discovery.v1.EndpointSlice"),
     ("*", "DeleteOptions", "meta.v1.DeleteOptions"),
 ]
