@@ -72,13 +72,36 @@ fn the_readme_walk_through_works_as_written() {
     assert!(top.lines().count() > 1, "{top}");
     s.ok(&["top", "nodes"]);
 
-    // An HPA applied from kubectl's own generator output, then listed; a PDB likewise.
-    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 1\n  maxReplicas: 10\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n";
+    // The README's generator commands (protobuf bodies) and explain; a PDB from a file.
+    let autoscale = s.ok(&[
+        "autoscale",
+        "deployment/web",
+        "--min=2",
+        "--max=10",
+        "--cpu-percent=50",
+    ]);
+    assert!(
+        autoscale.contains("horizontalpodautoscaler.autoscaling/web autoscaled"),
+        "{autoscale}"
+    );
+    let hello = s.ok(&[
+        "create",
+        "deployment",
+        "hello",
+        "--image=nginx",
+        "--replicas=2",
+    ]);
+    assert!(hello.contains("deployment.apps/hello created"), "{hello}");
+    let explain = s.ok(&["explain", "deployment.spec.strategy"]);
+    assert!(
+        explain.contains("FIELD: strategy <DeploymentStrategy>"),
+        "{explain}"
+    );
+    assert!(explain.contains("rollingUpdate"), "{explain}");
     let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  minAvailable: 2\n  selector: {matchLabels: {app: web}}\n";
     let dir = root().join("target/test-scratch/the_readme_walk_through_works_as_written");
-    std::fs::write(dir.join("hpa.yaml"), hpa).expect("hpa");
     std::fs::write(dir.join("pdb.yaml"), pdb).expect("pdb");
-    s.ok(&["apply", "-f", "hpa.yaml", "-f", "pdb.yaml"]);
+    s.ok(&["apply", "-f", "pdb.yaml"]);
     s.advance("30s");
     let hpas = s.ok(&["get", "hpa"]);
     let header: Vec<&str> = hpas
