@@ -408,6 +408,7 @@ impl State {
             None => 0,
         };
         let read = request.as_reader().take(limit).read_to_end(&mut body);
+        self.warning = None;
         let result = if read.is_err() {
             Err(StatusError::bad_request("cannot read the request body"))
         } else if self
