@@ -198,10 +198,7 @@ fn replica_failure(
 
 /// Pods whose controller owner is the object described by `owner`.
 pub fn owned_pods<'a>(store: &'a Store, owner: &'a ObjectMeta) -> impl Iterator<Item = &'a Pod> {
-    let uid = owner.uid;
-    store
-        .list_namespace::<Pod>(&owner.namespace)
-        .filter(move |p| p.meta.controller_ref().is_some_and(|r| r.uid == uid))
+    store.controlled_by::<Pod>(&owner.namespace, owner.uid)
 }
 
 fn pod_from_template(rs: &ReplicaSet) -> Pod {
@@ -231,21 +228,19 @@ fn related_pods_per_node<'a>(store: &'a Store, rs: &'a ReplicaSet) -> BTreeMap<&
     let owner_uid: Option<Uid> = rs.meta.controller_ref().map(|r| r.uid);
     let family: Vec<Uid> = match owner_uid {
         Some(owner) => store
-            .list_namespace::<ReplicaSet>(&rs.meta.namespace)
-            .filter(|r| r.meta.controller_ref().is_some_and(|o| o.uid == owner))
+            .controlled_by::<ReplicaSet>(&rs.meta.namespace, owner)
             .map(|r| r.meta.uid)
             .collect(),
         None => vec![rs.meta.uid],
     };
+    // Counts only, so visiting the family's pods set by set gives the same map.
     let mut per_node = BTreeMap::new();
-    for pod in store.list_namespace::<Pod>(&rs.meta.namespace) {
-        let in_family = pod
-            .meta
-            .controller_ref()
-            .is_some_and(|r| family.contains(&r.uid));
-        if in_family && pod.is_active() {
-            if let Some(node) = pod.spec.node_name.as_deref() {
-                *per_node.entry(node).or_insert(0) += 1;
+    for uid in family {
+        for pod in store.controlled_by::<Pod>(&rs.meta.namespace, uid) {
+            if pod.is_active() {
+                if let Some(node) = pod.spec.node_name.as_deref() {
+                    *per_node.entry(node).or_insert(0) += 1;
+                }
             }
         }
     }
