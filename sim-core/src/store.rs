@@ -1149,16 +1149,19 @@ impl Store {
         )
     }
 
-    fn generate_name(&mut self, prefix: &str, existing: impl Fn(&str) -> bool) -> String {
+    /// A free name `prefix` + 5 random characters for an object of kind `T` in `namespace`.
+    fn generate_name<T: Object>(&mut self, prefix: &str, namespace: &str) -> String {
         // Kubernetes appends 5 random characters; a collision is retried, as the API
         // server does. The bound only guards against a pathological alphabet exhaustion.
+        // Each candidate is looked up: listing the names that share the prefix cost as
+        // much as the controller's pods on every create.
         for _ in 0..64 {
             let suffix: String = (0..5)
                 .map(|_| NAME_ALPHABET[self.names.random_range(0..NAME_ALPHABET.len())] as char)
                 .collect();
-            let name = format!("{prefix}{suffix}");
-            if !existing(&name) {
-                return name;
+            let key = ObjectKey::new(namespace, format!("{prefix}{suffix}"));
+            if !T::collection(self).contains_key(&key) {
+                return key.name;
             }
         }
         format!("{prefix}{}", self.next_uid)
@@ -1178,17 +1181,7 @@ impl Store {
             }
             let prefix = obj.meta().generate_name.clone();
             let namespace = obj.meta().namespace.clone();
-            let name = {
-                let collection = T::collection(self);
-                // Collect existing names lazily through a closure over the collection.
-                let taken: Vec<String> = collection
-                    .range(ObjectKey::new(namespace.clone(), prefix.clone())..)
-                    .take_while(|(k, _)| k.namespace == namespace && k.name.starts_with(&prefix))
-                    .map(|(k, _)| k.name.clone())
-                    .collect();
-                self.generate_name(&prefix, |n| taken.iter().any(|t| t == n))
-            };
-            obj.meta_mut().name = name;
+            obj.meta_mut().name = self.generate_name::<T>(&prefix, &namespace);
         }
         if !kind.namespaced() {
             obj.meta_mut().namespace.clear();
