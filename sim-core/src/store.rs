@@ -1045,7 +1045,8 @@ impl Store {
     /// The objects of kind `T` in `namespace` whose controller (the owner reference with
     /// `controller: true`) has uid `controller`, ordered by name as
     /// [`Store::list_namespace`] orders them: the same objects, in the same order, as
-    /// filtering that list, without visiting the rest of the namespace.
+    /// filtering that list; a group that is a small part of the collection is found
+    /// without visiting the rest of the namespace.
     pub fn controlled_by<'a, T: Object>(
         &'a self,
         namespace: &'a str,
