@@ -26,6 +26,10 @@ use crate::objects::{
 use crate::time::{SimDuration, SimTime};
 use crate::timeline::{EventType, RecordBody, RecordId, Timeline};
 
+mod owner_index;
+
+use owner_index::{controller_uid, OwnerIndex};
+
 /// What happened to an object, as a watcher sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeType {
@@ -755,6 +759,9 @@ pub struct Store {
     persistentvolumeclaims: BTreeMap<ObjectKey, PersistentVolumeClaim>,
     poddisruptionbudgets: BTreeMap<ObjectKey, PodDisruptionBudget>,
     horizontalpodautoscalers: BTreeMap<ObjectKey, HorizontalPodAutoscaler>,
+    /// Every object by controller uid (or none), for [`Store::controlled_by`] and
+    /// [`Store::orphans`].
+    owner_index: OwnerIndex,
     /// What metrics-server's view is computed from (behaviours, load models): the
     /// metrics.k8s.io API the API server aggregates ([`crate::metrics`]).
     metrics_source: crate::metrics::MetricsSource,
@@ -815,6 +822,7 @@ impl Store {
             persistentvolumeclaims: BTreeMap::new(),
             poddisruptionbudgets: BTreeMap::new(),
             horizontalpodautoscalers: BTreeMap::new(),
+            owner_index: OwnerIndex::default(),
             metrics_source: crate::metrics::MetricsSource::default(),
             next_cluster_ip: FIRST_DYNAMIC_CLUSTER_IP_OFFSET,
             next_node_port: u32::from(*NODE_PORT_RANGE.start()),
@@ -846,10 +854,14 @@ impl Store {
         for name in BUILTIN_NAMESPACES {
             let mut ns = Namespace::new(name);
             stamp(&mut ns.meta);
+            self.owner_index
+                .insert(Kind::Namespace, None, ns.meta.key());
             self.namespaces.insert(ns.meta.key(), ns);
         }
         for mut class in system_priority_classes() {
             stamp(&mut class.meta);
+            self.owner_index
+                .insert(Kind::PriorityClass, None, class.meta.key());
             self.priorityclasses.insert(class.meta.key(), class);
         }
     }
@@ -930,6 +942,10 @@ impl Store {
                 app_protocol: None,
             }],
         };
+        self.owner_index
+            .insert(Kind::Service, None, service.meta.key());
+        self.owner_index
+            .insert(Kind::EndpointSlice, None, slice.meta.key());
         self.services.insert(service.meta.key(), service);
         self.endpointslices.insert(slice.meta.key(), slice);
     }
@@ -1019,11 +1035,87 @@ impl Store {
         &'a self,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a T> + 'a {
+        // `namespace` followed by a NUL byte is the least string after it, so the range
+        // holds exactly the namespace's keys and no key is compared while iterating.
         let start = ObjectKey::new(namespace, "");
-        T::collection(self)
-            .range(start..)
-            .take_while(move |(k, _)| k.namespace == namespace)
-            .map(|(_, v)| v)
+        let end = ObjectKey::new(format!("{namespace}\0"), "");
+        T::collection(self).range(start..end).map(|(_, v)| v)
+    }
+
+    /// The objects of kind `T` in `namespace` whose controller (the owner reference with
+    /// `controller: true`) has uid `controller`, ordered by name as
+    /// [`Store::list_namespace`] orders them: the same objects, in the same order, as
+    /// filtering that list; a group that is a small part of the collection is found
+    /// without visiting the rest of the namespace.
+    pub fn controlled_by<'a, T: Object>(
+        &'a self,
+        namespace: &'a str,
+        controller: Uid,
+    ) -> impl Iterator<Item = &'a T> + 'a {
+        self.indexed::<T>(namespace, Some(controller))
+    }
+
+    /// The objects of kind `T` in `namespace` that have no controller (candidates for
+    /// adoption), ordered by name as [`Store::list_namespace`] orders them.
+    pub fn orphans<'a, T: Object>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a T> + 'a {
+        self.indexed::<T>(namespace, None)
+    }
+
+    /// The objects of a group of the owner index. A lookup by key costs a few dozen key
+    /// comparisons where a step of a scan costs one uid comparison, so a group that makes up
+    /// a good part of the collection (one ReplicaSet owning most pods) is found by scanning
+    /// the namespace instead; both ways give the same objects in the same order.
+    fn indexed<'a, T: Object>(
+        &'a self,
+        namespace: &'a str,
+        controller: Option<Uid>,
+    ) -> impl Iterator<Item = &'a T> + 'a {
+        const SCAN_WHEN_GROUP_TIMES: usize = 16;
+        let collection = T::collection(self);
+        let keys = self.owner_index.keys(T::KIND, controller, namespace);
+        let size = keys.map_or(0, std::collections::BTreeSet::len);
+        let scan = size.saturating_mul(SCAN_WHEN_GROUP_TIMES) >= collection.len() && size > 0;
+        let looked_up =
+            keys.filter(|_| !scan)
+                .into_iter()
+                .flatten()
+                .map(move |key| match collection.get(key) {
+                    Some(object) => object,
+                    None => panic!(
+                        "the owner index names {} {key}, which is not stored",
+                        T::KIND
+                    ),
+                });
+        let scanned = scan
+            .then(|| {
+                self.list_namespace::<T>(namespace)
+                    .filter(move |o| controller_uid(o.meta()) == controller)
+            })
+            .into_iter()
+            .flatten();
+        looked_up.chain(scanned)
+    }
+
+    /// Rebuilds the controller-owner index from the collections and compares it with the
+    /// one kept at the write paths: `Err` names the first entry that differs. The index's
+    /// invariant, for tests and checkers.
+    pub fn check_owner_index(&self) -> Result<(), String> {
+        let mut rebuilt = OwnerIndex::default();
+        for kind in Kind::ALL {
+            with_kind!(kind, T => {
+                for object in self.list::<T>() {
+                    let meta = object.meta();
+                    rebuilt.insert(kind, controller_uid(meta), meta.key());
+                }
+            });
+        }
+        match self.owner_index.first_difference(&rebuilt) {
+            None => Ok(()),
+            Some(problem) => Err(format!("owner index: {problem}")),
+        }
     }
 
     /// Number of objects of kind `T`.
@@ -1058,16 +1150,19 @@ impl Store {
         )
     }
 
-    fn generate_name(&mut self, prefix: &str, existing: impl Fn(&str) -> bool) -> String {
+    /// A free name `prefix` + 5 random characters for an object of kind `T` in `namespace`.
+    fn generate_name<T: Object>(&mut self, prefix: &str, namespace: &str) -> String {
         // Kubernetes appends 5 random characters; a collision is retried, as the API
         // server does. The bound only guards against a pathological alphabet exhaustion.
+        // Each candidate is looked up: listing the names that share the prefix cost as
+        // much as the controller's pods on every create.
         for _ in 0..64 {
             let suffix: String = (0..5)
                 .map(|_| NAME_ALPHABET[self.names.random_range(0..NAME_ALPHABET.len())] as char)
                 .collect();
-            let name = format!("{prefix}{suffix}");
-            if !existing(&name) {
-                return name;
+            let key = ObjectKey::new(namespace, format!("{prefix}{suffix}"));
+            if !T::collection(self).contains_key(&key) {
+                return key.name;
             }
         }
         format!("{prefix}{}", self.next_uid)
@@ -1087,17 +1182,7 @@ impl Store {
             }
             let prefix = obj.meta().generate_name.clone();
             let namespace = obj.meta().namespace.clone();
-            let name = {
-                let collection = T::collection(self);
-                // Collect existing names lazily through a closure over the collection.
-                let taken: Vec<String> = collection
-                    .range(ObjectKey::new(namespace.clone(), prefix.clone())..)
-                    .take_while(|(k, _)| k.namespace == namespace && k.name.starts_with(&prefix))
-                    .map(|(k, _)| k.name.clone())
-                    .collect();
-                self.generate_name(&prefix, |n| taken.iter().any(|t| t == n))
-            };
-            obj.meta_mut().name = name;
+            obj.meta_mut().name = self.generate_name::<T>(&prefix, &namespace);
         }
         if !kind.namespaced() {
             obj.meta_mut().namespace.clear();
@@ -1149,6 +1234,8 @@ impl Store {
             Some(record),
             node_of(&obj),
         ));
+        self.owner_index
+            .insert(kind, controller_uid(obj.meta()), key.clone());
         T::collection_mut(self).insert(key.clone(), obj);
         Ok(key)
     }
@@ -1179,8 +1266,10 @@ impl Store {
             });
         };
         obj.tracked_fields(&mut before);
+        let controller_before = controller_uid(obj.meta());
         let result = mutate(obj);
         obj.tracked_fields(&mut after);
+        let controller_after = controller_uid(obj.meta());
         let meta = obj.meta_mut();
         meta.resource_version = rv;
         if spec_change {
@@ -1188,6 +1277,8 @@ impl Store {
         }
         let node = node_of(obj);
         let change = change_for(obj, ChangeType::Modified, None, node);
+        self.owner_index
+            .moved(kind, key, controller_before, controller_after);
         self.next_resource_version += 1;
         let object = ObjectRef::new(kind, key.clone());
         let mut last = None;
@@ -1253,6 +1344,8 @@ impl Store {
                 kind,
                 key: key.to_string(),
             })?;
+        self.owner_index
+            .remove(kind, controller_uid(obj.meta()), key);
         // A removal is a write too: it moves the resourceVersion on, so that a watch resumed
         // from a version taken before it still sees the DELETED event.
         self.next_resource_version += 1;

@@ -248,8 +248,7 @@ pub fn rollback_template(
 
 fn owned_replicasets(store: &Store, owner: &ObjectMeta) -> Vec<ReplicaSet> {
     let mut sets: Vec<ReplicaSet> = store
-        .list_namespace::<ReplicaSet>(&owner.namespace)
-        .filter(|rs| rs.meta.controller_ref().is_some_and(|r| r.uid == owner.uid))
+        .controlled_by::<ReplicaSet>(&owner.namespace, owner.uid)
         .cloned()
         .collect();
     // Oldest first, as the controller drains old ReplicaSets.

@@ -134,20 +134,24 @@ pub fn claim<T: Object>(
     owner_kind: Kind,
     selector: &LabelSelector,
 ) -> Result<(), ApiError> {
-    let mut adopt = Vec::new();
-    let mut release = Vec::new();
-    for object in store.list_namespace::<T>(&owner.namespace) {
-        let meta = object.meta();
-        if meta.deletion_timestamp.is_some() {
-            continue;
-        }
-        let matches = selector.matches(&meta.labels);
-        match meta.controller_ref() {
-            None if matches => adopt.push(meta.key()),
-            Some(r) if r.uid == owner.uid && !matches => release.push(meta.key()),
-            _ => {}
-        }
-    }
+    // Only the owner's own objects and the orphans can change hands: the store's owner
+    // index lists both (in name order, as a namespace scan would meet them) without visiting
+    // the objects other controllers own.
+    let live = |meta: &&ObjectMeta| meta.deletion_timestamp.is_none();
+    let adopt: Vec<ObjectKey> = store
+        .orphans::<T>(&owner.namespace)
+        .map(Object::meta)
+        .filter(live)
+        .filter(|meta| selector.matches(&meta.labels))
+        .map(ObjectMeta::key)
+        .collect();
+    let release: Vec<ObjectKey> = store
+        .controlled_by::<T>(&owner.namespace, owner.uid)
+        .map(Object::meta)
+        .filter(live)
+        .filter(|meta| !selector.matches(&meta.labels))
+        .map(ObjectMeta::key)
+        .collect();
     for key in adopt {
         store.modify::<T, _>(&key, false, |o| {
             o.meta_mut().owner_references.push(OwnerReference {

@@ -62,6 +62,10 @@ impl Controller for ReplicaSetController {
         let want = rs.replicas as usize;
         let rs_ref = ObjectRef::new(Kind::ReplicaSet, key.key.clone());
 
+        // With nothing to create or delete, the pods just read are the pods after the sync:
+        // the status needs no second pass over them.
+        let steady =
+            (active.len() == want).then(|| replica_status(&rs, owned.iter().copied(), None, now));
         let mut create_error = None;
         if active.len() < want {
             let missing = (want - active.len()).min(BURST_REPLICAS);
@@ -124,40 +128,16 @@ impl Controller for ReplicaSetController {
             }
         }
 
-        // Status from the pods as they are now (after the writes above).
-        let min_ready = SimDuration::from_secs(u64::from(rs.min_ready_seconds));
-        let mut status = ReplicaSetStatus {
-            observed_generation: rs.meta.generation,
-            conditions: replica_failure(&rs.status.conditions, create_error.as_ref(), now),
-            ..ReplicaSetStatus::default()
+        // Status from the pods as they are now (after the writes above, if any).
+        let (status, next_available) = match steady {
+            Some(computed) => computed,
+            None => replica_status(
+                &rs,
+                owned_pods(ctx.store, &rs.meta),
+                create_error.as_ref(),
+                now,
+            ),
         };
-        let mut next_available: Option<SimTime> = None;
-        for pod in owned_pods(ctx.store, &rs.meta) {
-            if !pod.is_active() {
-                if pod.meta.deletion_timestamp.is_some() && !pod.status.phase.is_terminal() {
-                    status.terminating_replicas += 1;
-                }
-                continue;
-            }
-            status.replicas += 1;
-            if rs
-                .template
-                .labels
-                .iter()
-                .all(|(k, v)| pod.meta.labels.get(k) == Some(v))
-            {
-                status.fully_labeled_replicas += 1;
-            }
-            if pod.is_ready() {
-                status.ready_replicas += 1;
-                if pod.is_available(min_ready, now) {
-                    status.available_replicas += 1;
-                } else if let Some(c) = pod.status.condition(PodConditionType::Ready) {
-                    let at = c.last_transition_time + min_ready;
-                    next_available = Some(next_available.map_or(at, |t| t.min(at)));
-                }
-            }
-        }
         if ctx.store.get::<ReplicaSet>(&key.key).map(|r| &r.status) != Some(&status) {
             ctx.store
                 .modify::<ReplicaSet, _>(&key.key, false, |r| r.status = status)?;
@@ -170,6 +150,50 @@ impl Controller for ReplicaSetController {
             None => Action::AwaitChange,
         })
     }
+}
+
+/// The status a sync writes, computed from the ReplicaSet's `pods` as they are after its
+/// writes, and the first instant a Ready pod becomes available (`minReadySeconds`).
+fn replica_status<'a>(
+    rs: &ReplicaSet,
+    pods: impl Iterator<Item = &'a Pod>,
+    create_error: Option<&ApiError>,
+    now: SimTime,
+) -> (ReplicaSetStatus, Option<SimTime>) {
+    let min_ready = SimDuration::from_secs(u64::from(rs.min_ready_seconds));
+    let mut status = ReplicaSetStatus {
+        observed_generation: rs.meta.generation,
+        conditions: replica_failure(&rs.status.conditions, create_error, now),
+        ..ReplicaSetStatus::default()
+    };
+    let mut next_available: Option<SimTime> = None;
+    for pod in pods {
+        if !pod.is_active() {
+            if pod.meta.deletion_timestamp.is_some() && !pod.status.phase.is_terminal() {
+                status.terminating_replicas += 1;
+            }
+            continue;
+        }
+        status.replicas += 1;
+        if rs
+            .template
+            .labels
+            .iter()
+            .all(|(k, v)| pod.meta.labels.get(k) == Some(v))
+        {
+            status.fully_labeled_replicas += 1;
+        }
+        if pod.is_ready() {
+            status.ready_replicas += 1;
+            if pod.is_available(min_ready, now) {
+                status.available_replicas += 1;
+            } else if let Some(c) = pod.status.condition(PodConditionType::Ready) {
+                let at = c.last_transition_time + min_ready;
+                next_available = Some(next_available.map_or(at, |t| t.min(at)));
+            }
+        }
+    }
+    (status, next_available)
 }
 
 /// The `ReplicaFailure` condition after a sync: set (reason `FailedCreate`, the error as
@@ -198,10 +222,7 @@ fn replica_failure(
 
 /// Pods whose controller owner is the object described by `owner`.
 pub fn owned_pods<'a>(store: &'a Store, owner: &'a ObjectMeta) -> impl Iterator<Item = &'a Pod> {
-    let uid = owner.uid;
-    store
-        .list_namespace::<Pod>(&owner.namespace)
-        .filter(move |p| p.meta.controller_ref().is_some_and(|r| r.uid == uid))
+    store.controlled_by::<Pod>(&owner.namespace, owner.uid)
 }
 
 fn pod_from_template(rs: &ReplicaSet) -> Pod {
@@ -231,21 +252,19 @@ fn related_pods_per_node<'a>(store: &'a Store, rs: &'a ReplicaSet) -> BTreeMap<&
     let owner_uid: Option<Uid> = rs.meta.controller_ref().map(|r| r.uid);
     let family: Vec<Uid> = match owner_uid {
         Some(owner) => store
-            .list_namespace::<ReplicaSet>(&rs.meta.namespace)
-            .filter(|r| r.meta.controller_ref().is_some_and(|o| o.uid == owner))
+            .controlled_by::<ReplicaSet>(&rs.meta.namespace, owner)
             .map(|r| r.meta.uid)
             .collect(),
         None => vec![rs.meta.uid],
     };
+    // Counts only, so visiting the family's pods set by set gives the same map.
     let mut per_node = BTreeMap::new();
-    for pod in store.list_namespace::<Pod>(&rs.meta.namespace) {
-        let in_family = pod
-            .meta
-            .controller_ref()
-            .is_some_and(|r| family.contains(&r.uid));
-        if in_family && pod.is_active() {
-            if let Some(node) = pod.spec.node_name.as_deref() {
-                *per_node.entry(node).or_insert(0) += 1;
+    for uid in family {
+        for pod in store.controlled_by::<Pod>(&rs.meta.namespace, uid) {
+            if pod.is_active() {
+                if let Some(node) = pod.spec.node_name.as_deref() {
+                    *per_node.entry(node).or_insert(0) += 1;
+                }
             }
         }
     }

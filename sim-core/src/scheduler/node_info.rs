@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::objects::{Node, Pod, PortProtocol, Resources, Uid};
+use crate::selector::LabelSelector;
 
 use super::framework::NonZeroRequests;
 use super::plugins::inter_pod_affinity::PodTerms;
@@ -141,7 +142,29 @@ pub struct NodeInfo {
     /// Number of pods on the node using host ports.
     pub pods_with_host_ports: u64,
     pods: BTreeMap<Uid, PodAccount>,
+    matching: MatchingCountMemo,
 }
+
+/// How many entries [`MatchingCountMemo`] keeps (distinct selectors scored in a row).
+const MATCHING_MEMO_ENTRIES: usize = 4;
+
+/// The last few answers of [`NodeInfo::count_matching`], forgotten whenever a pod is added
+/// to the node, removed or refreshed. PodTopologySpread counts, for every pod it scores,
+/// the matching pods on every node (the zone constraint of the system defaults visits all
+/// nodes), while a node's pods change only when one is bound, deleted or relabelled: the
+/// memo makes a scheduling cycle cost the nodes, not the pods. Interior mutability because
+/// plugins see the cache read-only; it takes no part in comparisons (a cache with a memo
+/// equals one without).
+#[derive(Debug, Clone, Default)]
+struct MatchingCountMemo(std::cell::RefCell<Vec<(String, LabelSelector, usize)>>);
+
+impl PartialEq for MatchingCountMemo {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for MatchingCountMemo {}
 
 impl NodeInfo {
     /// A node with no pods.
@@ -156,7 +179,29 @@ impl NodeInfo {
             pods_with_required_anti_affinity: 0,
             pods_with_host_ports: 0,
             pods: BTreeMap::new(),
+            matching: MatchingCountMemo::default(),
         }
+    }
+
+    /// The number of pods of `namespace` on this node that `selector` matches and that are
+    /// not terminating (`countPodsMatchSelector`), memoized until the node's pods change.
+    pub fn count_matching(&self, namespace: &str, selector: &LabelSelector) -> usize {
+        let mut memo = self.matching.0.borrow_mut();
+        if let Some((_, _, count)) = memo
+            .iter()
+            .find(|(ns, s, _)| ns == namespace && s == selector)
+        {
+            return *count;
+        }
+        let count = self
+            .pods()
+            .filter(|p| !p.terminating && p.namespace == namespace && selector.matches(&p.labels))
+            .count();
+        if memo.len() == MATCHING_MEMO_ENTRIES {
+            memo.remove(0);
+        }
+        memo.push((namespace.to_string(), selector.clone(), count));
+        count
     }
 
     /// The pods on this node, by ascending uid.
@@ -219,11 +264,13 @@ impl NodeInfo {
         self.pod_count += 1;
         self.count_entry(&account.entry, true);
         self.pods.insert(uid, account);
+        self.matching.0.get_mut().clear();
         was_new
     }
 
     fn take_account(&mut self, uid: Uid) -> Option<PodAccount> {
         let account = self.pods.remove(&uid)?;
+        self.matching.0.get_mut().clear();
         self.requested.sub(&account.requests);
         self.requested.extended.retain(|_, amount| *amount != 0);
         self.non_zero_cpu_millis = self
@@ -704,6 +751,36 @@ pub(crate) mod tests {
         assert!(entry.terminating);
         assert_eq!(entry.labels.get("app").map(String::as_str), Some("web"));
         assert_eq!(cache.get("a").expect("a").pod_count, 1);
+    }
+
+    /// The memo behind PodTopologySpread's counts is forgotten on every change of the
+    /// node's pods: added, relabelled, terminating, removed, and a second selector or
+    /// namespace gets its own answer.
+    #[test]
+    fn matching_counts_follow_the_pods_of_the_node() {
+        let mut cache = SchedulerCache::from_nodes([node("a", 4000, GIB)]);
+        let web = LabelSelector::from_labels([("app".to_string(), "web".to_string())].into());
+        let count = |cache: &SchedulerCache, selector: &LabelSelector, ns: &str| {
+            cache.get("a").expect("a").count_matching(ns, selector)
+        };
+        let mut p1 = pod(1, 100, 0);
+        p1.meta.labels.insert("app".into(), "web".into());
+        cache.add_pod("a", &p1);
+        assert_eq!(count(&cache, &web, "default"), 1);
+        let mut p2 = pod(2, 100, 0);
+        cache.add_pod("a", &p2);
+        assert_eq!(count(&cache, &web, "default"), 1);
+        assert_eq!(count(&cache, &LabelSelector::default(), "default"), 2);
+        assert_eq!(count(&cache, &web, "other"), 0);
+        p2.meta.labels.insert("app".into(), "web".into());
+        cache.refresh_pod("a", &p2);
+        assert_eq!(count(&cache, &web, "default"), 2);
+        p1.meta.deletion_timestamp = Some(crate::time::SimTime::ZERO);
+        cache.refresh_pod("a", &p1);
+        assert_eq!(count(&cache, &web, "default"), 1);
+        cache.remove_pod("a", &p2);
+        assert_eq!(count(&cache, &web, "default"), 0);
+        assert_eq!(count(&cache, &LabelSelector::default(), "default"), 0);
     }
 
     #[test]

@@ -108,14 +108,10 @@ impl Constraint {
     /// `countPodsMatchSelector`: pods of `namespace` on the node matching the selector, not
     /// terminating.
     fn count(&self, node: &NodeInfo, namespace: &str) -> i64 {
-        if self.selector.is_none() {
+        let Some(selector) = &self.selector else {
             return 0;
-        }
-        let matching = node
-            .pods()
-            .filter(|p| !p.terminating && p.namespace == namespace && self.matches(&p.labels))
-            .count();
-        i64::try_from(matching).unwrap_or(i64::MAX)
+        };
+        i64::try_from(node.count_matching(namespace, selector)).unwrap_or(i64::MAX)
     }
 }
 
