@@ -54,14 +54,19 @@ pub const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
 pub const DEDICATED_TAINT: (&str, &str) = ("dedicated", "batch");
 /// The label a pool may carry and a pod may select: `disk=ssd`.
 pub const SSD_LABEL: (&str, &str) = ("disk", "ssd");
-/// How long after the last arrival a generated case runs: past the scheduler's 5-minute
-/// flush of unschedulable pods, so the cluster is quiescent at the end.
 /// The generated workload whose pods carry required anti-affinity against each other.
 pub const ANTI_AFFINE_WORKLOAD: u8 = 1;
 /// The generated workload whose pods spread over zones (`maxSkew: 1`, DoNotSchedule).
 pub const SPREAD_WORKLOAD: u8 = 2;
 
+/// How long after the last arrival a generated case runs: past the scheduler's 5-minute
+/// flush of unschedulable pods. [`simulate`] then goes on in steps this long until no
+/// binding changes, since a flush can itself free room (a preemption) that a pod rejected
+/// before waits another flush to see.
 pub const SETTLE_SECS: u64 = 330;
+
+/// At most this many extra settling steps (each [`SETTLE_SECS`]) in [`simulate`].
+const MAX_SETTLE_STEPS: u32 = 8;
 
 /// A node pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,7 +374,26 @@ impl Case {
 pub fn simulate(case: &Case, scheduler: &SchedulerChoice) -> Result<Simulation, String> {
     let mut scenario = case.scenario()?;
     scenario.scheduler = scheduler.clone();
-    run_to_end(&scenario)
+    let mut sim = run_to_end(&scenario)?;
+    // Quiescence: a settling step in which no pod is bound, moved or removed. A flush at
+    // the end of the case can preempt a pod, and a pod the scheduler rejected before that
+    // sees the freed room only at its own next flush (clearing a nomination is no cluster
+    // event in kubesim's queue; we know of none in kube-scheduler's either).
+    let bindings = |sim: &Simulation| -> Vec<(String, String)> {
+        bound_pods(sim)
+            .map(|(p, n)| (p.meta.name.clone(), n.to_string()))
+            .collect()
+    };
+    let mut end = scenario.duration;
+    for _ in 0..MAX_SETTLE_STEPS {
+        let before = bindings(&sim);
+        end = end + sim_core::time::SimDuration::from_secs(SETTLE_SECS);
+        sim.run_until(end).map_err(|e| e.to_string())?;
+        if bindings(&sim) == before {
+            break;
+        }
+    }
+    Ok(sim)
 }
 
 /// Runs `scenario` to its end.
